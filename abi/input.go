@@ -1,0 +1,130 @@
+package abi
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
+)
+
+// Request is the HTTP request that caused an event, as callbacks see it.
+type Request struct {
+	// ID is the request's id; the payload's request_id.
+	ID uuid.UUID
+	// Method is the HTTP method, e.g. "PATCH".
+	Method string
+	// Path is the URL path, e.g. "/api/dcim/sites/4/".
+	Path string
+	// User is the name of the user who made the request.
+	User string
+	// Header holds the request's headers. Callbacks see them without the
+	// credential headers ([CredentialHeaders]) and without any header the
+	// operator marks sensitive; the payload never carries headers.
+	Header http.Header
+}
+
+// CredentialHeaders are never passed to a callback, whatever the operator
+// sets. Names are canonical (as [http.CanonicalHeaderKey] gives them).
+var CredentialHeaders = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+
+// Input is what one event hands every callback.
+type Input struct {
+	ObjectType string
+	EventType  string
+	// Data is the object's serialized data: valid JSON, passed as it is.
+	Data []byte
+	// Request is nil when the event has no request.
+	Request *Request
+}
+
+// HeaderFilter reports whether a header (canonical name) may be passed to
+// callbacks. A nil HeaderFilter passes every header but the credentials.
+type HeaderFilter func(canonicalName string) bool
+
+// AppendInput appends the input JSON of the ABI (SPEC.md section 4) to dst.
+// in.Data must be valid JSON; it is copied byte for byte.
+func AppendInput(dst []byte, in *Input, pass HeaderFilter) []byte {
+	dst = append(dst, `{"object_type":`...)
+	dst = jsonraw.AppendString(dst, in.ObjectType)
+	dst = append(dst, `,"event_type":`...)
+	dst = jsonraw.AppendString(dst, in.EventType)
+	dst = append(dst, `,"data":`...)
+	dst = append(dst, in.Data...)
+	dst = append(dst, `,"request":`...)
+	if r := in.Request; r == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, `{"id":"`...)
+		dst = appendUUID(dst, r.ID)
+		dst = append(dst, `","method":`...)
+		dst = jsonraw.AppendString(dst, r.Method)
+		dst = append(dst, `,"path":`...)
+		dst = jsonraw.AppendString(dst, r.Path)
+		dst = append(dst, `,"user":`...)
+		dst = jsonraw.AppendString(dst, r.User)
+		dst = appendHeaders(dst, r.Header, pass)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+// appendUUID appends id in its canonical lowercase form without allocating.
+func appendUUID(dst []byte, id uuid.UUID) []byte {
+	var buf [36]byte
+	const hex = "0123456789abcdef"
+	j := 0
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			buf[j] = '-'
+			j++
+		}
+		buf[j], buf[j+1] = hex[b>>4], hex[b&0x0f]
+		j += 2
+	}
+	return append(dst, buf[:]...)
+}
+
+// AppendUUID appends id in its canonical lowercase form.
+func AppendUUID(dst []byte, id uuid.UUID) []byte { return appendUUID(dst, id) }
+
+func isCredential(canonical string) bool {
+	for _, c := range CredentialHeaders {
+		if canonical == c {
+			return true
+		}
+	}
+	return false
+}
+
+// appendHeaders appends `,"headers":{...}` with the headers callbacks may
+// see, lowercase and sorted, or nothing when none are left.
+func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
+	if len(h) == 0 {
+		return dst
+	}
+	names := make([]string, 0, len(h))
+	for name := range h {
+		canonical := http.CanonicalHeaderKey(name)
+		if isCredential(canonical) || (pass != nil && !pass(canonical)) {
+			continue
+		}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return dst
+	}
+	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	dst = append(dst, `,"headers":{`...)
+	for i, name := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = jsonraw.AppendString(dst, strings.ToLower(name))
+		dst = append(dst, ':')
+		dst = jsonraw.AppendString(dst, strings.Join(h[name], ", "))
+	}
+	return append(dst, '}')
+}

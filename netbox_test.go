@@ -1,0 +1,290 @@
+package wasmhook_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+// vector is testdata/netbox/signature-vector.txt: a body NetBox sent, its
+// length and its signature under the secret "s3cr3t".
+type vector struct {
+	body      []byte
+	length    int
+	signature string
+}
+
+func readVector(t *testing.T) vector {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/netbox/signature-vector.txt")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	require.Len(t, lines, 3)
+	n, err := strconv.Atoi(lines[1])
+	require.NoError(t, err)
+	return vector{body: []byte(lines[0]), length: n, signature: lines[2]}
+}
+
+func TestSignMatchesNetBoxVector(t *testing.T) {
+	v := readVector(t)
+	require.Len(t, v.body, v.length)
+	assert.Equal(t, v.signature, wasmhook.Sign("s3cr3t", v.body))
+	assert.True(t, wasmhook.Verify("s3cr3t", v.body, v.signature))
+	assert.True(t, wasmhook.Verify("s3cr3t", v.body, strings.ToUpper(v.signature)))
+	assert.False(t, wasmhook.Verify("s3cr3t!", v.body, v.signature))
+	assert.False(t, wasmhook.Verify("s3cr3t", append(v.body, ' '), v.signature))
+	assert.False(t, wasmhook.Verify("s3cr3t", v.body, "not hex"))
+}
+
+// TestPayloadMatchesNetBoxVector rebuilds NetBox's body byte for byte from
+// its parts: the envelope format, the key order, the timestamp, the request
+// and the context a callback returned.
+func TestPayloadMatchesNetBoxVector(t *testing.T) {
+	v := readVector(t)
+	var sent struct {
+		Event      string          `json:"event"`
+		Timestamp  string          `json:"timestamp"`
+		ObjectType string          `json:"object_type"`
+		Username   string          `json:"username"`
+		RequestID  string          `json:"request_id"`
+		Data       json.RawMessage `json:"data"`
+		Request    struct {
+			ID, Method, Path, User string
+		} `json:"request"`
+		Snapshots struct {
+			Prechange  json.RawMessage `json:"prechange"`
+			Postchange json.RawMessage `json:"postchange"`
+		} `json:"snapshots"`
+		Context json.RawMessage `json:"context"`
+	}
+	require.NoError(t, json.Unmarshal(v.body, &sent))
+	ts, err := time.Parse("2006-01-02T15:04:05.999999-07:00", sent.Timestamp)
+	require.NoError(t, err)
+
+	ctx := context.Background()
+	e, err := wasmhook.New(ctx, wasmhook.Options{})
+	require.NoError(t, err)
+	defer e.Close(ctx)
+	require.NoError(t, e.Register("branching", func(ctx context.Context, in *wasmhook.Input) (any, error) {
+		return json.RawMessage(sent.Context), nil
+	}))
+
+	res, err := e.Enrich(ctx, &wasmhook.Event{
+		ObjectType: sent.ObjectType,
+		EventType:  "object_updated",
+		Data:       sent.Data,
+		Timestamp:  ts,
+		Username:   sent.Username,
+		Request: &wasmhook.Request{
+			ID:     uuid.MustParse(sent.Request.ID),
+			Method: sent.Request.Method,
+			Path:   sent.Request.Path,
+			User:   sent.Request.User,
+		},
+		Snapshots: &wasmhook.Snapshots{Prechange: sent.Snapshots.Prechange, Postchange: sent.Snapshots.Postchange},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, string(v.body), string(res.Payload))
+	assert.Equal(t, v.signature, wasmhook.Sign("s3cr3t", res.Payload))
+}
+
+func TestEventName(t *testing.T) {
+	for raw, want := range map[string]string{
+		"object_created": "created",
+		"object_updated": "updated",
+		"object_deleted": "deleted",
+		"job_started":    "job_started",
+		"job_completed":  "job_ended",
+		"job_failed":     "job_ended",
+		"job_errored":    "job_ended",
+		"plugin_thing":   "plugin_thing",
+	} {
+		assert.Equal(t, want, wasmhook.EventName(raw), raw)
+	}
+}
+
+func TestTimestampFormat(t *testing.T) {
+	ts := time.Date(2026, 3, 6, 16, 11, 23, 503186999, time.FixedZone("CET", 3600))
+	assert.Equal(t, "2026-03-06T15:11:23.503186+00:00", wasmhook.FormatTimestamp(ts))
+	assert.Equal(t, "2026-01-02T03:04:05.000000+00:00", wasmhook.FormatTimestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
+}
+
+// keysOf returns the top-level keys of a JSON object in order.
+func keysOf(t *testing.T, b []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	require.Equal(t, json.Delim('{'), tok)
+	var keys []string
+	for dec.More() {
+		k, err := dec.Token()
+		require.NoError(t, err)
+		keys = append(keys, k.(string))
+		var skip json.RawMessage
+		require.NoError(t, dec.Decode(&skip))
+	}
+	return keys
+}
+
+func newEnricher(t *testing.T, opts wasmhook.Options) *wasmhook.Enricher {
+	t.Helper()
+	ctx := context.Background()
+	e, err := wasmhook.New(ctx, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, e.Close(ctx)) })
+	return e
+}
+
+func returns(v any) wasmhook.CallbackFunc {
+	return func(context.Context, *wasmhook.Input) (any, error) { return v, nil }
+}
+
+var siteEvent = wasmhook.Event{
+	ObjectType: "dcim.site",
+	EventType:  "object_created",
+	Data:       json.RawMessage(`{"id": 4, "name": "Z\u00fcrich <1>", "status": {"value": "active", "label": "Active"}, "latitude": 47.3769000}`),
+	Timestamp:  time.Date(2026, 3, 6, 15, 11, 23, 503186000, time.UTC),
+	Username:   "jstretch",
+}
+
+func TestPayloadKeysAndOptionalParts(t *testing.T) {
+	ctx := context.Background()
+	e := newEnricher(t, wasmhook.Options{})
+
+	// No request, no snapshots, no callbacks: no request, snapshots or context key.
+	ev := siteEvent
+	res, err := e.Enrich(ctx, &ev)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"event", "timestamp", "object_type", "username", "request_id", "data"}, keysOf(t, res.Payload))
+	assert.Contains(t, string(res.Payload), `"event": "created"`)
+	assert.Contains(t, string(res.Payload), `"request_id": null`)
+	// data's bytes pass unchanged: escapes and number text are kept.
+	assert.Contains(t, string(res.Payload), `"data": `+string(siteEvent.Data)+`}`)
+
+	ev.Request = &wasmhook.Request{ID: uuid.MustParse("17AF32F0-852A-46CA-A7D4-33ECD0C13DE6"), Method: "POST", Path: "/api/dcim/sites/", User: "jstretch"}
+	ev.Snapshots = &wasmhook.Snapshots{Postchange: json.RawMessage(`{"name": "x"}`)}
+	ev.Username = ""
+	require.NoError(t, e.Register("cb", returns(map[string]any{"k": 1})))
+	res, err = e.Enrich(ctx, &ev)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"event", "timestamp", "object_type", "username", "request_id", "data", "request", "snapshots", "context"}, keysOf(t, res.Payload))
+	s := string(res.Payload)
+	assert.Contains(t, s, `"username": null`)
+	assert.Contains(t, s, `"request_id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6"`)
+	assert.Contains(t, s, `"request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "method": "POST", "path": "/api/dcim/sites/", "user": "jstretch"}`)
+	assert.Contains(t, s, `"snapshots": {"prechange": null, "postchange": {"name": "x"}}`)
+	assert.True(t, strings.HasSuffix(s, `, "context": {"k": 1}}`), s)
+}
+
+func TestMergeIsShallowLaterWinsFirstPositionKept(t *testing.T) {
+	ctx := context.Background()
+	e := newEnricher(t, wasmhook.Options{})
+	require.NoError(t, e.Register("first", returns(json.RawMessage(`{"a": {"x": 1}, "b": 2}`))))
+	require.NoError(t, e.Register("empty", returns(nil)))
+	require.NoError(t, e.Register("second", returns(json.RawMessage(`{"b": 3, "c": 4, "a": {"y": 2}}`))))
+	res, err := e.Enrich(ctx, &siteEvent)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(res.Payload), `"context": {"a": {"y": 2}, "b": 3, "c": 4}}`), string(res.Payload))
+	for _, rep := range res.Reports {
+		assert.NoError(t, rep.Err, rep.Callback)
+	}
+}
+
+func TestFalsyResultsAddNoContext(t *testing.T) {
+	ctx := context.Background()
+	e := newEnricher(t, wasmhook.Options{})
+	for i, v := range []string{`null`, `{}`, `[]`, `""`, `0`, `false`, ` `} {
+		require.NoError(t, e.Register("falsy"+strconv.Itoa(i), returns(json.RawMessage(v))))
+	}
+	res, err := e.Enrich(ctx, &siteEvent)
+	require.NoError(t, err)
+	assert.NotContains(t, string(res.Payload), `"context"`)
+	assert.Empty(t, res.Failed())
+
+	// {"active_branch": null} is a non-empty map: it makes a context.
+	require.NoError(t, e.Register("branch", returns(json.RawMessage(`{"active_branch": null}`))))
+	res, err = e.Enrich(ctx, &siteEvent)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(res.Payload), `"context": {"active_branch": null}}`))
+}
+
+func TestFailingCallbackIsDroppedOthersStay(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	e := newEnricher(t, wasmhook.Options{Logger: newTextLogger(&logs)})
+	require.NoError(t, e.Register("before", returns(map[string]int{"before": 1})))
+	require.NoError(t, e.Register("fails", func(context.Context, *wasmhook.Input) (any, error) {
+		return nil, errors.New("database is down")
+	}))
+	require.NoError(t, e.Register("panics", func(context.Context, *wasmhook.Input) (any, error) { panic("oops") }))
+	require.NoError(t, e.Register("array", returns([]int{1})))
+	require.NoError(t, e.Register("after", returns(map[string]int{"after": 2})))
+
+	res, err := e.Enrich(ctx, &siteEvent)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(res.Payload), `"context": {"before": 1, "after": 2}}`), string(res.Payload))
+	require.Len(t, res.Reports, 5)
+	assert.ErrorIs(t, res.Reports[1].Err, wasmhook.ErrGuest)
+	assert.ErrorContains(t, res.Reports[1].Err, "database is down")
+	assert.ErrorIs(t, res.Reports[2].Err, wasmhook.ErrGuest)
+	assert.ErrorContains(t, res.Reports[2].Err, "panic: oops")
+	assert.ErrorIs(t, res.Reports[3].Err, wasmhook.ErrOutputNotObject)
+	var ce *wasmhook.CallError
+	require.ErrorAs(t, res.Reports[3].Err, &ce)
+	assert.Equal(t, "array", ce.Callback)
+	assert.Len(t, res.Failed(), 3)
+	for _, name := range []string{"fails", "panics", "array"} {
+		assert.Contains(t, logs.String(), "callback="+name)
+	}
+}
+
+func TestInvalidEvents(t *testing.T) {
+	ctx := context.Background()
+	e := newEnricher(t, wasmhook.Options{})
+	good := siteEvent
+	cases := map[string]func(ev *wasmhook.Event){
+		"data is not JSON":     func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`{"id": 4`) },
+		"data is missing":      func(ev *wasmhook.Event) { ev.Data = nil },
+		"object_type is empty": func(ev *wasmhook.Event) { ev.ObjectType = "" },
+		"event_type is empty":  func(ev *wasmhook.Event) { ev.EventType = "" },
+		"snapshots.prechange is not JSON": func(ev *wasmhook.Event) {
+			ev.Snapshots = &wasmhook.Snapshots{Prechange: json.RawMessage(`nope`)}
+		},
+		"data is not UTF-8": func(ev *wasmhook.Event) { ev.Data = json.RawMessage("\"\xff\"") },
+	}
+	for want, mutate := range cases {
+		ev := good
+		mutate(&ev)
+		_, err := e.Enrich(ctx, &ev)
+		assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent, want)
+		assert.ErrorContains(t, err, want)
+	}
+	_, err := e.Enrich(ctx, nil)
+	assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent)
+}
+
+func TestDuplicateNamesAndClose(t *testing.T) {
+	ctx := context.Background()
+	e, err := wasmhook.New(ctx, wasmhook.Options{})
+	require.NoError(t, err)
+	require.NoError(t, e.Register("x", returns(nil)))
+	assert.ErrorIs(t, e.Register("x", returns(nil)), wasmhook.ErrDuplicate)
+	assert.Equal(t, []wasmhook.CallbackInfo{{Name: "x", Kind: "go"}}, e.Callbacks())
+	require.NoError(t, e.Close(ctx))
+	_, err = e.Enrich(ctx, &siteEvent)
+	assert.ErrorIs(t, err, wasmhook.ErrClosed)
+	assert.ErrorIs(t, e.Register("y", returns(nil)), wasmhook.ErrClosed)
+}

@@ -1,0 +1,87 @@
+package wasmhook
+
+import (
+	"time"
+
+	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
+)
+
+// appendPayload appends the webhook body NetBox would send for ev, with
+// merged as its "context" when non-empty. The envelope is written the way
+// Python's json.dumps writes it (", " and ": " separators, non-ASCII as
+// \u escapes); data, snapshots and context values are the given bytes.
+func appendPayload(dst []byte, ev *Event, ts time.Time, merged *jsonraw.Merge) []byte {
+	dst = append(dst, `{"event": `...)
+	dst = jsonraw.AppendASCIIString(dst, EventName(ev.EventType))
+	dst = append(dst, `, "timestamp": "`...)
+	dst = AppendTimestamp(dst, ts)
+	dst = append(dst, `", "object_type": `...)
+	dst = jsonraw.AppendASCIIString(dst, ev.ObjectType)
+	dst = append(dst, `, "username": `...)
+	dst = appendNullableString(dst, ev.Username)
+	dst = append(dst, `, "request_id": `...)
+	if r := ev.Request; r != nil {
+		dst = append(dst, '"')
+		dst = abi.AppendUUID(dst, r.ID)
+		dst = append(dst, '"')
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = append(dst, `, "data": `...)
+	dst = append(dst, ev.Data...)
+	if r := ev.Request; r != nil {
+		dst = append(dst, `, "request": {"id": "`...)
+		dst = abi.AppendUUID(dst, r.ID)
+		dst = append(dst, `", "method": `...)
+		dst = jsonraw.AppendASCIIString(dst, r.Method)
+		dst = append(dst, `, "path": `...)
+		dst = jsonraw.AppendASCIIString(dst, r.Path)
+		dst = append(dst, `, "user": `...)
+		dst = jsonraw.AppendASCIIString(dst, r.User)
+		dst = append(dst, '}')
+	}
+	if s := ev.Snapshots; s != nil {
+		dst = append(dst, `, "snapshots": {"prechange": `...)
+		dst = appendRawOrNull(dst, s.Prechange)
+		dst = append(dst, `, "postchange": `...)
+		dst = appendRawOrNull(dst, s.Postchange)
+		dst = append(dst, '}')
+	}
+	if merged != nil && merged.Len() > 0 {
+		dst = append(dst, `, "context": `...)
+		dst = merged.AppendObject(dst, jsonraw.Python)
+	}
+	return append(dst, '}')
+}
+
+func appendNullableString(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, "null"...)
+	}
+	return jsonraw.AppendASCIIString(dst, s)
+}
+
+func appendRawOrNull(dst, raw []byte) []byte {
+	if len(raw) == 0 {
+		return append(dst, "null"...)
+	}
+	return append(dst, raw...)
+}
+
+// AppendTimestamp appends t in UTC the way NetBox writes webhook
+// timestamps: ISO 8601 with microseconds and "+00:00", e.g.
+// 2026-03-06T15:11:23.503186+00:00.
+func AppendTimestamp(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	dst = t.AppendFormat(dst, "2006-01-02T15:04:05")
+	dst = append(dst, '.')
+	us := t.Nanosecond() / 1000
+	for div := 100000; div > 0; div /= 10 {
+		dst = append(dst, byte('0'+us/div%10))
+	}
+	return append(dst, "+00:00"...)
+}
+
+// FormatTimestamp returns AppendTimestamp's form of t as a string.
+func FormatTimestamp(t time.Time) string { return string(AppendTimestamp(nil, t)) }

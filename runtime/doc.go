@@ -1,0 +1,14 @@
+// Package runtime runs wasmhook callback modules on wazero: one wazero
+// runtime per [Engine] (compiler engine, optional on-disk compilation
+// cache), every module compiled once and checked against ABI v1 at load
+// ([Engine.Load]), and a bounded, goroutine-safe pool of instances per
+// reactor module ([Module.Call]).
+//
+// Every call is bounded by [Limits]: wall-clock time (the instance is closed
+// when its deadline passes), linear memory, output size and log size. An
+// instance that trapped, timed out or hit a limit is thrown away, never
+// reused. Guests get no file system, environment, arguments or sockets.
+//
+// Note that the package name shadows Go's own runtime package in files that
+// import both; import Go's as goruntime.
+package runtime

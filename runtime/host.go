@@ -1,0 +1,208 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"unicode/utf8"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+
+	"github.com/wasmhook/wasmhook/abi"
+)
+
+const i32 = api.ValueTypeI32
+
+// hostFunc is one import of the wasmhook_v1 module.
+type hostFunc struct {
+	name    string
+	params  []api.ValueType
+	results []api.ValueType
+	// command: whether command modules may import it.
+	command bool
+	fn      api.GoModuleFunc
+}
+
+// hostFuncs is the whole wasmhook_v1 host ABI, one line per import
+// (abi/SPEC.md section 3).
+var hostFuncs = []hostFunc{
+	{abi.InputReadName, []api.ValueType{i32, i32}, []api.ValueType{i32}, false, inputRead},
+	{abi.ConfigReadName, []api.ValueType{i32, i32}, []api.ValueType{i32}, true, configRead},
+	{abi.OutputSetName, []api.ValueType{i32, i32}, nil, false, outputSet},
+	{abi.ErrorSetName, []api.ValueType{i32, i32}, nil, true, errorSet},
+	{abi.LogName, []api.ValueType{i32, i32, i32}, nil, true, logLine},
+}
+
+func lookupHostFunc(name string) (hostFunc, bool) {
+	for _, f := range hostFuncs {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return hostFunc{}, false
+}
+
+func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(abi.ImportModule)
+	for _, f := range hostFuncs {
+		b.NewFunctionBuilder().WithGoModuleFunction(f.fn, f.params, f.results).Export(f.name)
+	}
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// callState is what the host functions of one instance work on. It lives as
+// long as the instance and is reset before each call; only the goroutine
+// that holds the instance touches it.
+type callState struct {
+	name   string
+	logger *slog.Logger
+	limits *Limits
+	config []byte
+
+	input    []byte
+	output   []byte // appended to the caller's buffer
+	outSet   bool
+	errMsg   []byte
+	logged   int
+	dropped  int
+	stderr   capBuffer
+	exitCode uint32
+}
+
+func (s *callState) reset(input, dst []byte) {
+	s.input = input
+	s.output = dst
+	s.outSet = false
+	s.errMsg = s.errMsg[:0]
+	s.logged = 0
+	s.dropped = 0
+	s.stderr.reset(s.limits.LogBytes)
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *callState {
+	s, _ := ctx.Value(stateKey{}).(*callState)
+	return s
+}
+
+// hostFault stops a call from inside a host function: the host function
+// panics with it, wazero unwinds the guest and returns it wrapped.
+type hostFault struct {
+	kind   error
+	detail string
+}
+
+func (f *hostFault) Error() string { return f.detail }
+
+func fault(kind error, format string, args ...any) {
+	panic(&hostFault{kind: kind, detail: fmt.Sprintf(format, args...)})
+}
+
+// read returns the guest bytes [ptr, ptr+n) or stops the call with ErrTrap.
+func read(mod api.Module, fn string, ptr, n uint32) []byte {
+	b, ok := mod.Memory().Read(ptr, n)
+	if !ok {
+		fault(abi.ErrTrap, "%s: range [%d, %d) is outside the guest's %d-byte memory", fn, ptr, uint64(ptr)+uint64(n), mod.Memory().Size())
+	}
+	return b
+}
+
+func copyOut(mod api.Module, fn string, stack []uint64, src []byte) {
+	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if uint64(n) > uint64(len(src)) {
+		n = uint32(len(src))
+	}
+	if n > 0 && !mod.Memory().Write(ptr, src[:n]) {
+		fault(abi.ErrTrap, "%s: range [%d, %d) is outside the guest's %d-byte memory", fn, ptr, uint64(ptr)+uint64(n), mod.Memory().Size())
+	}
+	stack[0] = api.EncodeU32(uint32(len(src)))
+}
+
+func mustState(ctx context.Context, fn string) *callState {
+	s := stateFrom(ctx)
+	if s == nil {
+		fault(abi.ErrTrap, "%s called outside of a wasmhook call", fn)
+	}
+	return s
+}
+
+func inputRead(ctx context.Context, mod api.Module, stack []uint64) {
+	copyOut(mod, abi.InputReadName, stack, mustState(ctx, abi.InputReadName).input)
+}
+
+func configRead(ctx context.Context, mod api.Module, stack []uint64) {
+	copyOut(mod, abi.ConfigReadName, stack, mustState(ctx, abi.ConfigReadName).config)
+}
+
+func outputSet(ctx context.Context, mod api.Module, stack []uint64) {
+	s := mustState(ctx, abi.OutputSetName)
+	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if uint64(n) > uint64(s.limits.OutputBytes) {
+		fault(abi.ErrOutputTooLarge, "%d bytes; the limit is %d", n, s.limits.OutputBytes)
+	}
+	b := read(mod, abi.OutputSetName, ptr, n)
+	s.output = append(s.output[:0], b...)
+	s.outSet = true
+}
+
+func errorSet(ctx context.Context, mod api.Module, stack []uint64) {
+	s := mustState(ctx, abi.ErrorSetName)
+	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
+	if n > maxErrorMessage {
+		n = maxErrorMessage
+	}
+	s.errMsg = append(s.errMsg[:0], read(mod, abi.ErrorSetName, ptr, n)...)
+}
+
+func logLine(ctx context.Context, mod api.Module, stack []uint64) {
+	s := mustState(ctx, abi.LogName)
+	level := slog.Level(int32(api.DecodeU32(stack[0])))
+	ptr, n := api.DecodeU32(stack[1]), api.DecodeU32(stack[2])
+	if s.logged+int(n) > s.limits.LogBytes {
+		s.dropped += int(n)
+		return
+	}
+	b := read(mod, abi.LogName, ptr, n)
+	s.logged += int(n)
+	if s.logger.Enabled(ctx, level) {
+		s.logger.Log(ctx, level, validString(b), "callback", s.name)
+	}
+}
+
+// validString returns b as a string with invalid UTF-8 replaced.
+func validString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return string([]rune(string(b)))
+}
+
+// capBuffer keeps the first limit bytes written to it and counts the rest.
+type capBuffer struct {
+	buf     []byte
+	limit   int
+	dropped int
+}
+
+func (c *capBuffer) reset(limit int) {
+	c.buf = c.buf[:0]
+	c.limit = limit
+	c.dropped = 0
+}
+
+func (c *capBuffer) Write(p []byte) (int, error) {
+	room := c.limit - len(c.buf)
+	if room < 0 {
+		room = 0
+	}
+	if len(p) > room {
+		c.dropped += len(p) - room
+		c.buf = append(c.buf, p[:room]...)
+	} else {
+		c.buf = append(c.buf, p...)
+	}
+	return len(p), nil
+}

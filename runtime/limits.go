@@ -1,0 +1,79 @@
+package runtime
+
+import (
+	goruntime "runtime"
+	"time"
+)
+
+// Limits bound what one module may use. A zero field means "inherit": a
+// module's zero fields take the engine's values, and the engine's take
+// [DefaultLimits]. Limits is a plain value: copy it freely.
+type Limits struct {
+	// Timeout bounds one call (and, separately, one instantiation) in wall
+	// clock time. There is no instruction counting: a guest is stopped when
+	// the deadline passes, at its next function call or loop back-edge.
+	Timeout time.Duration
+	// MemoryBytes bounds one instance's linear memory. Rounded down to
+	// whole 64 KiB pages.
+	MemoryBytes uint64
+	// OutputBytes bounds the output of one call.
+	OutputBytes int
+	// LogBytes bounds what one call may log (guest log lines, and stderr).
+	LogBytes int
+	// PoolSize bounds the instances of one module alive at once, which is
+	// also how many calls of that module run at once.
+	PoolSize int
+}
+
+// DefaultLimits are the limits in force where nobody set one. RATIONALE.md
+// says why each value.
+var DefaultLimits = Limits{
+	Timeout:     200 * time.Millisecond,
+	MemoryBytes: 64 << 20,
+	OutputBytes: 64 << 10,
+	LogBytes:    16 << 10,
+	PoolSize:    0, // 0 here means GOMAXPROCS at the time of use
+}
+
+// Or returns l with every zero field taken from def.
+func (l Limits) Or(def Limits) Limits {
+	if l.Timeout <= 0 {
+		l.Timeout = def.Timeout
+	}
+	if l.MemoryBytes == 0 {
+		l.MemoryBytes = def.MemoryBytes
+	}
+	if l.OutputBytes <= 0 {
+		l.OutputBytes = def.OutputBytes
+	}
+	if l.LogBytes <= 0 {
+		l.LogBytes = def.LogBytes
+	}
+	if l.PoolSize <= 0 {
+		l.PoolSize = def.PoolSize
+	}
+	return l
+}
+
+// resolved returns l with every field set: zeros from DefaultLimits, and a
+// zero pool size as GOMAXPROCS.
+func (l Limits) resolved() Limits {
+	l = l.Or(DefaultLimits)
+	if l.PoolSize <= 0 {
+		l.PoolSize = goruntime.GOMAXPROCS(0)
+	}
+	if l.MemoryBytes < pageSize {
+		l.MemoryBytes = pageSize
+	}
+	if l.MemoryBytes > maxMemoryBytes {
+		l.MemoryBytes = maxMemoryBytes
+	}
+	return l
+}
+
+const (
+	pageSize       = 64 << 10
+	maxMemoryBytes = 4 << 30
+	// maxErrorMessage is how much of a guest's error_set message is kept.
+	maxErrorMessage = 1 << 10
+)

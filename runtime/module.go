@@ -1,0 +1,459 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/wasmhook/wasmhook/abi"
+)
+
+// Module is one loaded module: compiled once, with a pool of instances for
+// a reactor. It is safe for concurrent use; at most Limits().PoolSize calls
+// run at once, the others wait for an instance.
+type Module struct {
+	engine   *Engine
+	name     string
+	file     string
+	kind     abi.Kind
+	compiled wazero.CompiledModule
+	config   []byte
+	limits   Limits
+	logger   *slog.Logger
+	hasInit  bool
+
+	// sem holds one token per instance in use (or being created).
+	sem chan struct{}
+
+	mu     sync.Mutex
+	idle   []*instance // LIFO: the most recently used instance is warmest
+	closed bool
+	active sync.WaitGroup
+
+	stats struct {
+		created, discarded, calls atomic.Int64
+		peakMemory                atomic.Uint64
+	}
+}
+
+// Name returns the callback name the module was loaded as.
+func (m *Module) Name() string { return m.name }
+
+// File returns the file the module was loaded from.
+func (m *Module) File() string { return m.file }
+
+// Kind returns abi.KindReactor or abi.KindCommand.
+func (m *Module) Kind() abi.Kind { return m.kind }
+
+// Limits returns the module's limits, every field set.
+func (m *Module) Limits() Limits { return m.limits }
+
+// Stats are counters of one module since it was loaded.
+type Stats struct {
+	// Idle is the number of pooled instances not in use now.
+	Idle int
+	// Created and Discarded count instances created and thrown away
+	// (trapped, timed out, hit a limit; commands: every one).
+	Created, Discarded int64
+	// Calls counts calls, failed ones included.
+	Calls int64
+	// PeakMemoryBytes is the largest linear memory any instance reached.
+	PeakMemoryBytes uint64
+}
+
+// Stats returns the module's counters.
+func (m *Module) Stats() Stats {
+	m.mu.Lock()
+	idle := len(m.idle)
+	m.mu.Unlock()
+	return Stats{
+		Idle:            idle,
+		Created:         m.stats.created.Load(),
+		Discarded:       m.stats.discarded.Load(),
+		Calls:           m.stats.calls.Load(),
+		PeakMemoryBytes: m.stats.peakMemory.Load(),
+	}
+}
+
+// instance is one instantiated module with the state its host calls use.
+type instance struct {
+	mod     api.Module
+	onEvent api.Function
+	mem     *limitedMemory
+	state   callState
+	ctx     callContext
+	stack   [1]uint64
+}
+
+// Call runs the module on one event input and appends its raw output (not
+// yet validated as JSON) to dst. A failure is an *abi.CallError.
+func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
+	m.stats.calls.Add(1)
+	if m.kind == abi.KindCommand {
+		return m.callCommand(ctx, input, dst)
+	}
+	inst, err := m.acquire(ctx)
+	if err != nil {
+		return dst, err
+	}
+	out, err := m.callReactor(ctx, inst, input, dst)
+	m.release(inst, err != nil)
+	return out, err
+}
+
+// acquire takes an idle instance or creates one, waiting while PoolSize
+// instances are in use.
+func (m *Module) acquire(ctx context.Context) (*instance, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	m.active.Add(1)
+	m.mu.Unlock()
+	select {
+	case m.sem <- struct{}{}:
+	case <-ctx.Done():
+		m.active.Done()
+		return nil, abi.NewCallError(m.name, abi.ErrTimeout, "waiting for a free instance: "+ctx.Err().Error(), ctx.Err())
+	}
+	m.mu.Lock()
+	if n := len(m.idle); n > 0 {
+		inst := m.idle[n-1]
+		m.idle = m.idle[:n-1]
+		m.mu.Unlock()
+		return inst, nil
+	}
+	m.mu.Unlock()
+	inst, err := m.newInstance(ctx)
+	if err != nil {
+		<-m.sem
+		m.active.Done()
+		return nil, err
+	}
+	return inst, nil
+}
+
+// release returns an instance to the pool, or closes it when it is broken
+// (the call failed in a way that may have left it inconsistent) or the
+// module is closed.
+func (m *Module) release(inst *instance, broken bool) {
+	m.trackPeak(inst.mem)
+	broken = broken || inst.mod.IsClosed() || inst.ctx.fired.Load()
+	m.mu.Lock()
+	if broken || m.closed {
+		m.mu.Unlock()
+		m.discard(inst)
+	} else {
+		m.idle = append(m.idle, inst)
+		m.mu.Unlock()
+	}
+	<-m.sem
+	m.active.Done()
+}
+
+func (m *Module) discard(inst *instance) {
+	m.stats.discarded.Add(1)
+	inst.ctx.timer.Stop()
+	_ = inst.mod.Close(context.Background())
+}
+
+func (m *Module) trackPeak(mem *limitedMemory) {
+	p := mem.peak.Load()
+	for {
+		old := m.stats.peakMemory.Load()
+		if p <= old || m.stats.peakMemory.CompareAndSwap(old, p) {
+			return
+		}
+	}
+}
+
+// moduleConfig is the wazero configuration of every instance: no file
+// system, environment, arguments or sockets; real clocks.
+func (m *Module) moduleConfig() wazero.ModuleConfig {
+	return wazero.NewModuleConfig().
+		WithName("").
+		WithSysWalltime().
+		WithSysNanotime()
+}
+
+// newInstance instantiates a reactor and runs _initialize, within the
+// module's time limit.
+func (m *Module) newInstance(ctx context.Context) (*instance, error) {
+	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
+	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
+	inst.state.reset(nil, nil)
+	inst.ctx.init(&inst.state)
+
+	ictx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
+	defer cancel()
+	ictx = context.WithValue(ictx, stateKey{}, &inst.state)
+	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
+	cfg := m.moduleConfig().WithStartFunctions().WithStderr(&inst.state.stderr)
+	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, cfg)
+	m.stats.created.Add(1)
+	if err != nil {
+		m.stats.discarded.Add(1)
+		return nil, m.classify(err, inst, "instantiate")
+	}
+	inst.mod = mod
+	if m.hasInit {
+		if _, err := mod.ExportedFunction(abi.InitializeName).Call(ictx); err != nil {
+			m.discard(inst)
+			return nil, m.classify(err, inst, abi.InitializeName)
+		}
+	}
+	m.flushStderr(&inst.state)
+	inst.onEvent = mod.ExportedFunction(abi.OnEventName)
+	return inst, nil
+}
+
+func (m *Module) callReactor(ctx context.Context, inst *instance, input, dst []byte) ([]byte, error) {
+	s := &inst.state
+	s.reset(input, dst)
+	cctx, err := inst.ctx.start(ctx, m.limits.Timeout)
+	if err != nil {
+		return dst, abi.NewCallError(m.name, abi.ErrTimeout, err.Error(), err)
+	}
+	inst.stack[0] = api.EncodeU32(uint32(len(input)))
+	err = inst.onEvent.CallWithStack(cctx, inst.stack[:])
+	// A deadline that passed just as the guest returned leaves the result
+	// standing; release throws the instance away all the same.
+	inst.ctx.stop()
+	m.flushStderr(s)
+	if s.dropped > 0 {
+		m.logger.Warn("wasmhook: log limit reached; lines dropped", "dropped_bytes", s.dropped, "limit", m.limits.LogBytes)
+	}
+	if err != nil {
+		return dst, m.classify(err, inst, abi.OnEventName)
+	}
+	if status := int32(api.DecodeU32(inst.stack[0])); status != abi.StatusOK {
+		msg := string(s.errMsg)
+		if msg == "" {
+			msg = fmt.Sprintf("status %d", status)
+		}
+		return dst, abi.NewCallError(m.name, abi.ErrGuest, validString([]byte(msg)), nil)
+	}
+	if !s.outSet {
+		return dst, nil
+	}
+	return s.output, nil
+}
+
+// callCommand runs a WASI command in a fresh instance: input on stdin,
+// output from stdout.
+func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return dst, ErrClosed
+	}
+	m.active.Add(1)
+	m.mu.Unlock()
+	defer m.active.Done()
+	select {
+	case m.sem <- struct{}{}:
+		defer func() { <-m.sem }()
+	case <-ctx.Done():
+		return dst, abi.NewCallError(m.name, abi.ErrTimeout, "waiting for a free instance: "+ctx.Err().Error(), ctx.Err())
+	}
+
+	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
+	s := &inst.state
+	*s = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
+	s.reset(input, dst)
+	stdout := capBuffer{buf: dst[:0], limit: m.limits.OutputBytes}
+
+	cctx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
+	defer cancel()
+	cctx = context.WithValue(cctx, stateKey{}, s)
+	cctx = experimental.WithMemoryAllocator(cctx, inst.mem)
+	cfg := m.moduleConfig().
+		WithStdin(bytes.NewReader(input)).
+		WithStdout(&stdout).
+		WithStderr(&s.stderr)
+	mod, err := m.engine.rt.InstantiateModule(cctx, m.compiled, cfg)
+	m.stats.created.Add(1)
+	m.stats.discarded.Add(1)
+	m.trackPeak(inst.mem)
+	if mod != nil {
+		_ = mod.Close(context.Background())
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 0 {
+		err = nil
+	}
+	if err != nil {
+		cerr := m.classify(err, inst, abi.StartName)
+		m.flushStderr(s)
+		return dst, cerr
+	}
+	m.flushStderr(s)
+	if stdout.dropped > 0 {
+		return dst, abi.Errorf(m.name, abi.ErrOutputTooLarge, "%d bytes on stdout; the limit is %d", len(stdout.buf)+stdout.dropped, m.limits.OutputBytes)
+	}
+	return stdout.buf, nil
+}
+
+// classify turns a wazero error into an *abi.CallError of the right kind.
+func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
+	var hf *hostFault
+	if errors.As(err, &hf) {
+		return abi.NewCallError(m.name, hf.kind, hf.detail, err)
+	}
+	var exit *sys.ExitError
+	isExit := errors.As(err, &exit)
+	switch {
+	case isExit && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
+		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, m.limits.Timeout), err)
+	case isExit && exit.ExitCode() == sys.ExitCodeContextCanceled:
+		return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", err)
+	case inst.mem.denied.Load():
+		return abi.NewCallError(m.name, abi.ErrMemoryLimit, fmt.Sprintf("%s asked for more than its %d-byte memory limit: %s", fn, m.limits.MemoryBytes, firstLine(err.Error())), err)
+	case isExit:
+		msg := string(inst.state.errMsg)
+		if msg == "" {
+			msg = tail(inst.state.stderr.buf, 512)
+		}
+		detail := fmt.Sprintf("exit code %d", exit.ExitCode())
+		if msg != "" {
+			detail += ": " + msg
+		}
+		return abi.NewCallError(m.name, abi.ErrGuest, detail, err)
+	}
+	detail := err.Error()
+	if se := tail(inst.state.stderr.buf, 512); se != "" {
+		detail += "\nstderr: " + se
+	}
+	return abi.NewCallError(m.name, abi.ErrTrap, detail, err)
+}
+
+// flushStderr logs what the guest wrote on stderr during the call.
+func (m *Module) flushStderr(s *callState) {
+	if len(s.stderr.buf) == 0 {
+		return
+	}
+	attrs := []any{"stderr", validString(bytes.TrimRight(s.stderr.buf, "\n"))}
+	if s.stderr.dropped > 0 {
+		attrs = append(attrs, "dropped_bytes", s.stderr.dropped)
+	}
+	m.logger.Info("wasmhook: guest stderr", attrs...)
+	s.stderr.reset(m.limits.LogBytes)
+}
+
+func tail(b []byte, n int) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return validString(b)
+}
+
+func firstLine(s string) string {
+	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Close closes the module: no new calls start, calls in flight finish, then
+// every instance and the compiled code are released.
+func (m *Module) Close(ctx context.Context) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.mu.Unlock()
+	m.active.Wait()
+	m.mu.Lock()
+	idle := m.idle
+	m.idle = nil
+	m.mu.Unlock()
+	for _, inst := range idle {
+		inst.ctx.timer.Stop()
+		_ = inst.mod.Close(ctx)
+	}
+	m.engine.untrack(m)
+	return m.compiled.Close(ctx)
+}
+
+// callContext is the context of every call on one instance. It is made once
+// per instance and reused, so that a call allocates no context: its Done
+// channel is closed only when a deadline passes, and then the instance is
+// thrown away. wazero's watcher goroutine reads only Done and Err, which
+// never change under it.
+type callContext struct {
+	parent   context.Context
+	state    *callState
+	done     chan struct{}
+	fired    atomic.Bool
+	timer    *time.Timer
+	deadline time.Time
+}
+
+func (c *callContext) init(s *callState) {
+	c.state = s
+	c.parent = context.Background()
+	c.done = make(chan struct{})
+	c.timer = time.AfterFunc(time.Hour, c.fire)
+	c.timer.Stop()
+}
+
+func (c *callContext) fire() {
+	if c.fired.CompareAndSwap(false, true) {
+		close(c.done)
+	}
+}
+
+// start arms the deadline: the sooner of now+timeout and the caller's own.
+func (c *callContext) start(parent context.Context, timeout time.Duration) (context.Context, error) {
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	if c.fired.Load() {
+		return nil, context.DeadlineExceeded
+	}
+	c.parent = parent
+	d := timeout
+	c.deadline = time.Now().Add(timeout)
+	if pd, ok := parent.Deadline(); ok && pd.Before(c.deadline) {
+		c.deadline = pd
+		d = time.Until(pd)
+	}
+	c.timer.Reset(d)
+	return c, nil
+}
+
+// stop disarms the deadline and reports whether it had already passed.
+func (c *callContext) stop() bool {
+	c.timer.Stop()
+	c.parent = context.Background()
+	return c.fired.Load()
+}
+
+func (c *callContext) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *callContext) Done() <-chan struct{}       { return c.done }
+func (c *callContext) Err() error {
+	if c.fired.Load() {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+func (c *callContext) Value(key any) any {
+	if key == (stateKey{}) {
+		return c.state
+	}
+	return c.parent.Value(key)
+}

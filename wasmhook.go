@@ -1,0 +1,444 @@
+// Package wasmhook enriches outbound webhooks with callbacks written as
+// sandboxed WebAssembly modules, the way NetBox's register_webhook_callback
+// does with Python plugins.
+//
+// An [Enricher] loads every *.wasm file of a directory at start-up, in
+// file-name order, and registers each under its file name without ".wasm";
+// native Go callbacks can be registered beside them ([Enricher.Register]).
+// For every event, [Enricher.Enrich] hands each callback the same input
+// (object_type, event_type, data, request), merges the JSON objects they
+// return in load order, later keys winning, and returns the payload bytes
+// NetBox would send, with the merged map under "context" when it is not
+// empty. A failing callback is logged, reported and skipped; the payload
+// still carries every other callback's result.
+//
+// Modules run on wazero with no file system, environment, network or
+// credentials, and within limits of time, memory, output and log size
+// ([Limits]). The ABI a module implements is abi/SPEC.md.
+package wasmhook
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
+	"github.com/wasmhook/wasmhook/registry"
+	"github.com/wasmhook/wasmhook/runtime"
+)
+
+// Limits bound what a module may use; see [runtime.Limits] for each field
+// and [DefaultLimits] for the values in force where none is set.
+type Limits = runtime.Limits
+
+// ModuleOptions are one module's settings: its configuration (a JSON
+// object the guest reads with config_read) and limits overriding the
+// enricher's.
+type ModuleOptions = runtime.ModuleOptions
+
+// DefaultLimits are the limits in force where nobody set one.
+var DefaultLimits = runtime.DefaultLimits
+
+// CallbackFunc is a native Go callback: it gets the event's input and may
+// return nil, a map or struct that encodes as a JSON object, or a
+// json.RawMessage holding one. An error (or a panic) drops its result.
+type CallbackFunc = registry.Func
+
+// Input is what a callback gets for one event.
+type Input = abi.Input
+
+// Options configure an Enricher. The zero value makes an enricher with no
+// modules, to which native callbacks can be added with Register.
+type Options struct {
+	// Dir is the modules directory: every *.wasm file in it (dotfiles
+	// aside) is loaded, in file-name order. "" loads none.
+	Dir string
+	// Limits are the limits of every module; zero fields take DefaultLimits.
+	Limits Limits
+	// Modules holds per-module settings by callback name (the file name
+	// without ".wasm"). A name with no module is an error.
+	Modules map[string]ModuleOptions
+	// SkipInvalid loads the valid modules of Dir and reports the invalid
+	// ones (Enricher.Skipped) instead of failing.
+	SkipInvalid bool
+	// CompilationCacheDir, when set, keeps compiled modules on disk so that
+	// the next start-up is fast.
+	CompilationCacheDir string
+	// Logger receives callback failures, guest logs and stderr. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Parallelism bounds how many callbacks of one event run at once. Zero
+	// means GOMAXPROCS; 1 runs them one after another. Callbacks whose
+	// calls are cheap run one after another anyway, where starting
+	// goroutines would cost more than it saves (see RATIONALE.md).
+	Parallelism int
+	// SensitiveHeaders are request headers never passed to callbacks, in
+	// addition to Authorization, Cookie and Proxy-Authorization.
+	SensitiveHeaders []string
+}
+
+// Enricher runs callbacks over events. It is safe for concurrent use by
+// many goroutines.
+type Enricher struct {
+	engine      *runtime.Engine
+	reg         registry.Registry
+	logger      *slog.Logger
+	parallelism int
+	sensitive   map[string]bool
+	skipped     []error
+	now         func() time.Time
+
+	mu     sync.Mutex // serializes changes to set
+	set    atomic.Pointer[callbackSet]
+	closed atomic.Bool
+}
+
+// callbackSet is the callbacks in load order, with what the enricher
+// learns about their cost. It is replaced, never modified.
+type callbackSet struct {
+	entries []*entry
+}
+
+type entry struct {
+	cb registry.Callback
+	// cost is a moving average of the callback's call time in ns.
+	cost atomic.Int64
+}
+
+// New creates an enricher and loads the modules of opts.Dir. Errors name
+// the module file and the reason; nothing stays open after an error.
+func New(ctx context.Context, opts Options) (*Enricher, error) {
+	e := &Enricher{
+		logger:      opts.Logger,
+		parallelism: opts.Parallelism,
+		sensitive:   map[string]bool{},
+		now:         time.Now,
+	}
+	if e.logger == nil {
+		e.logger = slog.Default()
+	}
+	if e.parallelism <= 0 {
+		e.parallelism = goruntime.GOMAXPROCS(0)
+	}
+	for _, h := range opts.SensitiveHeaders {
+		e.sensitive[http.CanonicalHeaderKey(h)] = true
+	}
+	for name, mo := range opts.Modules {
+		if c := bytes.TrimSpace(mo.Config); len(c) > 0 {
+			if err := jsonraw.Validate(c); err != nil || c[0] != '{' || !utf8.Valid(c) {
+				return nil, fmt.Errorf("wasmhook: configuration of module %q is not a JSON object", name)
+			}
+		}
+	}
+	engine, err := runtime.NewEngine(ctx, runtime.Config{
+		Limits:              opts.Limits,
+		CompilationCacheDir: opts.CompilationCacheDir,
+		Logger:              e.logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.engine = engine
+	if opts.Dir != "" {
+		skipped, err := e.reg.LoadDir(ctx, engine, opts.Dir, registry.LoadOptions{
+			Modules:     opts.Modules,
+			SkipInvalid: opts.SkipInvalid,
+		})
+		if err != nil {
+			engine.Close(ctx)
+			return nil, fmt.Errorf("wasmhook: %w", err)
+		}
+		for _, err := range skipped {
+			e.logger.Warn("wasmhook: module skipped", "error", err)
+		}
+		e.skipped = skipped
+	} else if len(opts.Modules) > 0 {
+		engine.Close(ctx)
+		return nil, fmt.Errorf("wasmhook: settings for modules but no modules directory")
+	}
+	e.refresh()
+	return e, nil
+}
+
+// Register appends a native Go callback under name, after every callback
+// loaded so far. A name in use is ErrDuplicate.
+func (e *Enricher) Register(name string, fn CallbackFunc) error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.reg.Register(name, fn); err != nil {
+		return fmt.Errorf("wasmhook: %w", err)
+	}
+	e.refreshLocked()
+	return nil
+}
+
+func (e *Enricher) refresh() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.refreshLocked()
+}
+
+// refreshLocked rebuilds the callback set from the registry, keeping what
+// was learnt about callbacks that stay.
+func (e *Enricher) refreshLocked() {
+	old := map[registry.Callback]*entry{}
+	if s := e.set.Load(); s != nil {
+		for _, en := range s.entries {
+			old[en.cb] = en
+		}
+	}
+	cbs := e.reg.Callbacks()
+	set := &callbackSet{entries: make([]*entry, len(cbs))}
+	for i, cb := range cbs {
+		if en, ok := old[cb]; ok {
+			set.entries[i] = en
+		} else {
+			set.entries[i] = &entry{cb: cb}
+		}
+	}
+	e.set.Store(set)
+}
+
+// CallbackInfo describes one registered callback.
+type CallbackInfo struct {
+	Name string
+	Kind abi.Kind
+	// File is the module file, "" for a native callback.
+	File string
+}
+
+// Callbacks lists the callbacks in load order: the order they run and
+// merge in.
+func (e *Enricher) Callbacks() []CallbackInfo {
+	s := e.set.Load()
+	out := make([]CallbackInfo, len(s.entries))
+	for i, en := range s.entries {
+		out[i] = CallbackInfo{Name: en.cb.Name(), Kind: en.cb.Kind(), File: en.cb.File()}
+	}
+	return out
+}
+
+// Skipped returns the load errors of the modules left out with
+// Options.SkipInvalid.
+func (e *Enricher) Skipped() []error { return e.skipped }
+
+// Result is what Enrich returns for one event.
+type Result struct {
+	// Payload is the webhook body, ready to sign and send.
+	Payload []byte
+	// Reports has one entry per callback, in load order.
+	Reports []Report
+}
+
+// Report is what one callback did with one event.
+type Report struct {
+	// Callback is the callback's name.
+	Callback string
+	Kind     abi.Kind
+	// Duration is the time the call took, waiting for an instance included.
+	Duration time.Duration
+	// OutputBytes is the size of the callback's raw output.
+	OutputBytes int
+	// Err is nil, or a *CallError matching one of the Err* classes; the
+	// callback's result was then dropped.
+	Err error
+}
+
+// Failed returns the reports of the callbacks that failed.
+func (r *Result) Failed() []Report {
+	var out []Report
+	for _, rep := range r.Reports {
+		if rep.Err != nil {
+			out = append(out, rep)
+		}
+	}
+	return out
+}
+
+// Enrich runs every callback on ev and returns the payload with their
+// merged results under "context". It fails only when ev is invalid
+// (ErrInvalidEvent), ctx is done before it starts, or the enricher is
+// closed; a failing callback is logged, reported in the Result and left
+// out of the payload.
+func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := ev.validate(); err != nil {
+		return nil, err
+	}
+	ts := ev.Timestamp
+	if ts.IsZero() {
+		ts = e.now()
+	}
+	set := e.set.Load()
+	w := getWork(len(set.entries))
+	defer putWork(w)
+
+	w.inv.Input = abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}
+	w.input = abi.AppendInput(w.input[:0], &w.inv.Input, e.passHeader)
+	w.inv.Raw = w.input
+
+	e.run(ctx, set, w)
+
+	res := &Result{Reports: make([]Report, len(set.entries))}
+	w.merge.Reset()
+	for i, en := range set.entries {
+		rep := &res.Reports[i]
+		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i]}
+		if rep.Err == nil {
+			rep.Err = addOutput(&w.merge, en.cb.Name(), w.outputs[i])
+		}
+		if rep.Err != nil {
+			e.logger.Warn("wasmhook: callback failed; its result is dropped",
+				"callback", rep.Callback, "kind", rep.Kind, "event", ev.EventType, "object_type", ev.ObjectType, "error", rep.Err)
+		}
+	}
+	res.Payload = appendPayload(make([]byte, 0, len(ev.Data)+len(w.input)/4+256), ev, ts, &w.merge)
+	return res, nil
+}
+
+func (e *Enricher) passHeader(canonical string) bool { return !e.sensitive[canonical] }
+
+// addOutput validates one callback's raw output and merges it: nothing and
+// falsy values are ignored (as NetBox ignores a falsy return); an object is
+// merged; anything else is an error and nothing of it is merged.
+func addOutput(m *jsonraw.Merge, name string, out []byte) error {
+	if len(bytes.TrimSpace(out)) == 0 {
+		return nil
+	}
+	if !utf8.Valid(out) {
+		return abi.Errorf(name, abi.ErrOutputNotUTF8, "%d bytes", len(out))
+	}
+	if err := jsonraw.Validate(out); err != nil {
+		return abi.NewCallError(name, abi.ErrOutputNotJSON, err.Error(), err)
+	}
+	switch jsonraw.Classify(out) {
+	case jsonraw.Falsy:
+		return nil
+	case jsonraw.Object:
+		return m.Add(out)
+	}
+	return abi.Errorf(name, abi.ErrOutputNotObject, "got %s", preview(out))
+}
+
+func preview(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
+}
+
+// costThreshold is the estimated time of an event's callbacks below which
+// they run one after another: starting goroutines costs about a microsecond,
+// more than a cheap reactor call.
+const costThreshold = 50 * time.Microsecond
+
+// run calls every callback, one after another or in parallel, storing the
+// outputs in load order so that the merge never depends on timing.
+func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
+	n := len(set.entries)
+	if n == 0 {
+		return
+	}
+	var estimate int64
+	for _, en := range set.entries {
+		estimate += en.cost.Load()
+	}
+	if e.parallelism == 1 || n == 1 || time.Duration(estimate) < costThreshold {
+		for i := range set.entries {
+			e.call(ctx, set.entries[i], w, i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	workers := min(e.parallelism, n)
+	wg.Add(workers - 1)
+	worker := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			e.call(ctx, set.entries[i], w, i)
+		}
+	}
+	for range workers - 1 {
+		go func() { defer wg.Done(); worker() }()
+	}
+	worker()
+	wg.Wait()
+}
+
+func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int) {
+	start := time.Now()
+	w.outputs[i], w.errs[i] = en.cb.Call(ctx, &w.inv, w.outputs[i][:0])
+	d := time.Since(start)
+	w.durations[i] = d
+	// An exponential moving average, 1/8 weight to the new sample.
+	old := en.cost.Load()
+	en.cost.Store(old + (int64(d)-old)/8)
+}
+
+// Close releases every module. Calls in flight finish first; Enrich and
+// Register fail with ErrClosed afterwards.
+func (e *Enricher) Close(ctx context.Context) error {
+	if !e.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	err := e.reg.Close(ctx)
+	if cerr := e.engine.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// work is the scratch space of one Enrich call, pooled.
+type work struct {
+	input     []byte
+	inv       registry.Invocation
+	outputs   [][]byte
+	errs      []error
+	durations []time.Duration
+	merge     jsonraw.Merge
+}
+
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+func getWork(n int) *work {
+	w := workPool.Get().(*work)
+	if cap(w.outputs) < n {
+		w.outputs = make([][]byte, n)
+		w.errs = make([]error, n)
+		w.durations = make([]time.Duration, n)
+	}
+	w.outputs, w.errs, w.durations = w.outputs[:n], w.errs[:n], w.durations[:n]
+	for i := range w.errs {
+		w.errs[i] = nil
+	}
+	return w
+}
+
+func putWork(w *work) {
+	w.merge.Reset()
+	w.inv = registry.Invocation{}
+	workPool.Put(w)
+}
