@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -142,6 +143,12 @@ func keysOf(t *testing.T, b []byte) []string {
 func newEnricher(t *testing.T, opts wasmhook.Options) *wasmhook.Enricher {
 	t.Helper()
 	ctx := context.Background()
+	if opts.Logger == nil {
+		opts.Logger = newTextLogger(io.Discard)
+	}
+	if opts.CompilationCacheDir == "" {
+		opts.CompilationCacheDir = compilationCache
+	}
 	e, err := wasmhook.New(ctx, opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, e.Close(ctx)) })

@@ -9,10 +9,13 @@ import (
 // module's zero fields take the engine's values, and the engine's take
 // [DefaultLimits]. Limits is a plain value: copy it freely.
 type Limits struct {
-	// Timeout bounds one call (and, separately, one instantiation) in wall
-	// clock time. There is no instruction counting: a guest is stopped when
-	// the deadline passes, at its next function call or loop back-edge.
+	// Timeout bounds one call in wall-clock time (for a command, its whole
+	// run). There is no instruction counting: a guest is stopped when the
+	// deadline passes, at its next function call or loop back-edge.
 	Timeout time.Duration
+	// StartTimeout bounds the creation of one reactor instance: its start
+	// function and _initialize. It happens once per pool slot, not per event.
+	StartTimeout time.Duration
 	// MemoryBytes bounds one instance's linear memory. Rounded down to
 	// whole 64 KiB pages.
 	MemoryBytes uint64
@@ -28,17 +31,21 @@ type Limits struct {
 // DefaultLimits are the limits in force where nobody set one. RATIONALE.md
 // says why each value.
 var DefaultLimits = Limits{
-	Timeout:     200 * time.Millisecond,
-	MemoryBytes: 64 << 20,
-	OutputBytes: 64 << 10,
-	LogBytes:    16 << 10,
-	PoolSize:    0, // 0 here means GOMAXPROCS at the time of use
+	Timeout:      200 * time.Millisecond,
+	StartTimeout: 5 * time.Second,
+	MemoryBytes:  64 << 20,
+	OutputBytes:  64 << 10,
+	LogBytes:     16 << 10,
+	PoolSize:     0, // 0 here means GOMAXPROCS at the time of use
 }
 
 // Or returns l with every zero field taken from def.
 func (l Limits) Or(def Limits) Limits {
 	if l.Timeout <= 0 {
 		l.Timeout = def.Timeout
+	}
+	if l.StartTimeout <= 0 {
+		l.StartTimeout = def.StartTimeout
 	}
 	if l.MemoryBytes == 0 {
 		l.MemoryBytes = def.MemoryBytes

@@ -188,14 +188,14 @@ func (m *Module) moduleConfig() wazero.ModuleConfig {
 }
 
 // newInstance instantiates a reactor and runs _initialize, within the
-// module's time limit.
+// module's start time limit.
 func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
 	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
 	inst.state.reset(nil, nil)
 	inst.ctx.init(&inst.state)
 
-	ictx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
+	ictx, cancel := context.WithTimeout(ctx, m.limits.StartTimeout)
 	defer cancel()
 	ictx = context.WithValue(ictx, stateKey{}, &inst.state)
 	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
@@ -230,12 +230,15 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, input, dst []b
 	// A deadline that passed just as the guest returned leaves the result
 	// standing; release throws the instance away all the same.
 	inst.ctx.stop()
+	if err != nil {
+		err = m.classify(err, inst, abi.OnEventName)
+	}
 	m.flushStderr(s)
 	if s.dropped > 0 {
 		m.logger.Warn("wasmhook: log limit reached; lines dropped", "dropped_bytes", s.dropped, "limit", m.limits.LogBytes)
 	}
 	if err != nil {
-		return dst, m.classify(err, inst, abi.OnEventName)
+		return dst, err
 	}
 	if status := int32(api.DecodeU32(inst.stack[0])); status != abi.StatusOK {
 		msg := string(s.errMsg)
@@ -315,7 +318,11 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 	isExit := errors.As(err, &exit)
 	switch {
 	case isExit && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
-		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, m.limits.Timeout), err)
+		limit := m.limits.Timeout
+		if m.kind == abi.KindReactor && fn != abi.OnEventName {
+			limit = m.limits.StartTimeout
+		}
+		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, limit), err)
 	case isExit && exit.ExitCode() == sys.ExitCodeContextCanceled:
 		return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", err)
 	case inst.mem.denied.Load():

@@ -1,0 +1,243 @@
+package wasmhook_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+// goReactor is testdata/go/reactor built for wasip1 by TestMain.
+var goReactor string
+
+// compilationCache is shared by the tests' enrichers so that the Go
+// reactor is compiled once (compiling it takes seconds under -race).
+var compilationCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wasmhook-test")
+	if err != nil {
+		panic(err)
+	}
+	goReactor = filepath.Join(dir, "reactor.wasm")
+	compilationCache = filepath.Join(dir, "cache")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", goReactor, "./testdata/go/reactor")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the Go test reactor: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// modulesDir makes a directory of modules: dst name → testdata/wat source
+// name, or "go" for the Go reactor.
+func modulesDir(t testing.TB, mods map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for dst, src := range mods {
+		path := filepath.Join("testdata", "wat", src+".wasm")
+		if src == "go" {
+			path = goReactor
+		}
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, dst+".wasm"), b, 0o644))
+	}
+	return dir
+}
+
+func contextOf(t testing.TB, payload []byte) map[string]any {
+	t.Helper()
+	var p struct {
+		Context map[string]any `json:"context"`
+	}
+	require.NoError(t, json.Unmarshal(payload, &p), string(payload))
+	return p.Context
+}
+
+func TestEnrichWithModulesOfEveryKind(t *testing.T) {
+	dir := modulesDir(t, map[string]string{
+		"10-fixed":   "fixed",
+		"20-go":      "go",
+		"30-command": "command_fixed",
+		"40-branch":  "active_branch",
+	})
+	e := newEnricher(t, wasmhook.Options{
+		Dir:     dir,
+		Modules: map[string]wasmhook.ModuleOptions{"20-go": {Config: []byte(`{"namespace": "geo"}`)}},
+	})
+	assert.Equal(t, []wasmhook.CallbackInfo{
+		{Name: "10-fixed", Kind: "reactor", File: filepath.Join(dir, "10-fixed.wasm")},
+		{Name: "20-go", Kind: "reactor", File: filepath.Join(dir, "20-go.wasm")},
+		{Name: "30-command", Kind: "command", File: filepath.Join(dir, "30-command.wasm")},
+		{Name: "40-branch", Kind: "reactor", File: filepath.Join(dir, "40-branch.wasm")},
+	}, e.Callbacks())
+
+	res, err := e.Enrich(context.Background(), &siteEvent)
+	require.NoError(t, err)
+	assert.Empty(t, res.Failed())
+	assert.Equal(t, map[string]any{
+		"foo":           123.0,
+		"go_status":     "active",
+		"go_name_len":   10.0, // "Zürich <1>": ten characters, one of them non-ASCII
+		"go_config":     map[string]any{"namespace": "geo"},
+		"command":       "ok",
+		"active_branch": nil,
+	}, contextOf(t, res.Payload))
+	assert.Equal(t, []string{"foo", "go_config", "go_name_len", "go_status", "command", "active_branch"},
+		keysOf(t, bytes.TrimSuffix(res.Payload[bytes.Index(res.Payload, []byte(`"context": `))+11:], []byte("}"))),
+		"context keys come in load order")
+	for _, rep := range res.Reports {
+		assert.Positive(t, rep.Duration, rep.Callback)
+	}
+}
+
+func TestRunawayModuleIsStoppedOthersSurvive(t *testing.T) {
+	dir := modulesDir(t, map[string]string{
+		"10-fixed":  "fixed",
+		"20-loop":   "loop",
+		"30-branch": "active_branch",
+		"40-trap":   "trap",
+		"50-go":     "go",
+	})
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Limits: wasmhook.Limits{Timeout: 50 * time.Millisecond}})
+	for i := 0; i < 3; i++ {
+		res, err := e.Enrich(context.Background(), &siteEvent)
+		require.NoError(t, err)
+		ctx := contextOf(t, res.Payload)
+		assert.Equal(t, 123.0, ctx["foo"])
+		assert.Contains(t, ctx, "active_branch")
+		assert.Equal(t, "active", ctx["go_status"])
+		assert.ErrorIs(t, res.Reports[1].Err, wasmhook.ErrTimeout)
+		assert.ErrorIs(t, res.Reports[3].Err, wasmhook.ErrTrap)
+		assert.Len(t, res.Failed(), 2)
+	}
+}
+
+func TestGoGuestPanicIsContained(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"10-go": "go", "20-fixed": "fixed"})
+	e := newEnricher(t, wasmhook.Options{Dir: dir})
+	ev := siteEvent
+	ev.Data = json.RawMessage(`{"name": "x", "panic": true}`)
+	res, err := e.Enrich(context.Background(), &ev)
+	require.NoError(t, err)
+	require.Error(t, res.Reports[0].Err)
+	assert.Contains(t, res.Reports[0].Err.Error(), "asked to panic")
+	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, res.Payload))
+
+	// The next event through the same module works: a fresh instance.
+	res, err = e.Enrich(context.Background(), &siteEvent)
+	require.NoError(t, err)
+	assert.Empty(t, res.Failed())
+	assert.Equal(t, "active", contextOf(t, res.Payload)["go_status"])
+}
+
+func TestCallbacksNeverSeeCredentials(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"echo": "echo_input"})
+	e := newEnricher(t, wasmhook.Options{Dir: dir, SensitiveHeaders: []string{"x-api-key"}})
+	ev := siteEvent
+	ev.Request = &wasmhook.Request{
+		ID: uuid.New(), Method: "PATCH", Path: "/api/dcim/sites/4/", User: "jstretch",
+		Header: http.Header{
+			"Authorization":       {"Token secret"},
+			"Cookie":              {"sessionid=secret"},
+			"Proxy-Authorization": {"Basic secret"},
+			"X-Api-Key":           {"secret"},
+			"User-Agent":          {"netbox/4.6"},
+			"Accept":              {"application/json", "text/html"},
+		},
+	}
+	res, err := e.Enrich(context.Background(), &ev)
+	require.NoError(t, err)
+	assert.NotContains(t, string(res.Payload), "secret")
+	req := contextOf(t, res.Payload)["request"].(map[string]any)
+	assert.Equal(t, map[string]any{"accept": "application/json, text/html", "user-agent": "netbox/4.6"}, req["headers"])
+	assert.Equal(t, "jstretch", req["user"])
+}
+
+// TestConcurrentEnrich runs many goroutines through one enricher; every
+// payload must equal the one a single goroutine gets.
+func TestConcurrentEnrich(t *testing.T) {
+	dir := modulesDir(t, map[string]string{
+		"10-fixed": "fixed", "20-go": "go", "30-calls": "echo_config", "40-command": "command_fixed", "50-branch": "active_branch",
+	})
+	for _, parallelism := range []int{1, 4} {
+		t.Run(fmt.Sprint("parallelism=", parallelism), func(t *testing.T) {
+			e := newEnricher(t, wasmhook.Options{Dir: dir, Parallelism: parallelism, Limits: wasmhook.Limits{PoolSize: 3}})
+			want, err := e.Enrich(context.Background(), &siteEvent)
+			require.NoError(t, err)
+			require.Empty(t, want.Failed())
+
+			const goroutines, events = 12, 40
+			var wg sync.WaitGroup
+			errs := make(chan error, goroutines)
+			for g := 0; g < goroutines; g++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < events; i++ {
+						res, err := e.Enrich(context.Background(), &siteEvent)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if len(res.Failed()) > 0 || !bytes.Equal(res.Payload, want.Payload) {
+							errs <- fmt.Errorf("goroutine %d event %d: %s %v", g, i, res.Payload, res.Failed())
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestNewFailsOnABadModuleNamingIt(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"10-fixed": "fixed", "20-v2": "v2_marker"})
+	_, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir})
+	require.ErrorIs(t, err, wasmhook.ErrABIMismatch)
+	assert.ErrorContains(t, err, filepath.Join(dir, "20-v2.wasm"))
+
+	e := newEnricher(t, wasmhook.Options{Dir: dir, SkipInvalid: true})
+	assert.Len(t, e.Callbacks(), 1)
+	require.Len(t, e.Skipped(), 1)
+	assert.ErrorIs(t, e.Skipped()[0], wasmhook.ErrABIMismatch)
+
+	_, err = wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleOptions{"10-fixed": {Config: []byte(`[1]`)}}})
+	assert.ErrorContains(t, err, `configuration of module "10-fixed" is not a JSON object`)
+}
+
+func TestCompilationCacheIsUsed(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"fixed": "fixed"})
+	cache := t.TempDir()
+	for i := 0; i < 2; i++ {
+		e := newEnricher(t, wasmhook.Options{Dir: dir, CompilationCacheDir: cache})
+		res, err := e.Enrich(context.Background(), &siteEvent)
+		require.NoError(t, err)
+		assert.Empty(t, res.Failed())
+	}
+	entries, err := os.ReadDir(cache)
+	require.NoError(t, err)
+	assert.NotEmpty(t, entries, "compiled code is kept on disk")
+}

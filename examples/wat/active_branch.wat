@@ -1,0 +1,13 @@
+;; active_branch: a reactor written by hand against ABI v1 (abi/SPEC.md).
+;; It adds {"active_branch":null} to every webhook's context, as NetBox's
+;; branching plugin does outside of a branch.
+;;
+;; Build: wat2wasm active_branch.wat -o active_branch.wasm
+(module
+  (import "wasmhook_v1" "output_set" (func $output_set (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "{\"active_branch\":null}")
+  (func (export "wasmhook_abi_v1"))
+  (func (export "wasmhook_on_event") (param $input_len i32) (result i32)
+    (call $output_set (i32.const 1024) (i32.const 22))
+    (i32.const 0)))

@@ -1,0 +1,17 @@
+;; initialized: reactor whose _initialize sets a global; on_event outputs {"init":true} if it ran, else {"init":false}.
+(module
+  (import "wasmhook_v1" "output_set" (func $output_set (param i32 i32)))
+  (memory (export "memory") 1)
+  (global $inited (mut i32) (i32.const 0))
+  (global $calls (mut i32) (i32.const 0)) ;; counts on_event calls (not output)
+  (data (i32.const 1024) "{\"init\":true}")
+  (data (i32.const 1056) "{\"init\":false}")
+  (func (export "wasmhook_abi_v1"))
+  (func (export "_initialize")
+    (global.set $inited (i32.const 1)))
+  (func (export "wasmhook_on_event") (param $input_len i32) (result i32)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (if (i32.eq (global.get $inited) (i32.const 1))
+      (then (call $output_set (i32.const 1024) (i32.const 13)))
+      (else (call $output_set (i32.const 1056) (i32.const 14))))
+    (i32.const 0)))
