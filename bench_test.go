@@ -1,0 +1,50 @@
+package wasmhook_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+// BenchmarkEnrichFanOut compares running an event's callbacks one after
+// another with running them on goroutines, for cheap reactors and for slow
+// commands. It is what the enricher's cost threshold is based on.
+func BenchmarkEnrichFanOut(b *testing.B) {
+	cases := map[string]map[string]string{
+		"reactors": {"a": "fixed", "b": "active_branch", "c": "echo_config", "d": "calls"},
+		"commands": {"a": "command_fixed", "b": "command_config", "c": "command_fixed", "d": "command_config"},
+	}
+	for name, mods := range cases {
+		for _, parallelism := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/parallelism=%d", name, parallelism), func(b *testing.B) {
+				dir := modulesDir(b, mods)
+				e, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Parallelism: parallelism, Logger: newTextLogger(discard{})})
+				require.NoError(b, err)
+				defer e.Close(context.Background())
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					res, err := e.Enrich(ctx, &siteEvent)
+					if err != nil || len(res.Failed()) > 0 {
+						b.Fatal(err, res.Failed())
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestBenchmarkSetup checks the benchmark's modules before anyone trusts
+// its numbers: every callback succeeds and contributes.
+func TestBenchmarkSetup(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"a": "fixed", "b": "active_branch", "c": "echo_config", "d": "calls"})
+	e := newEnricher(t, wasmhook.Options{Dir: dir})
+	res, err := e.Enrich(context.Background(), &siteEvent)
+	require.NoError(t, err)
+	require.Empty(t, res.Failed())
+	require.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil, "calls": 1.0}, contextOf(t, res.Payload))
+}

@@ -1,0 +1,112 @@
+package wasmhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+// A NetBox-style event: a site was updated through the REST API.
+var exampleEvent = &wasmhook.Event{
+	ObjectType: "dcim.site",
+	EventType:  "object_updated",
+	Data:       json.RawMessage(`{"id": 4, "name": "Z\u00fcrich <1>", "status": {"value": "active", "label": "Active"}}`),
+	Timestamp:  time.Date(2026, 3, 6, 15, 11, 23, 503186000, time.UTC),
+	Username:   "jstretch",
+}
+
+// Load every module of a directory and enrich one event. examples/wat holds
+// active_branch.wasm, which adds {"active_branch": null}.
+func ExampleNew() {
+	ctx := context.Background()
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: "examples/wat"})
+	if err != nil {
+		log.Fatal(err) // names the module file and the reason
+	}
+	defer e.Close(ctx)
+
+	res, err := e.Enrich(ctx, exampleEvent)
+	if err != nil {
+		log.Fatal(err) // only for an invalid event
+	}
+	fmt.Println(string(res.Payload))
+	fmt.Println(wasmhook.SignatureHeader+":", wasmhook.Sign("s3cr3t", res.Payload)[:16]+"...")
+	// Output:
+	// {"event": "updated", "timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", "username": "jstretch", "request_id": null, "data": {"id": 4, "name": "Z\u00fcrich <1>", "status": {"value": "active", "label": "Active"}}, "context": {"active_branch": null}}
+	// X-Hook-Signature: f7a7c48a3e6c87dd...
+}
+
+// Native Go callbacks run beside the modules, as NetBox plugins do in
+// Python. Results merge in registration order; later keys win.
+func ExampleEnricher_Register() {
+	ctx := context.Background()
+	e, err := wasmhook.New(ctx, wasmhook.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close(ctx)
+
+	e.Register("owner", func(ctx context.Context, in *wasmhook.Input) (any, error) {
+		return map[string]any{"owner": "netops", "tier": 1}, nil
+	})
+	e.Register("tiering", func(ctx context.Context, in *wasmhook.Input) (any, error) {
+		var data struct{ Status struct{ Value string } }
+		if err := json.Unmarshal(in.Data, &data); err != nil {
+			return nil, err
+		}
+		if data.Status.Value == "active" {
+			return map[string]any{"tier": 2}, nil
+		}
+		return nil, nil // nothing to add
+	})
+	res, err := e.Enrich(ctx, exampleEvent)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var payload struct{ Context json.RawMessage }
+	json.Unmarshal(res.Payload, &payload)
+	fmt.Println(string(payload.Context))
+	// Output:
+	// {"owner": "netops", "tier": 2}
+}
+
+// A failing callback is reported and left out; the payload still carries
+// the others' results.
+func ExampleResult_Failed() {
+	ctx := context.Background()
+	e, _ := wasmhook.New(ctx, wasmhook.Options{Logger: newTextLogger(discard{})})
+	defer e.Close(ctx)
+	e.Register("broken", func(ctx context.Context, in *wasmhook.Input) (any, error) {
+		return nil, errors.New("inventory service unreachable")
+	})
+	e.Register("ok", func(ctx context.Context, in *wasmhook.Input) (any, error) {
+		return map[string]bool{"checked": true}, nil
+	})
+	res, _ := e.Enrich(ctx, exampleEvent)
+	for _, rep := range res.Failed() {
+		fmt.Println(rep.Callback, errors.Is(rep.Err, wasmhook.ErrGuest), rep.Err)
+	}
+	var payload struct{ Context json.RawMessage }
+	json.Unmarshal(res.Payload, &payload)
+	fmt.Println(string(payload.Context))
+	// Output:
+	// broken true callback broken: guest reported an error: inventory service unreachable
+	// {"checked": true}
+}
+
+func ExampleSign() {
+	body := []byte(`{"event": "created"}`)
+	sig := wasmhook.Sign("s3cr3t", body)
+	fmt.Println(len(sig), wasmhook.Verify("s3cr3t", body, sig))
+	// Output:
+	// 128 true
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
