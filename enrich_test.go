@@ -241,3 +241,35 @@ func TestCompilationCacheIsUsed(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, entries, "compiled code is kept on disk")
 }
+
+// TestOutputValidation runs modules whose outputs break each rule, beside a
+// good one whose result must survive every time.
+func TestOutputValidation(t *testing.T) {
+	cases := []struct {
+		module string
+		kind   error // nil: ignored without error
+	}{
+		{"not_json", wasmhook.ErrOutputNotJSON},
+		{"not_object", wasmhook.ErrOutputNotObject},
+		{"not_utf8", wasmhook.ErrOutputNotUTF8},
+		{"deep_json", wasmhook.ErrOutputNotJSON},
+		{"falsy_array", nil},
+		{"null_output", nil},
+		{"no_output", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.module, func(t *testing.T) {
+			dir := modulesDir(t, map[string]string{"10-bad": c.module, "20-fixed": "fixed"})
+			e := newEnricher(t, wasmhook.Options{Dir: dir, Limits: wasmhook.Limits{OutputBytes: 256 << 10}})
+			res, err := e.Enrich(context.Background(), &siteEvent)
+			require.NoError(t, err)
+			assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, res.Payload))
+			if c.kind == nil {
+				assert.NoError(t, res.Reports[0].Err)
+				return
+			}
+			assert.ErrorIs(t, res.Reports[0].Err, c.kind)
+			assert.NoError(t, res.Reports[1].Err)
+		})
+	}
+}

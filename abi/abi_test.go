@@ -1,0 +1,72 @@
+package abi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook/abi"
+)
+
+func TestAppendInput(t *testing.T) {
+	in := &abi.Input{
+		ObjectType: "dcim.site",
+		EventType:  "object_updated",
+		Data:       []byte(`{"name": "Z\u00fcrich", "n": 1.50}`),
+	}
+	got := abi.AppendInput([]byte("prefix:"), in, nil)
+	assert.Equal(t, `prefix:{"object_type":"dcim.site","event_type":"object_updated","data":{"name": "Z\u00fcrich", "n": 1.50},"request":null}`, string(got),
+		"data's bytes are copied as they are")
+
+	in.Request = &abi.Request{
+		ID:     uuid.MustParse("17AF32F0-852A-46CA-A7D4-33ECD0C13DE6"),
+		Method: "PATCH", Path: "/api/dcim/sites/4/", User: `j"stretch`,
+		Header: http.Header{
+			"Authorization":       {"Token x"},
+			"Cookie":              {"sessionid=x"},
+			"Proxy-Authorization": {"Basic x"},
+			"X-Internal":          {"x"},
+			"X-Forwarded-For":     {"10.0.0.1", "10.0.0.2"},
+			"Accept":              {"application/json"},
+		},
+	}
+	got = abi.AppendInput(nil, in, func(name string) bool { return name != "X-Internal" })
+	var parsed struct {
+		Request struct {
+			ID, Method, Path, User string
+			Headers                map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal(got, &parsed), string(got))
+	assert.Equal(t, "17af32f0-852a-46ca-a7d4-33ecd0c13de6", parsed.Request.ID)
+	assert.Equal(t, `j"stretch`, parsed.Request.User)
+	assert.Equal(t, map[string]string{"accept": "application/json", "x-forwarded-for": "10.0.0.1, 10.0.0.2"}, parsed.Request.Headers)
+	assert.Contains(t, string(got), `"headers":{"accept":"application/json","x-forwarded-for":"10.0.0.1, 10.0.0.2"}`, "headers are sorted")
+
+	// Only credentials: no headers member at all.
+	in.Request.Header = http.Header{"Cookie": {"x"}}
+	assert.NotContains(t, string(abi.AppendInput(nil, in, nil)), "headers")
+}
+
+func TestErrorsMatchTheirKind(t *testing.T) {
+	kinds := []error{abi.ErrBadModule, abi.ErrABIMismatch, abi.ErrTrap, abi.ErrTimeout, abi.ErrMemoryLimit,
+		abi.ErrOutputTooLarge, abi.ErrOutputNotJSON, abi.ErrOutputNotObject, abi.ErrOutputNotUTF8, abi.ErrGuest}
+	for _, kind := range kinds {
+		var err error = abi.NewCallError("cb", kind, "detail", context.DeadlineExceeded)
+		for _, other := range kinds {
+			assert.Equal(t, kind == other, errors.Is(err, other), "%v is %v", kind, other)
+		}
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "the underlying error is kept")
+		assert.Equal(t, "callback cb: "+kind.Error()+": detail", err.Error())
+	}
+	le := &abi.LoadError{File: "plugins/10-geo.wasm", Symbol: "env.abort", Kind: abi.ErrBadModule, Reason: "not allowed"}
+	assert.ErrorIs(t, le, abi.ErrBadModule)
+	assert.NotErrorIs(t, le, abi.ErrABIMismatch)
+	assert.Equal(t, "load plugins/10-geo.wasm: bad module: env.abort: not allowed", le.Error())
+}
