@@ -229,6 +229,31 @@ func (e *Enricher) Callbacks() []CallbackInfo {
 	return out
 }
 
+// CallbackStats are one callback's counters since it was loaded. Native
+// callbacks have only a name and a kind.
+type CallbackStats struct {
+	Name string
+	Kind abi.Kind
+	// Limits are the module's limits, every field set.
+	Limits Limits
+	// Stats are the module's instance and call counters.
+	runtime.Stats
+}
+
+// Stats returns every callback's counters, in load order.
+func (e *Enricher) Stats() []CallbackStats {
+	s := e.set.Load()
+	out := make([]CallbackStats, len(s.entries))
+	for i, en := range s.entries {
+		out[i] = CallbackStats{Name: en.cb.Name(), Kind: en.cb.Kind()}
+		if m, ok := en.cb.(registry.ModuleCallback); ok {
+			out[i].Limits = m.Limits()
+			out[i].Stats = m.Stats()
+		}
+	}
+	return out
+}
+
 // Skipped returns the load errors of the modules left out with
 // Options.SkipInvalid.
 func (e *Enricher) Skipped() []error { return e.skipped }

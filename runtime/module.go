@@ -42,6 +42,7 @@ type Module struct {
 
 	stats struct {
 		created, discarded, calls atomic.Int64
+		startNanos                atomic.Int64 // total time spent creating instances
 		peakMemory                atomic.Uint64
 	}
 }
@@ -69,6 +70,9 @@ type Stats struct {
 	Calls int64
 	// PeakMemoryBytes is the largest linear memory any instance reached.
 	PeakMemoryBytes uint64
+	// StartTime is the mean time to create an instance (instantiation and
+	// _initialize; for a command, its whole run).
+	StartTime time.Duration
 }
 
 // Stats returns the module's counters.
@@ -76,9 +80,15 @@ func (m *Module) Stats() Stats {
 	m.mu.Lock()
 	idle := len(m.idle)
 	m.mu.Unlock()
+	created := m.stats.created.Load()
+	var start time.Duration
+	if created > 0 {
+		start = time.Duration(m.stats.startNanos.Load() / created)
+	}
 	return Stats{
 		Idle:            idle,
-		Created:         m.stats.created.Load(),
+		StartTime:       start,
+		Created:         created,
 		Discarded:       m.stats.discarded.Load(),
 		Calls:           m.stats.calls.Load(),
 		PeakMemoryBytes: m.stats.peakMemory.Load(),
@@ -200,6 +210,8 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	ictx = context.WithValue(ictx, stateKey{}, &inst.state)
 	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
 	cfg := m.moduleConfig().WithStartFunctions().WithStderr(&inst.state.stderr)
+	start := time.Now()
+	defer func() { m.stats.startNanos.Add(int64(time.Since(start))) }()
 	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, cfg)
 	m.stats.created.Add(1)
 	if err != nil {
@@ -285,7 +297,9 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 		WithStdin(bytes.NewReader(input)).
 		WithStdout(&stdout).
 		WithStderr(&s.stderr)
+	start := time.Now()
 	mod, err := m.engine.rt.InstantiateModule(cctx, m.compiled, cfg)
+	m.stats.startNanos.Add(int64(time.Since(start)))
 	m.stats.created.Add(1)
 	m.stats.discarded.Add(1)
 	m.trackPeak(inst.mem)

@@ -1,0 +1,207 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// binary is the wasmhook command, built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wasmhook-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "wasmhook")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building wasmhook: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func wasmhook(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// modules makes a directory with testdata/wat modules: dst → src.
+func modules(t *testing.T, mods map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for dst, src := range mods {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "wat", src+".wasm"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, dst+".wasm"), b, 0o644))
+	}
+	return dir
+}
+
+func assertOneLineError(t *testing.T, r result, code int, parts ...string) {
+	t.Helper()
+	assert.Equal(t, code, r.code, "stderr: %s", r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	last := lines[len(lines)-1]
+	assert.True(t, strings.HasPrefix(last, "wasmhook: "), r.stderr)
+	for _, p := range parts {
+		assert.Contains(t, last, p)
+	}
+	assert.NotContains(t, r.stderr, "goroutine ", "no Go stack trace")
+	assert.NotContains(t, r.stderr, "panic")
+}
+
+func contextOf(t *testing.T, payload string) map[string]any {
+	t.Helper()
+	var p struct{ Context map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(payload), &p), payload)
+	return p.Context
+}
+
+func TestRunOnTheExamples(t *testing.T) {
+	dir := modules(t, map[string]string{"10-fixed": "fixed", "20-branch": "active_branch"})
+	r := wasmhook(t, "", "run", "--modules", dir, "-v")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, contextOf(t, r.stdout))
+	assert.True(t, strings.HasPrefix(r.stdout, `{"event": "updated", "timestamp": "2026-03-06T15:11:23.503186+00:00"`),
+		"piped: the compact payload as sent: %s", r.stdout)
+	assert.Regexp(t, `10-fixed\s+reactor\s+\S+\s+11 B\s+ok`, r.stderr, "a report line per callback")
+	assert.Regexp(t, `20-branch\s+reactor\s+\S+\s+22 B\s+ok`, r.stderr)
+
+	r = wasmhook(t, "", "run", "--modules", dir, "--indent")
+	assert.Contains(t, r.stdout, "\n  \"context\": {\n    \"foo\": 123,")
+
+	event := `{"object_type": "dcim.device", "event_type": "object_created", "data": {"id": 1}}`
+	r = wasmhook(t, event, "run", "--modules", dir, "--event", "-")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"event": "created"`)
+	assert.Contains(t, r.stdout, `"object_type": "dcim.device"`)
+
+	cfg := modules(t, map[string]string{"geo": "echo_config"})
+	r = wasmhook(t, "", "run", "--modules", cfg, "--config", `geo={"namespace":"geo"}`)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, map[string]any{"namespace": "geo"}, contextOf(t, r.stdout))
+}
+
+func TestRunFailures(t *testing.T) {
+	trap := modules(t, map[string]string{"10-trap": "trap", "20-fixed": "fixed"})
+	r := wasmhook(t, "", "run", "--modules", trap, "-v")
+	assert.Equal(t, 0, r.code, "a failed callback is not a failed run without --strict")
+	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, r.stdout))
+	assert.Contains(t, r.stderr, "guest trapped")
+
+	r = wasmhook(t, "", "run", "--modules", trap, "--strict")
+	assertOneLineError(t, r, 1, "1 of 2 callbacks failed", "10-trap", "unreachable")
+	assert.NotEmpty(t, r.stdout, "the payload is printed all the same")
+
+	missing := filepath.Join(t.TempDir(), "nope")
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", missing), 2, "modules directory", missing, "no such file")
+
+	notWasm := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(notWasm, "readme.wasm"), []byte("# not a module\n"), 0o644))
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", notWasm), 2, filepath.Join(notWasm, "readme.wasm"), "not a WebAssembly module")
+
+	truncated := t.TempDir()
+	b, err := os.ReadFile("../../testdata/wat/fixed.wasm")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(truncated, "cut.wasm"), b[:len(b)/2], 0o644))
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", truncated), 2, filepath.Join(truncated, "cut.wasm"), "invalid module")
+
+	ok := modules(t, map[string]string{"fixed": "fixed"})
+	assertOneLineError(t, wasmhook(t, `{"object_type": `, "run", "--modules", ok, "--event", "-"), 2, "event stdin", "unexpected end of JSON input")
+	assertOneLineError(t, wasmhook(t, `{"object_type": "dcim.site", "event_type": "object_updated"}`, "run", "--modules", ok, "--event", "-"), 2, "data is missing")
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--event", "missing.json"), 2, "missing.json")
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--bogus"), 2, "flag provided but not defined: -bogus")
+	assertOneLineError(t, wasmhook(t, "", "run"), 2, "--modules is required")
+	assertOneLineError(t, wasmhook(t, "", "frobnicate"), 2, `unknown command "frobnicate"`)
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--config", "fixed=[1"), 2, "not JSON")
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--memory", "lots"), 2, "want a size")
+}
+
+func TestInspect(t *testing.T) {
+	dir := modules(t, map[string]string{"fixed": "fixed", "v2": "v2_marker", "cmd": "command_echo"})
+	r := wasmhook(t, "", "inspect", filepath.Join(dir, "fixed.wasm"), filepath.Join(dir, "cmd.wasm"))
+	require.Equal(t, 0, r.code, r.stderr)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	require.Len(t, lines, 2, "one line a module")
+	assert.Equal(t, filepath.Join(dir, "fixed.wasm")+": reactor, ABI v1, 150 B, memory 64 KiB..no max, exports [wasmhook_abi_v1 wasmhook_on_event], imports [wasmhook_v1.output_set]: loads", lines[0])
+	assert.Contains(t, lines[1], "command, ABI v1")
+	assert.Contains(t, lines[1], "wasi_snapshot_preview1.fd_read")
+
+	r = wasmhook(t, "", "inspect", filepath.Join(dir, "v2.wasm"), filepath.Join(dir, "missing.wasm"))
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stdout, "DOES NOT LOAD: ABI version mismatch: wasmhook_abi_v2: the module speaks ABI v2; this host speaks v1")
+	assert.Contains(t, r.stdout, "missing.wasm: cannot read: no such file or directory")
+}
+
+func TestBench(t *testing.T) {
+	dir := modules(t, map[string]string{"10-fixed": "fixed", "20-trap": "trap"})
+	r := wasmhook(t, "", "bench", "--modules", dir, "-n", "200", "-c", "2")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `10-fixed\s+reactor\s+\S+\s+\S+ / 200ms \(\d+\.\d%\)\s+\S+\s+64 KiB / 64 MiB \(0\.1%\)\s+11 B / 64 KiB \(0\.0%\)\s+0/200`, r.stdout)
+	assert.Regexp(t, `20-trap\s+reactor.*200/200`, r.stdout)
+	assert.Contains(t, r.stdout, "200 events in ")
+	assert.Contains(t, r.stdout, "20-trap failed 200 times; first: callback 20-trap: guest trapped")
+	assert.NotContains(t, r.stderr, "bench:", "no progress line when stderr is not a terminal")
+}
+
+func TestSignAndVerify(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/netbox/signature-vector.txt")
+	require.NoError(t, err)
+	lines := strings.Split(string(raw), "\n")
+	body, sig := lines[0], lines[2]
+
+	r := wasmhook(t, body, "sign", "--secret", "s3cr3t")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, sig+"\n", r.stdout)
+
+	file := filepath.Join(t.TempDir(), "body.json")
+	require.NoError(t, os.WriteFile(file, []byte(body), 0o644))
+	r = wasmhook(t, "", "verify", "--secret", "s3cr3t", "--signature", sig, file)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "ok\n", r.stdout)
+	assertOneLineError(t, wasmhook(t, "", "verify", "--secret", "wrong", "--signature", sig, file), 1, "does not match")
+	assertOneLineError(t, wasmhook(t, body, "sign"), 2, "--secret is required")
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	r := wasmhook(t, "", "--version")
+	assert.Equal(t, 0, r.code)
+	assert.Regexp(t, `^wasmhook \S+\n$`, r.stdout)
+	for _, cmd := range []string{"run", "inspect", "bench", "sign", "verify"} {
+		r := wasmhook(t, "", cmd, "--help")
+		assert.Equal(t, 0, r.code, cmd)
+		assert.Contains(t, r.stderr, "usage: wasmhook "+cmd, cmd)
+		assert.Contains(t, r.stderr, "example", cmd)
+	}
+	r = wasmhook(t, "")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "commands:")
+}

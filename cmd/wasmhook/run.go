@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+const runUsage = `usage: wasmhook run --modules DIR [--event FILE|-] [flags]
+
+Enriches one event with every module of DIR, run in file-name order, and
+prints the payload: indented on a terminal, compact (the exact bytes a
+webhook would carry) when piped. Without --event, a bundled sample NetBox
+event (a dcim.site update) is used.
+
+examples:
+  wasmhook run --modules ./plugins -v
+  wasmhook run --modules ./plugins --event event.json --config 'geo={"namespace":"geo"}'
+  curl -s https://netbox.example/… | wasmhook run --modules ./plugins --event - --compact
+
+flags:
+`
+
+func cmdRun(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("run", runUsage, io)
+	var ef enricherFlags
+	ef.register(fs)
+	verbose := fs.Bool("v", false, "print a report line per callback on stderr, and guest logs")
+	strict := fs.Bool("strict", false, "exit 1 when a callback fails")
+	indent := fs.Bool("indent", false, "indent the payload even when piped")
+	compact := fs.Bool("compact", false, "print the payload as sent, even on a terminal")
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr(fmt.Errorf("run: unexpected argument %q", fs.Arg(0)))
+	}
+	if *indent && *compact {
+		return usageErr(fmt.Errorf("run: --indent and --compact exclude each other"))
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	e, ev, err := ef.open(ctx, "run", io, slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level})))
+	if err != nil {
+		return err
+	}
+	defer e.Close(ctx)
+	res, err := e.Enrich(ctx, ev)
+	if err != nil {
+		return usageErr(err)
+	}
+
+	out := res.Payload
+	if *indent || (!*compact && isTerminal(io.out)) {
+		var b bytes.Buffer
+		if json.Indent(&b, res.Payload, "", "  ") == nil {
+			out = b.Bytes()
+		}
+	}
+	io.out.Write(out)
+	io.out.Write([]byte("\n"))
+
+	if *verbose {
+		printReports(io, res.Reports)
+	}
+	if failed := res.Failed(); *strict && len(failed) > 0 {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d callbacks failed; first: %v", len(failed), len(res.Reports), failed[0].Err)}
+	}
+	return nil
+}
+
+func printReports(io stdio, reports []wasmhook.Report) {
+	tw := tabwriter.NewWriter(io.err, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "callback\tkind\ttime\toutput\t\tresult\t")
+	for _, rep := range reports {
+		result := "ok"
+		if rep.Err != nil {
+			result = oneLine(rep.Err.Error())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t%s\t\n", rep.Callback, rep.Kind, rep.Duration.Round(time.Microsecond), formatBytes(uint64(rep.OutputBytes)), result)
+	}
+	tw.Flush()
+}
