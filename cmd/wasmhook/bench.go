@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
-
 )
 
 const benchUsage = `usage: wasmhook bench --modules DIR [--event FILE] [-n N] [-c CONCURRENCY] [flags]
