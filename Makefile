@@ -6,7 +6,7 @@ WAT2WASM  ?= wat2wasm
 BIN       := bin
 WASMHOOK  := $(BIN)/wasmhook
 
-WAT_SRC   := $(wildcard testdata/wat/*.wat examples/wat/*.wat)
+WAT_SRC   := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat examples/wat/*.wat)
 WAT_WASM  := $(WAT_SRC:.wat=.wasm)
 
 DEMO_DIR  := $(BIN)/demo-modules

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // goReactor is testdata/go/reactor built for wasip1 by TestMain.
@@ -45,21 +46,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// modulesDir makes a directory of modules: dst name → testdata/wat source
-// name, or "go" for the Go reactor.
+// modulesDir makes a directory of modules: dst name → test module name,
+// or "go" for the Go reactor.
 func modulesDir(t testing.TB, mods map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
+	resolved := make(map[string]string, len(mods))
 	for dst, src := range mods {
-		path := filepath.Join("testdata", "wat", src+".wasm")
 		if src == "go" {
-			path = goReactor
+			src = goReactor
 		}
-		b, err := os.ReadFile(path)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, dst+".wasm"), b, 0o644))
+		resolved[dst] = src
 	}
-	return dir
+	return testmod.Dir(t, resolved)
 }
 
 func contextOf(t testing.TB, payload []byte) map[string]any {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 	"github.com/wasmhook/wasmhook/registry"
 	"github.com/wasmhook/wasmhook/runtime"
 )
@@ -25,12 +26,10 @@ func engine(t *testing.T) *runtime.Engine {
 	return e
 }
 
-// copyWAT copies testdata/wat/<src>.wasm into dir as <dst>.
+// copyWAT copies the test module src into dir as dst.
 func copyWAT(t *testing.T, dir, src, dst string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "wat", src+".wasm"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, dst), b, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, dst), testmod.Read(t, src), 0o644))
 }
 
 func names(cbs []registry.Callback) []string {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,19 +16,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
 const input = `{"object_type":"dcim.site","event_type":"object_updated","data":{"name":"Z\u00fcrich","status":{"value":"active"}},"request":null}`
 
-func watFile(name string) string { return filepath.Join("..", "testdata", "wat", name+".wasm") }
+func watFile(name string) string { return testmod.Path(name) }
 
-func wat(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(watFile(name))
-	require.NoError(t, err)
-	return b
-}
+func wat(t testing.TB, name string) []byte { return testmod.Read(t, name) }
 
 type syncBuffer struct {
 	mu  sync.Mutex

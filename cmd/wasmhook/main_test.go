@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // binary is the wasmhook command, built once by TestMain.
@@ -53,17 +55,8 @@ func wasmhook(t *testing.T, stdin string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-// modules makes a directory with testdata/wat modules: dst → src.
-func modules(t *testing.T, mods map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for dst, src := range mods {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "wat", src+".wasm"))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, dst+".wasm"), b, 0o644))
-	}
-	return dir
-}
+// modules makes a directory of test modules: dst → src.
+func modules(t *testing.T, mods map[string]string) string { return testmod.Dir(t, mods) }
 
 func assertOneLineError(t *testing.T, r result, code int, parts ...string) {
 	t.Helper()
@@ -129,8 +122,7 @@ func TestRunFailures(t *testing.T) {
 	assertOneLineError(t, wasmhook(t, "", "run", "--modules", notWasm), 2, filepath.Join(notWasm, "readme.wasm"), "not a WebAssembly module")
 
 	truncated := t.TempDir()
-	b, err := os.ReadFile("../../testdata/wat/fixed.wasm")
-	require.NoError(t, err)
+	b := testmod.Read(t, "fixed")
 	require.NoError(t, os.WriteFile(filepath.Join(truncated, "cut.wasm"), b[:len(b)/2], 0o644))
 	assertOneLineError(t, wasmhook(t, "", "run", "--modules", truncated), 2, filepath.Join(truncated, "cut.wasm"), "invalid module")
 
