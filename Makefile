@@ -11,7 +11,12 @@ WAT_WASM  := $(WAT_SRC:.wat=.wasm)
 
 DEMO_DIR  := $(BIN)/demo-modules
 
-.PHONY: all test vet race demo build wasm tools clean fmt
+.PHONY: all test vet demo build wasm tools clean fuzz
+
+FUZZTIME ?= 10s
+# package:target pairs, one per fuzz target.
+FUZZ_TARGETS := .:FuzzEventJSON .:FuzzPayload \
+	./internal/jsonraw:FuzzValidate ./internal/jsonraw:FuzzAppendString ./internal/jsonraw:FuzzMerge
 
 all: vet test
 
@@ -28,6 +33,14 @@ build: $(WASMHOOK)
 
 $(WASMHOOK): $(shell find . -name '*.go' -not -path './testdata/*' -not -path './examples/*' -not -path './guest-sdk/*') go.mod
 	$(GO) build -o $@ ./cmd/wasmhook
+
+## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz)
+fuzz:
+	@for pt in $(FUZZ_TARGETS); do \
+		pkg=$${pt%%:*}; target=$${pt##*:}; \
+		echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
 
 ## demo: run the enricher over the example plugins on a bundled NetBox event
 demo: $(WASMHOOK) $(DEMO_DIR)/10-active_branch.wasm $(DEMO_DIR)/20-site_status.wasm

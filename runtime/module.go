@@ -207,9 +207,14 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 
 	ictx, cancel := context.WithTimeout(ctx, m.limits.StartTimeout)
 	defer cancel()
+	inst.ctx.starting = ictx.Done()
+	defer func() { inst.ctx.starting = nil }()
 	ictx = context.WithValue(ictx, stateKey{}, &inst.state)
 	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
-	cfg := m.moduleConfig().WithStartFunctions().WithStderr(&inst.state.stderr)
+	cfg := m.moduleConfig().
+		WithStartFunctions().
+		WithStderr(&inst.state.stderr).
+		WithNanosleep(inst.ctx.sleep)
 	start := time.Now()
 	defer func() { m.stats.startNanos.Add(int64(time.Since(start))) }()
 	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, cfg)
@@ -293,10 +298,12 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	defer cancel()
 	cctx = context.WithValue(cctx, stateKey{}, s)
 	cctx = experimental.WithMemoryAllocator(cctx, inst.mem)
+	done := cctx.Done()
 	cfg := m.moduleConfig().
 		WithStdin(bytes.NewReader(input)).
 		WithStdout(&stdout).
-		WithStderr(&s.stderr)
+		WithStderr(&s.stderr).
+		WithNanosleep(func(ns int64) { sleep(ns, done, nil) })
 	start := time.Now()
 	mod, err := m.engine.rt.InstantiateModule(cctx, m.compiled, cfg)
 	m.stats.startNanos.Add(int64(time.Since(start)))
@@ -422,6 +429,8 @@ type callContext struct {
 	fired    atomic.Bool
 	timer    *time.Timer
 	deadline time.Time
+	// starting is the start deadline's Done while the instance starts.
+	starting <-chan struct{}
 }
 
 func (c *callContext) init(s *callState) {
@@ -462,6 +471,25 @@ func (c *callContext) stop() bool {
 	c.timer.Stop()
 	c.parent = context.Background()
 	return c.fired.Load()
+}
+
+// sleep is the instance's WASI nanosleep (poll_oneoff on a clock): a real
+// sleep that ends early when the call's deadline passes, so that a guest
+// sleeping past its time limit holds no goroutine.
+// While the instance starts, the start deadline (starting) ends it too.
+func (c *callContext) sleep(ns int64) { sleep(ns, c.done, c.starting) }
+
+func sleep(ns int64, done, alsoDone <-chan struct{}) {
+	if ns <= 0 {
+		return
+	}
+	t := time.NewTimer(time.Duration(ns))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-done:
+	case <-alsoDone:
+	}
 }
 
 func (c *callContext) Deadline() (time.Time, bool) { return c.deadline, true }
