@@ -165,4 +165,3 @@ func nestingDepth(b []byte) int {
 	}
 	return deepest
 }
-
