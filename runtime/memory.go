@@ -10,11 +10,17 @@ import (
 // past a limit, which makes memory.grow return -1 in the guest. It records
 // that it refused, so that a call that then fails is reported as
 // ErrMemoryLimit rather than as the trap the guest turned it into.
+//
+// Where the platform allows (memory_mmap.go), the whole limit is reserved
+// as address space up front, so growing never copies and the pages a guest
+// never touches cost nothing; elsewhere the buffer grows geometrically.
 type limitedMemory struct {
 	buf    []byte
 	limit  uint64
 	denied atomic.Bool
 	peak   atomic.Uint64
+	// mapped is the reserved region when buf lives in it.
+	mapped []byte
 }
 
 func newLimitedMemory(limit uint64) *limitedMemory {
@@ -24,10 +30,13 @@ func newLimitedMemory(limit uint64) *limitedMemory {
 // Allocate implements experimental.MemoryAllocator; one limitedMemory
 // serves exactly one instance.
 func (m *limitedMemory) Allocate(capacity, max uint64) experimental.LinearMemory {
-	if capacity > m.limit {
-		capacity = m.limit
+	reserve := min(m.limit, max)
+	if region, ok := reserveMemory(reserve); ok {
+		m.mapped = region
+		m.buf = region[:0]
+		return m
 	}
-	m.buf = make([]byte, 0, capacity)
+	m.buf = make([]byte, 0, min(capacity, m.limit))
 	return m
 }
 
@@ -59,6 +68,12 @@ func (m *limitedMemory) Reallocate(size uint64) []byte {
 	return m.buf
 }
 
-// Free implements experimental.LinearMemory; the garbage collector takes
-// the buffer once the instance is gone.
-func (m *limitedMemory) Free() { m.buf = nil }
+// Free implements experimental.LinearMemory. wazero calls it when the
+// instance is closed, never while the guest runs.
+func (m *limitedMemory) Free() {
+	if m.mapped != nil {
+		releaseMemory(m.mapped)
+		m.mapped = nil
+	}
+	m.buf = nil
+}
