@@ -117,3 +117,62 @@ func TestLoadDirPassesModuleOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"namespace":"geo"}`, string(out))
 }
+
+// TestBadModuleFiles: each bad file fails the load with one error naming
+// it and the reason; with SkipInvalid the rest loads and each bad file is
+// reported.
+func TestBadModuleFiles(t *testing.T) {
+	fixed := testmod.Read(t, "fixed")
+	cases := []struct {
+		name   string
+		make   func(path string) error
+		reason string
+	}{
+		{"truncated", func(p string) error { return os.WriteFile(p, fixed[:len(fixed)-7], 0o644) }, "invalid module"},
+		{"not-wasm", func(p string) error { return os.WriteFile(p, []byte("#!/bin/sh\necho hi\n"), 0o644) }, "not a WebAssembly module"},
+		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o644) }, "empty file"},
+		{"symlink-loop", func(p string) error { return os.Symlink(p, p) }, "too many levels of symbolic links"},
+		{"dangling-symlink", func(p string) error { return os.Symlink(p+".gone", p) }, "no such file or directory"},
+		{"directory", func(p string) error { return os.Mkdir(p, 0o755) }, "not a regular file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyWAT(t, dir, "fixed", "10-good.wasm")
+			bad := filepath.Join(dir, "20-"+c.name+".wasm")
+			require.NoError(t, c.make(bad))
+			copyWAT(t, dir, "active_branch", "30-good.wasm")
+
+			var r registry.Registry
+			_, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+			require.ErrorIs(t, err, abi.ErrBadModule)
+			assert.Equal(t, "load "+bad+": bad module: ", err.Error()[:len("load "+bad+": bad module: ")])
+			assert.Contains(t, err.Error(), c.reason)
+			assert.Empty(t, r.Callbacks())
+
+			skipped, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{SkipInvalid: true})
+			require.NoError(t, err)
+			assert.Equal(t, []string{"10-good", "30-good"}, names(r.Callbacks()))
+			require.Len(t, skipped, 1)
+			assert.ErrorContains(t, skipped[0], bad)
+			require.NoError(t, r.Close(context.Background()))
+		})
+	}
+}
+
+func TestUnreadableModuleFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "secret.wasm")
+	require.NoError(t, os.WriteFile(bad, testmod.Read(t, "fixed"), 0o000))
+	if f, err := os.Open(bad); err == nil {
+		f.Close()
+		// Root reads any file: the permission bits cannot make one
+		// unreadable here, so make reading fail another way.
+		require.NoError(t, os.Remove(bad))
+		require.NoError(t, os.Symlink("/proc/self/mem", bad))
+	}
+	var r registry.Registry
+	_, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+	require.ErrorIs(t, err, abi.ErrBadModule)
+	assert.ErrorContains(t, err, "load "+bad+": bad module: cannot read")
+}
