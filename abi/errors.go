@@ -5,8 +5,11 @@ import (
 	"fmt"
 )
 
-// Failure classes. Every error the host reports for a module or a call
-// matches exactly one of them with [errors.Is].
+// Failure classes. Every error the host reports for a call matches exactly
+// one of them with [errors.Is]. A load error matches ErrBadModule or
+// ErrABIMismatch and, when the module's first instance failed to start
+// (a trapping start function, an _initialize past its time limit), also
+// the class of that failure.
 var (
 	// ErrBadModule: the file is not a usable WebAssembly module (not wasm,
 	// truncated, missing an export, a forbidden import, a wrong signature).

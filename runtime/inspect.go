@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,7 +19,8 @@ type ModuleInfo struct {
 	Kind abi.Kind
 	// ABI is the version marker found ("wasmhook_abi_v1"), "" for none.
 	ABI string
-	// Exports and Imports are function names, imports as module.name.
+	// Exports are function names; Imports are functions and memories, as
+	// module.name.
 	Exports, Imports []string
 	// MemoryMinBytes and MemoryMaxBytes describe the exported memory; a max
 	// of 0 means the module declares none.
@@ -32,7 +34,7 @@ type ModuleInfo struct {
 // creates and closes one instance).
 func (e *Engine) Inspect(ctx context.Context, file string, bin []byte) ModuleInfo {
 	info := ModuleInfo{File: file, Size: len(bin)}
-	m, err := e.Load(ctx, "inspect", file, bin, ModuleOptions{})
+	m, err := e.Load(ctx, strings.TrimSuffix(filepath.Base(file), ".wasm"), file, bin, ModuleOptions{})
 	if err != nil {
 		info.LoadErr = err
 	} else {
@@ -54,6 +56,10 @@ func (e *Engine) Inspect(ctx context.Context, file string, bin []byte) ModuleInf
 	for _, fn := range c.ImportedFunctions() {
 		mod, name, _ := fn.Import()
 		info.Imports = append(info.Imports, mod+"."+name)
+	}
+	for _, mem := range c.ImportedMemories() {
+		mod, name, _ := mem.Import()
+		info.Imports = append(info.Imports, mod+"."+name+" (memory)")
 	}
 	if mem, ok := c.ExportedMemories()[abi.MemoryName]; ok {
 		info.MemoryMinBytes = uint64(mem.Min()) * pageSize

@@ -44,7 +44,7 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 	}
 	limits := opts.Limits.Or(e.limits).resolved()
 
-	compiled, err := e.rt.CompileModule(ctx, bin)
+	compiled, err := e.rt.CompileModule(ctx, addEntryChecks(bin))
 	if err != nil {
 		return nil, bad("", "invalid module", err)
 	}

@@ -8,11 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/units"
 )
 
 //go:embed sample-event.json
@@ -123,11 +123,6 @@ func (c configFlag) modules() (map[string]wasmhook.ModuleOptions, error) {
 // byteSize is a flag of bytes: 1048576, 1MiB, 512KiB, 64kB.
 type byteSize uint64
 
-var units = []struct {
-	suffix string
-	n      uint64
-}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3}, {"KB", 1e3}, {"B", 1}}
-
 func (b *byteSize) String() string {
 	if *b == 0 {
 		return ""
@@ -136,32 +131,9 @@ func (b *byteSize) String() string {
 }
 
 func (b *byteSize) Set(s string) error {
-	s = strings.TrimSpace(s)
-	mult := uint64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.n
-			break
-		}
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return errors.New("want a size like 65536, 64KiB or 32MiB")
-	}
-	*b = byteSize(n * mult)
-	return nil
+	n, err := units.ParseBytes(s)
+	*b = byteSize(n)
+	return err
 }
 
-// formatBytes writes n in the largest binary unit that divides it evenly,
-// else with one decimal.
-func formatBytes(n uint64) string {
-	for _, u := range units[:3] {
-		if n >= u.n {
-			if n%u.n == 0 {
-				return fmt.Sprintf("%d %s", n/u.n, u.suffix)
-			}
-			return fmt.Sprintf("%.1f %s", float64(n)/float64(u.n), u.suffix)
-		}
-	}
-	return fmt.Sprintf("%d B", n)
-}
+var formatBytes = units.FormatBytes

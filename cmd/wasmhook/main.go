@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
+	fmt.Fprintln(io.err, "wasmhook:", oneLine(strings.TrimPrefix(err.Error(), "wasmhook: ")))
 	return code
 }
 

@@ -1,0 +1,9 @@
+;; not_object_string: reactor that outputs "abc" (valid JSON, truthy, not an object).
+(module
+  (import "wasmhook_v1" "output_set" (func $output_set (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "\"abc\"")
+  (func (export "wasmhook_abi_v1"))
+  (func (export "wasmhook_on_event") (param $input_len i32) (result i32)
+    (call $output_set (i32.const 1024) (i32.const 5))
+    (i32.const 0)))
