@@ -19,10 +19,12 @@ package wasmhook
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
@@ -40,9 +42,21 @@ import (
 type Limits = runtime.Limits
 
 // ModuleOptions are one module's settings: its configuration (a JSON
-// object the guest reads with config_read) and limits overriding the
-// enricher's.
-type ModuleOptions = runtime.ModuleOptions
+// object the guest reads with config_read), limits overriding the
+// enricher's, whether it is disabled, and what its failure does to the
+// event (FailurePolicy). A settings file in the modules directory can set
+// the same (see registry.Settings); where both set a field, the file wins.
+type ModuleOptions = registry.ModuleOptions
+
+// FailurePolicy says what a callback's failure does to the event: Skip
+// (the default) drops its result, FailEvent makes Enrich fail.
+type FailurePolicy = registry.FailurePolicy
+
+// The failure policies.
+const (
+	Skip      = registry.Skip
+	FailEvent = registry.FailEvent
+)
 
 // DefaultLimits are the limits in force where nobody set one.
 var DefaultLimits = runtime.DefaultLimits
@@ -88,23 +102,78 @@ type Options struct {
 // Enricher runs callbacks over events. It is safe for concurrent use by
 // many goroutines.
 type Enricher struct {
+	opts        Options
 	engine      *runtime.Engine
 	reg         registry.Registry
 	logger      *slog.Logger
 	parallelism int
 	sensitive   map[string]bool
-	skipped     []error
 	now         func() time.Time
 
-	mu     sync.Mutex // serializes changes to set
-	set    atomic.Pointer[callbackSet]
-	closed atomic.Bool
+	mu      sync.Mutex // serializes changes: Register, Reload, Close
+	skipped []error    // guarded by mu
+	set     atomic.Pointer[callbackSet]
+	closed  atomic.Bool
 }
 
-// callbackSet is the callbacks in load order, with what the enricher
-// learns about their cost. It is replaced, never modified.
+// callbackSet is one generation of callbacks in load order, with what the
+// enricher learns about their cost. It is replaced, never modified. Every
+// Enrich holds a reference to the set it runs on; the enricher holds one
+// while the set is current. When the last reference goes, the modules the
+// set held and its successor does not are closed.
 type callbackSet struct {
 	entries []*entry
+	refs    atomic.Int64
+	// drop is what to close when the set drains; set before the
+	// enricher's reference is released.
+	drop []registry.Callback
+	// drained is closed when the last reference is released.
+	drained chan struct{}
+}
+
+func newSet(entries []*entry) *callbackSet {
+	s := &callbackSet{entries: entries, drained: make(chan struct{})}
+	s.refs.Store(1)
+	return s
+}
+
+// tryAcquire takes a reference unless the set has drained.
+func (s *callbackSet) tryAcquire() bool {
+	for {
+		n := s.refs.Load()
+		if n == 0 {
+			return false
+		}
+		if s.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release drops a reference; the last one closes what the set dropped.
+func (s *callbackSet) release() {
+	if s.refs.Add(-1) != 0 {
+		return
+	}
+	for _, cb := range s.drop {
+		cb.Close(context.Background())
+	}
+	close(s.drained)
+}
+
+// acquire returns the current set with a reference taken, or nil once the
+// enricher is closed. A set that drains between the load and the acquire
+// has been replaced: the loop takes its successor.
+func (e *Enricher) acquire() *callbackSet {
+	for {
+		s := e.set.Load()
+		if s.tryAcquire() {
+			return s
+		}
+		if e.closed.Load() {
+			return nil
+		}
+	}
 }
 
 type entry struct {
@@ -117,6 +186,7 @@ type entry struct {
 // the module file and the reason; nothing stays open after an error.
 func New(ctx context.Context, opts Options) (*Enricher, error) {
 	e := &Enricher{
+		opts:        opts,
 		logger:      opts.Logger,
 		parallelism: opts.Parallelism,
 		sensitive:   map[string]bool{},
@@ -138,6 +208,9 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 			}
 		}
 	}
+	if opts.Dir == "" && len(opts.Modules) > 0 {
+		return nil, fmt.Errorf("wasmhook: settings for modules but no modules directory")
+	}
 	engine, err := runtime.NewEngine(ctx, runtime.Config{
 		Limits:              opts.Limits,
 		CompilationCacheDir: opts.CompilationCacheDir,
@@ -147,67 +220,128 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 		return nil, err
 	}
 	e.engine = engine
+	e.set.Store(newSet(nil))
 	if opts.Dir != "" {
-		skipped, err := e.reg.LoadDir(ctx, engine, opts.Dir, registry.LoadOptions{
-			Modules:     opts.Modules,
-			SkipInvalid: opts.SkipInvalid,
-		})
-		if err != nil {
+		if _, err := e.Reload(ctx); err != nil {
 			engine.Close(ctx)
-			return nil, fmt.Errorf("wasmhook: %w", err)
+			return nil, err
 		}
-		for _, err := range skipped {
-			e.logger.Warn("wasmhook: module skipped", "error", err)
-		}
-		e.skipped = skipped
-	} else if len(opts.Modules) > 0 {
-		engine.Close(ctx)
-		return nil, fmt.Errorf("wasmhook: settings for modules but no modules directory")
 	}
-	e.refresh()
 	return e, nil
 }
 
-// Register appends a native Go callback under name, after every callback
-// loaded so far. A name in use is ErrDuplicate.
+// ReloadResult says what a Reload did.
+type ReloadResult struct {
+	// Callbacks are the callbacks now in force, in load order.
+	Callbacks []CallbackInfo
+	// Compiled and Reused count modules compiled anew and modules kept
+	// as they were (unchanged bytes and settings); Removed counts modules
+	// that left.
+	Compiled, Reused, Removed int
+	// Skipped are the modules left out with Options.SkipInvalid.
+	Skipped []error
+}
+
+// Reload rescans the modules directory and its settings file, compiles
+// what is new or changed (by content hash; unchanged modules are kept as
+// they are) and swaps the whole callback set at once. Enrich calls in
+// flight finish on the set they started with; the instances of modules
+// that left are closed once those calls drain. When a module fails to load
+// the old set stays in force and the error names the file, unless
+// Options.SkipInvalid is set: then the rest loads and the result lists the
+// failure.
+func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
+	if e.opts.Dir == "" {
+		return nil, fmt.Errorf("wasmhook: reload: no modules directory")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	previous := e.reg.Modules()
+	loaded, err := registry.LoadDir(ctx, e.engine, e.opts.Dir, registry.LoadOptions{
+		Modules:     e.opts.Modules,
+		SkipInvalid: e.opts.SkipInvalid,
+		Previous:    previous,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wasmhook: %w", err)
+	}
+	if _, err := e.reg.SetModules(loaded.Callbacks); err != nil {
+		for _, cb := range loaded.Callbacks {
+			if !slices.ContainsFunc(previous, sameModule(cb)) {
+				cb.Close(ctx)
+			}
+		}
+		return nil, fmt.Errorf("wasmhook: %w", err)
+	}
+	var removed []registry.Callback
+	for _, cb := range previous {
+		if !slices.ContainsFunc(loaded.Callbacks, sameModule(cb)) {
+			removed = append(removed, cb)
+		}
+	}
+	for _, err := range loaded.Skipped {
+		e.logger.Warn("wasmhook: module skipped", "error", err)
+	}
+	e.skipped = loaded.Skipped
+	e.swapLocked(removed)
+	return &ReloadResult{
+		Callbacks: e.Callbacks(),
+		Compiled:  loaded.Compiled,
+		Reused:    loaded.Reused,
+		Removed:   len(removed),
+		Skipped:   loaded.Skipped,
+	}, nil
+}
+
+// sameModule matches callbacks backed by the same loaded module.
+func sameModule(a registry.Callback) func(registry.Callback) bool {
+	am, ok := a.(*registry.ModuleCallback)
+	return func(b registry.Callback) bool {
+		bm, ok2 := b.(*registry.ModuleCallback)
+		return ok && ok2 && am.Module == bm.Module
+	}
+}
+
+// Register appends a native Go callback under name, after every module
+// (and every callback registered before it). A name in use is
+// ErrDuplicate.
 func (e *Enricher) Register(name string, fn CallbackFunc) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed.Load() {
 		return ErrClosed
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	if err := e.reg.Register(name, fn); err != nil {
 		return fmt.Errorf("wasmhook: %w", err)
 	}
-	e.refreshLocked()
+	e.swapLocked(nil)
 	return nil
 }
 
-func (e *Enricher) refresh() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.refreshLocked()
-}
-
-// refreshLocked rebuilds the callback set from the registry, keeping what
-// was learnt about callbacks that stay.
-func (e *Enricher) refreshLocked() {
-	old := map[registry.Callback]*entry{}
-	if s := e.set.Load(); s != nil {
-		for _, en := range s.entries {
-			old[en.cb] = en
-		}
+// swapLocked makes the registry's callbacks the current set, keeping what
+// was learnt about callbacks that stay, and retires the old set: drop is
+// closed once the old set drains.
+func (e *Enricher) swapLocked(drop []registry.Callback) {
+	old := e.set.Load()
+	known := map[registry.Callback]*entry{}
+	for _, en := range old.entries {
+		known[en.cb] = en
 	}
 	cbs := e.reg.Callbacks()
-	set := &callbackSet{entries: make([]*entry, len(cbs))}
+	entries := make([]*entry, len(cbs))
 	for i, cb := range cbs {
-		if en, ok := old[cb]; ok {
-			set.entries[i] = en
+		if en, ok := known[cb]; ok {
+			entries[i] = en
 		} else {
-			set.entries[i] = &entry{cb: cb}
+			entries[i] = &entry{cb: cb}
 		}
 	}
-	e.set.Store(set)
+	e.set.Store(newSet(entries))
+	old.drop = drop
+	old.release()
 }
 
 // CallbackInfo describes one registered callback.
@@ -246,7 +380,7 @@ func (e *Enricher) Stats() []CallbackStats {
 	out := make([]CallbackStats, len(s.entries))
 	for i, en := range s.entries {
 		out[i] = CallbackStats{Name: en.cb.Name(), Kind: en.cb.Kind()}
-		if m, ok := en.cb.(registry.ModuleCallback); ok {
+		if m, ok := en.cb.(*registry.ModuleCallback); ok {
 			out[i].Limits = m.Limits()
 			out[i].Stats = m.Stats()
 		}
@@ -254,9 +388,13 @@ func (e *Enricher) Stats() []CallbackStats {
 	return out
 }
 
-// Skipped returns the load errors of the modules left out with
-// Options.SkipInvalid.
-func (e *Enricher) Skipped() []error { return e.skipped }
+// Skipped returns the load errors of the modules the last load left out
+// with Options.SkipInvalid.
+func (e *Enricher) Skipped() []error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.skipped
+}
 
 // Result is what Enrich returns for one event.
 type Result struct {
@@ -291,11 +429,16 @@ func (r *Result) Failed() []Report {
 	return out
 }
 
+// ErrEventFailed: a callback whose failure policy is FailEvent failed.
+var ErrEventFailed = errors.New("event failed")
+
 // Enrich runs every callback on ev and returns the payload with their
-// merged results under "context". It fails only when ev is invalid
-// (ErrInvalidEvent), ctx is done before it starts, or the enricher is
-// closed; a failing callback is logged, reported in the Result and left
-// out of the payload.
+// merged results under "context". A failing callback is logged, reported
+// in the Result and left out of the payload. Enrich fails when ev is
+// invalid (ErrInvalidEvent), ctx is done before it starts, the enricher is
+// closed (ErrClosed), or a callback whose policy is FailEvent failed
+// (ErrEventFailed, wrapping the callback's error; the Result, without a
+// payload, is returned beside it).
 func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 	if e.closed.Load() {
 		return nil, ErrClosed
@@ -310,7 +453,11 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 	if ts.IsZero() {
 		ts = e.now()
 	}
-	set := e.set.Load()
+	set := e.acquire()
+	if set == nil {
+		return nil, ErrClosed
+	}
+	defer set.release()
 	w := getWork(len(set.entries))
 	defer putWork(w)
 
@@ -322,6 +469,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 
 	res := &Result{Reports: make([]Report, len(set.entries))}
 	w.merge.Reset()
+	var fatal error
 	for i, en := range set.entries {
 		rep := &res.Reports[i]
 		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i]}
@@ -331,7 +479,13 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 		if rep.Err != nil {
 			e.logger.Warn("wasmhook: callback failed; its result is dropped",
 				"callback", rep.Callback, "kind", rep.Kind, "event", ev.EventType, "object_type", ev.ObjectType, "error", rep.Err)
+			if fatal == nil && en.cb.OnFailure() == FailEvent {
+				fatal = fmt.Errorf("wasmhook: %w: %w", ErrEventFailed, rep.Err)
+			}
 		}
+	}
+	if fatal != nil {
+		return res, fatal
 	}
 	res.Payload = appendPayload(make([]byte, 0, len(ev.Data)+len(w.input)/4+256), ev, ts, &w.merge)
 	return res, nil
@@ -421,14 +575,20 @@ func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int) {
 	en.cost.Store(old + (int64(d)-old)/8)
 }
 
-// Close releases every module. Calls in flight finish first; Enrich and
-// Register fail with ErrClosed afterwards.
+// Close waits for Enrich calls in flight, then releases every module.
+// Enrich, Register and Reload fail with ErrClosed afterwards.
 func (e *Enricher) Close(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	cur := e.set.Load()
+	cur.release()
+	select {
+	case <-cur.drained:
+	case <-ctx.Done():
+	}
 	err := e.reg.Close(ctx)
 	if cerr := e.engine.Close(ctx); err == nil {
 		err = cerr

@@ -1,13 +1,17 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,19 +23,51 @@ import (
 // Ext is the file name extension of callback modules.
 const Ext = ".wasm"
 
+// ModuleOptions are one module's settings. The zero value runs the module
+// with the engine's limits, no configuration, skipping it when it fails.
+type ModuleOptions struct {
+	// Config is the JSON object the guest reads with config_read; nil
+	// means "{}".
+	Config []byte
+	// Limits override the engine's; zero fields inherit them.
+	Limits runtime.Limits
+	// Disabled leaves the module out.
+	Disabled bool
+	// OnFailure is Skip (the default) or FailEvent.
+	OnFailure FailurePolicy
+}
+
 // LoadOptions configure LoadDir. The zero value loads every module with the
 // engine's limits and no configuration.
 type LoadOptions struct {
-	// Modules holds per-module options by callback name. A name with no
-	// module file in the directory is an error.
-	Modules map[string]runtime.ModuleOptions
-	// SkipInvalid loads the valid modules and reports the others in the
-	// returned skipped list, instead of failing.
+	// Modules holds per-module options by callback name, under the
+	// directory's settings file (whose fields win where both set one). A
+	// name with no module file in the directory is an error.
+	Modules map[string]ModuleOptions
+	// SkipInvalid loads the valid modules and reports the others in
+	// Loaded.Skipped, instead of failing.
 	SkipInvalid bool
+	// Previous are the callbacks of an earlier load of the directory: a
+	// module whose bytes and options have not changed is reused as it is,
+	// not compiled again.
+	Previous []Callback
 }
 
-// ModuleFiles lists the module files of dir in load order: every *.wasm
-// entry but dotfiles, sorted by file name (byte order).
+// Loaded is the result of LoadDir.
+type Loaded struct {
+	// Callbacks are the loaded modules in load order.
+	Callbacks []Callback
+	// Skipped are the load errors of modules left out (SkipInvalid).
+	Skipped []error
+	// Settings is the directory's settings file, empty when it has none.
+	Settings *Settings
+	// Compiled and Reused count the modules compiled by this load and
+	// those taken over from Previous.
+	Compiled, Reused int
+}
+
+// ModuleFiles lists the module files of dir in file-name order: every
+// *.wasm entry but dotfiles, sorted by name (byte order).
 func ModuleFiles(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -55,84 +91,181 @@ func NameOf(file string) string {
 	return strings.TrimSuffix(filepath.Base(file), Ext)
 }
 
-// LoadDir loads every module of dir (see ModuleFiles) with eng and appends
-// them to r in load order. Modules compile in parallel. On error nothing is
-// added and whatever was loaded is closed; the error names the file. With
-// opts.SkipInvalid the valid modules are added and the errors of the
-// others are returned as skipped.
-func (r *Registry) LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOptions) (skipped []error, err error) {
+// LoadDir loads the modules of dir with eng, in load order: the settings
+// file's order first, then file-name order. Modules compile in parallel.
+// On error nothing stays open that this call opened, and the error names
+// the file (and the key, for a settings file). LoadDir closes nothing of
+// opts.Previous.
+func LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOptions) (*Loaded, error) {
+	settings, err := ReadSettings(dir)
+	if err != nil {
+		return nil, err
+	}
 	files, err := ModuleFiles(dir)
 	if err != nil {
 		return nil, err
 	}
-	byName := make(map[string]bool, len(files))
+	byName := make(map[string]string, len(files))
 	for _, f := range files {
-		byName[NameOf(f)] = true
+		byName[NameOf(f)] = f
 	}
-	var unknown []string
-	for name := range opts.Modules {
-		if !byName[name] {
-			unknown = append(unknown, name)
+	if err := checkSettings(settings, opts.Modules, byName, dir); err != nil {
+		return nil, err
+	}
+	files = ordered(files, settings.Order)
+
+	previous := map[string]*ModuleCallback{}
+	for _, cb := range opts.Previous {
+		if m, ok := cb.(*ModuleCallback); ok {
+			previous[m.Name()] = m
 		}
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return nil, fmt.Errorf("settings for module %q, but there is no %s in %s", unknown[0], unknown[0]+Ext, dir)
-	}
 
-	mods := make([]*runtime.Module, len(files))
-	errs := make([]error, len(files))
+	type slot struct {
+		file   string
+		opts   ModuleOptions
+		cb     *ModuleCallback
+		err    error
+		reused bool
+	}
+	var slots []*slot
+	for _, f := range files {
+		mo := effective(opts.Modules[NameOf(f)], settings.Modules[NameOf(f)])
+		if !mo.Disabled {
+			slots = append(slots, &slot{file: f, opts: mo})
+		}
+	}
 	sem := make(chan struct{}, goruntime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, file := range files {
+	for _, s := range slots {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			mods[i], errs[i] = loadFile(ctx, eng, file, opts.Modules[NameOf(file)])
+			s.cb, s.reused, s.err = loadFile(ctx, eng, s.file, s.opts, previous[NameOf(s.file)])
 		}()
 	}
 	wg.Wait()
 
-	var loaded []Callback
-	for i := range files {
-		if errs[i] != nil {
-			skipped = append(skipped, errs[i])
-			continue
+	loaded := &Loaded{Settings: settings}
+	for _, s := range slots {
+		switch {
+		case s.err != nil:
+			loaded.Skipped = append(loaded.Skipped, s.err)
+		case s.reused:
+			loaded.Reused++
+			loaded.Callbacks = append(loaded.Callbacks, s.cb)
+		default:
+			loaded.Compiled++
+			loaded.Callbacks = append(loaded.Callbacks, s.cb)
 		}
-		loaded = append(loaded, ModuleCallback{mods[i]})
 	}
-	closeAll := func() {
-		for _, m := range mods {
-			if m != nil {
-				m.Close(ctx)
+	if len(loaded.Skipped) > 0 && !opts.SkipInvalid {
+		for _, s := range slots {
+			if s.cb != nil && !s.reused {
+				s.cb.Close(ctx)
 			}
 		}
+		return nil, loaded.Skipped[0]
 	}
-	if len(skipped) > 0 && !opts.SkipInvalid {
-		closeAll()
-		return nil, skipped[0]
-	}
-	if err := r.Add(loaded...); err != nil {
-		closeAll()
-		return nil, err
-	}
-	return skipped, nil
+	return loaded, nil
 }
 
-func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts runtime.ModuleOptions) (*runtime.Module, error) {
+// checkSettings refuses settings for modules the directory does not hold.
+func checkSettings(s *Settings, api map[string]ModuleOptions, byName map[string]string, dir string) error {
+	for _, name := range slices.Sorted(maps.Keys(s.Modules)) {
+		if _, ok := byName[name]; !ok {
+			return fmt.Errorf("%w: %s: modules.%s: there is no %s in %s", ErrSettings, s.File, name, name+Ext, dir)
+		}
+	}
+	seen := map[string]bool{}
+	for i, name := range s.Order {
+		if _, ok := byName[name]; !ok {
+			return fmt.Errorf("%w: %s: order[%d]: there is no %s in %s", ErrSettings, s.File, i, name+Ext, dir)
+		}
+		if seen[name] {
+			return fmt.Errorf("%w: %s: order[%d]: %s is listed twice", ErrSettings, s.File, i, name)
+		}
+		seen[name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(api)) {
+		if _, ok := byName[name]; !ok {
+			return fmt.Errorf("settings for module %q, but there is no %s in %s", name, name+Ext, dir)
+		}
+	}
+	return nil
+}
+
+// ordered puts the files named in order first, in that order.
+func ordered(files, order []string) []string {
+	if len(order) == 0 {
+		return files
+	}
+	rank := make(map[string]int, len(order))
+	for i, name := range order {
+		rank[name] = i
+	}
+	out := slices.Clone(files)
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, iok := rank[NameOf(out[i])]
+		rj, jok := rank[NameOf(out[j])]
+		switch {
+		case iok && jok:
+			return ri < rj
+		case iok != jok:
+			return iok
+		}
+		return false
+	})
+	return out
+}
+
+// effective applies a settings file entry over the API's options.
+func effective(mo ModuleOptions, s ModuleSettings) ModuleOptions {
+	if s.Config != nil {
+		mo.Config = s.Config
+	}
+	if s.Timeout > 0 {
+		mo.Limits.Timeout = s.Timeout
+	}
+	if s.MemoryBytes > 0 {
+		mo.Limits.MemoryBytes = s.MemoryBytes
+	}
+	if s.OutputBytes > 0 {
+		mo.Limits.OutputBytes = s.OutputBytes
+	}
+	if s.Enabled != nil {
+		mo.Disabled = !*s.Enabled
+	}
+	if s.OnFailure != "" {
+		mo.OnFailure = s.OnFailure
+	}
+	return mo
+}
+
+// loadFile reads and loads one module, or reuses prev when the file's bytes
+// and the options that shape the module are unchanged.
+func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts ModuleOptions, prev *ModuleCallback) (*ModuleCallback, bool, error) {
 	info, err := os.Stat(file)
 	if err != nil {
-		return nil, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "cannot stat", Err: unwrapPath(err)}
+		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "cannot stat", Err: unwrapPath(err)}
 	}
 	if !info.Mode().IsRegular() {
-		return nil, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "not a regular file"}
+		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "not a regular file"}
 	}
 	bin, err := os.ReadFile(file)
 	if err != nil {
-		return nil, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "cannot read", Err: unwrapPath(err)}
+		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "cannot read", Err: unwrapPath(err)}
 	}
-	return eng.Load(ctx, NameOf(file), file, bin, opts)
+	hash := sha256.Sum256(bin)
+	if prev != nil && prev.Hash == hash && prev.Options.Limits == opts.Limits && bytes.Equal(prev.Options.Config, opts.Config) {
+		return &ModuleCallback{Module: prev.Module, Hash: hash, Options: opts}, true, nil
+	}
+	m, err := eng.Load(ctx, NameOf(file), file, bin, runtime.ModuleOptions{Config: opts.Config, Limits: opts.Limits})
+	if err != nil {
+		return nil, false, err
+	}
+	return &ModuleCallback{Module: m, Hash: hash, Options: opts}, false, nil
 }
 
 // unwrapPath drops the *fs.PathError wrapper, whose path the LoadError

@@ -1,6 +1,6 @@
 // Package registry keeps the named callbacks of an enricher in load order:
-// WebAssembly modules loaded from a directory ([Registry.LoadDir]) and
-// native Go functions registered by name ([Registry.Register]), as NetBox's
+// WebAssembly modules loaded from a directory ([LoadDir]) and native Go
+// functions registered by name ([Registry.Register]), as NetBox's
 // register_webhook_callback does for Python plugins.
 package registry
 
@@ -36,6 +36,8 @@ type Callback interface {
 	Kind() abi.Kind
 	// File is the module file, "" for a native callback.
 	File() string
+	// OnFailure says what the callback's failure does to the event.
+	OnFailure() FailurePolicy
 	// Call runs the callback on one event and appends its raw output (JSON,
 	// not yet validated; nothing for an empty result) to dst.
 	Call(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error)
@@ -49,15 +51,18 @@ type Callback interface {
 // abi.ErrGuest and the callback's result is dropped.
 type Func func(ctx context.Context, in *abi.Input) (any, error)
 
-// Registry holds callbacks in load order. The zero value is ready to use;
-// it is safe for concurrent use.
+// Registry holds the current callbacks in load order: the modules of a
+// directory first, then the native callbacks in registration order. The
+// zero value is ready to use; it is safe for concurrent use.
 type Registry struct {
-	mu   sync.Mutex
-	list atomic.Pointer[[]Callback]
+	mu      sync.Mutex
+	modules []Callback
+	natives []Callback
+	list    atomic.Pointer[[]Callback]
 }
 
 // Callbacks returns the callbacks in load order. The slice is shared and
-// never modified: adding a callback makes a new one.
+// never modified: every change makes a new one.
 func (r *Registry) Callbacks() []Callback {
 	if p := r.list.Load(); p != nil {
 		return *p
@@ -65,26 +70,26 @@ func (r *Registry) Callbacks() []Callback {
 	return nil
 }
 
-// Add appends callbacks, in order, failing with ErrDuplicate (and adding
-// none of them) when a name is taken.
-func (r *Registry) Add(cbs ...Callback) error {
+// Modules returns the module callbacks in load order.
+func (r *Registry) Modules() []Callback {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.Callbacks()
-	seen := make(map[string]bool, len(old)+len(cbs))
-	for _, cb := range old {
-		seen[cb.Name()] = true
+	return r.modules
+}
+
+// SetModules replaces the module callbacks and returns the ones replaced.
+// It fails with ErrDuplicate, changing nothing, when two callbacks would
+// share a name. It closes nothing: the caller closes what it replaced once
+// no call uses it.
+func (r *Registry) SetModules(mods []Callback) (old []Callback, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := checkNames(mods, r.natives); err != nil {
+		return nil, err
 	}
-	for _, cb := range cbs {
-		if seen[cb.Name()] {
-			return fmt.Errorf("%w: %q", ErrDuplicate, cb.Name())
-		}
-		seen[cb.Name()] = true
-	}
-	list := make([]Callback, 0, len(old)+len(cbs))
-	list = append(append(list, old...), cbs...)
-	r.list.Store(&list)
-	return nil
+	old, r.modules = r.modules, mods
+	r.publish()
+	return old, nil
 }
 
 // Register appends a native Go callback under name.
@@ -95,13 +100,41 @@ func (r *Registry) Register(name string, fn Func) error {
 	if fn == nil {
 		return fmt.Errorf("registry: callback %q: nil function", name)
 	}
-	return r.Add(&goCallback{name: name, fn: fn})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	natives := append(r.natives[:len(r.natives):len(r.natives)], &goCallback{name: name, fn: fn})
+	if err := checkNames(r.modules, natives); err != nil {
+		return err
+	}
+	r.natives = natives
+	r.publish()
+	return nil
+}
+
+func (r *Registry) publish() {
+	list := make([]Callback, 0, len(r.modules)+len(r.natives))
+	list = append(append(list, r.modules...), r.natives...)
+	r.list.Store(&list)
+}
+
+func checkNames(lists ...[]Callback) error {
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, cb := range l {
+			if seen[cb.Name()] {
+				return fmt.Errorf("%w: %q", ErrDuplicate, cb.Name())
+			}
+			seen[cb.Name()] = true
+		}
+	}
+	return nil
 }
 
 // Close closes every callback and empties the registry.
 func (r *Registry) Close(ctx context.Context) error {
 	r.mu.Lock()
 	list := r.Callbacks()
+	r.modules, r.natives = nil, nil
 	r.list.Store(nil)
 	r.mu.Unlock()
 	var errs []error
@@ -112,11 +145,27 @@ func (r *Registry) Close(ctx context.Context) error {
 }
 
 // ModuleCallback adapts a loaded module to Callback.
-type ModuleCallback struct{ *runtime.Module }
+type ModuleCallback struct {
+	*runtime.Module
+	// Hash is the SHA-256 of the module's bytes.
+	Hash [32]byte
+	// Options are the options it was loaded with.
+	Options ModuleOptions
+}
 
 // Call implements Callback.
-func (m ModuleCallback) Call(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error) {
+func (m *ModuleCallback) Call(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error) {
 	return m.Module.Call(ctx, inv.Raw, dst)
+}
+
+// OnFailure implements Callback.
+func (m *ModuleCallback) OnFailure() FailurePolicy { return m.Options.OnFailure.orSkip() }
+
+func (p FailurePolicy) orSkip() FailurePolicy {
+	if p == "" {
+		return Skip
+	}
+	return p
 }
 
 // goCallback adapts a Func to Callback.
@@ -128,6 +177,7 @@ type goCallback struct {
 func (g *goCallback) Name() string                    { return g.name }
 func (g *goCallback) Kind() abi.Kind                  { return abi.KindGo }
 func (g *goCallback) File() string                    { return "" }
+func (g *goCallback) OnFailure() FailurePolicy        { return Skip }
 func (g *goCallback) Close(ctx context.Context) error { return nil }
 
 func (g *goCallback) Call(ctx context.Context, inv *Invocation, dst []byte) (out []byte, err error) {

@@ -32,6 +32,18 @@ func copyWAT(t *testing.T, dir, src, dst string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, dst), testmod.Read(t, src), 0o644))
 }
 
+// loadInto loads dir and sets its modules into r, as an enricher does.
+func loadInto(r *registry.Registry, eng *runtime.Engine, dir string, opts registry.LoadOptions) ([]error, error) {
+	loaded, err := registry.LoadDir(context.Background(), eng, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.SetModules(loaded.Callbacks); err != nil {
+		return nil, err
+	}
+	return loaded.Skipped, nil
+}
+
 func names(cbs []registry.Callback) []string {
 	var out []string
 	for _, cb := range cbs {
@@ -51,7 +63,7 @@ func TestLoadDirInFileNameOrder(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
 
 	var r registry.Registry
-	skipped, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+	skipped, err := loadInto(&r, engine(t), dir, registry.LoadOptions{})
 	require.NoError(t, err)
 	assert.Empty(t, skipped)
 	assert.Equal(t, []string{"10-branch", "20-geo", "30-cmd", "B"}, names(r.Callbacks()))
@@ -73,13 +85,13 @@ func TestLoadDirFailsOnABadModuleAndNamesIt(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "30-text.wasm"), []byte("not wasm"), 0o644))
 
 	var r registry.Registry
-	_, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+	_, err := loadInto(&r, engine(t), dir, registry.LoadOptions{})
 	require.ErrorIs(t, err, abi.ErrBadModule)
 	assert.ErrorContains(t, err, filepath.Join(dir, "20-bad.wasm"))
 	assert.ErrorContains(t, err, "env.abort")
 	assert.Empty(t, r.Callbacks(), "nothing is added when a module fails")
 
-	skipped, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{SkipInvalid: true})
+	skipped, err := loadInto(&r, engine(t), dir, registry.LoadOptions{SkipInvalid: true})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"10-good"}, names(r.Callbacks()))
 	require.Len(t, skipped, 2)
@@ -89,19 +101,19 @@ func TestLoadDirFailsOnABadModuleAndNamesIt(t *testing.T) {
 
 func TestLoadDirErrors(t *testing.T) {
 	var r registry.Registry
-	_, err := r.LoadDir(context.Background(), engine(t), filepath.Join(t.TempDir(), "missing"), registry.LoadOptions{})
+	_, err := loadInto(&r, engine(t), filepath.Join(t.TempDir(), "missing"), registry.LoadOptions{})
 	assert.ErrorContains(t, err, "modules directory")
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	dir := t.TempDir()
 	copyWAT(t, dir, "fixed", "a.wasm")
-	_, err = r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{
-		Modules: map[string]runtime.ModuleOptions{"geo": {Config: []byte(`{}`)}},
+	_, err = loadInto(&r, engine(t), dir, registry.LoadOptions{
+		Modules: map[string]registry.ModuleOptions{"geo": {Config: []byte(`{}`)}},
 	})
 	assert.ErrorContains(t, err, `settings for module "geo", but there is no geo.wasm in`)
 
 	require.NoError(t, os.Symlink(filepath.Join(dir, "loop.wasm"), filepath.Join(dir, "loop.wasm")))
-	_, err = r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+	_, err = loadInto(&r, engine(t), dir, registry.LoadOptions{})
 	assert.ErrorContains(t, err, filepath.Join(dir, "loop.wasm"))
 }
 
@@ -109,8 +121,8 @@ func TestLoadDirPassesModuleOptions(t *testing.T) {
 	dir := t.TempDir()
 	copyWAT(t, dir, "echo_config", "geo.wasm")
 	var r registry.Registry
-	_, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{
-		Modules: map[string]runtime.ModuleOptions{"geo": {Config: []byte(`{"namespace":"geo"}`)}},
+	_, err := loadInto(&r, engine(t), dir, registry.LoadOptions{
+		Modules: map[string]registry.ModuleOptions{"geo": {Config: []byte(`{"namespace":"geo"}`)}},
 	})
 	require.NoError(t, err)
 	out, err := r.Callbacks()[0].Call(context.Background(), &registry.Invocation{Raw: []byte(`{}`)}, nil)
@@ -144,13 +156,13 @@ func TestBadModuleFiles(t *testing.T) {
 			copyWAT(t, dir, "active_branch", "30-good.wasm")
 
 			var r registry.Registry
-			_, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+			_, err := loadInto(&r, engine(t), dir, registry.LoadOptions{})
 			require.ErrorIs(t, err, abi.ErrBadModule)
 			assert.Equal(t, "load "+bad+": bad module: ", err.Error()[:len("load "+bad+": bad module: ")])
 			assert.Contains(t, err.Error(), c.reason)
 			assert.Empty(t, r.Callbacks())
 
-			skipped, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{SkipInvalid: true})
+			skipped, err := loadInto(&r, engine(t), dir, registry.LoadOptions{SkipInvalid: true})
 			require.NoError(t, err)
 			assert.Equal(t, []string{"10-good", "30-good"}, names(r.Callbacks()))
 			require.Len(t, skipped, 1)
@@ -172,7 +184,7 @@ func TestUnreadableModuleFile(t *testing.T) {
 		require.NoError(t, os.Symlink("/proc/self/mem", bad))
 	}
 	var r registry.Registry
-	_, err := r.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{})
+	_, err := loadInto(&r, engine(t), dir, registry.LoadOptions{})
 	require.ErrorIs(t, err, abi.ErrBadModule)
 	assert.ErrorContains(t, err, "load "+bad+": bad module: cannot read")
 }
