@@ -268,6 +268,14 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wasmhook: %w", err)
 	}
+	for _, err := range loaded.Skipped {
+		e.logger.Warn("wasmhook: module skipped", "error", err)
+	}
+	e.skipped = loaded.Skipped
+	if slices.Equal(previous, loaded.Callbacks) {
+		// Nothing changed: the current set stays, with what it learnt.
+		return &ReloadResult{Callbacks: e.Callbacks(), Reused: loaded.Reused, Skipped: loaded.Skipped}, nil
+	}
 	if _, err := e.reg.SetModules(loaded.Callbacks); err != nil {
 		for _, cb := range loaded.Callbacks {
 			if !slices.ContainsFunc(previous, sameModule(cb)) {
@@ -282,10 +290,6 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 			removed = append(removed, cb)
 		}
 	}
-	for _, err := range loaded.Skipped {
-		e.logger.Warn("wasmhook: module skipped", "error", err)
-	}
-	e.skipped = loaded.Skipped
 	e.swapLocked(removed)
 	return &ReloadResult{
 		Callbacks: e.Callbacks(),

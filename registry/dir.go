@@ -259,6 +259,9 @@ func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts Module
 	}
 	hash := sha256.Sum256(bin)
 	if prev != nil && prev.Hash == hash && prev.Options.Limits == opts.Limits && bytes.Equal(prev.Options.Config, opts.Config) {
+		if prev.Options.OnFailure.orSkip() == opts.OnFailure.orSkip() {
+			return prev, true, nil // nothing changed: the same callback
+		}
 		return &ModuleCallback{Module: prev.Module, Hash: hash, Options: opts}, true, nil
 	}
 	m, err := eng.Load(ctx, NameOf(file), file, bin, runtime.ModuleOptions{Config: opts.Config, Limits: opts.Limits})

@@ -76,6 +76,13 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// Loaded returns how many modules are loaded and not yet closed.
+func (e *Engine) Loaded() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.modules)
+}
+
 // Limits returns the engine-wide limits, every field set.
 func (e *Engine) Limits() Limits { return e.limits }
 

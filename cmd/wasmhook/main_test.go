@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -196,4 +198,41 @@ func TestHelpAndVersion(t *testing.T) {
 	r = wasmhook(t, "")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "commands:")
+}
+
+// TestRunWatch: run --watch prints the payload, then again after a module
+// is added, and stops cleanly on an interrupt.
+func TestRunWatch(t *testing.T) {
+	dir := modules(t, map[string]string{"10-fixed": "fixed"})
+	cmd := exec.Command(binary, "run", "--modules", dir, "--watch", "--compact")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func() string {
+		select {
+		case l := <-lines:
+			return l
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("no payload; stderr: %s", stderr.String())
+			return ""
+		}
+	}
+	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, next()))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "20-branch.wasm"), testmod.Read(t, "active_branch"), 0o644))
+	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, contextOf(t, next()))
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	require.NoError(t, cmd.Wait(), stderr.String())
+	assert.Contains(t, stderr.String(), "reloaded: 2 callbacks (1 compiled, 0 removed)")
 }

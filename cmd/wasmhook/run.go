@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -23,6 +25,11 @@ examples:
   wasmhook run --modules ./plugins -v
   wasmhook run --modules ./plugins --event event.json --config 'geo={"namespace":"geo"}'
   curl -s https://netbox.example/… | wasmhook run --modules ./plugins --event - --compact
+  wasmhook run --modules ./plugins --watch      # re-run on every change, while you edit a plugin
+
+A settings file in DIR (wasmhook.yaml or wasmhook.json) sets each module's
+configuration, limits, order, enabled state and failure policy; flags set
+the limits of every module.
 
 flags:
 `
@@ -35,6 +42,7 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	strict := fs.Bool("strict", false, "exit 1 when a callback fails")
 	indent := fs.Bool("indent", false, "indent the payload even when piped")
 	compact := fs.Bool("compact", false, "print the payload as sent, even on a terminal")
+	watch := fs.Bool("watch", false, "keep running: reload the modules and enrich the event again on every change (Ctrl-C stops)")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}
@@ -53,28 +61,57 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer e.Close(ctx)
-	res, err := e.Enrich(ctx, ev)
-	if err != nil {
-		return usageErr(err)
-	}
 
-	out := res.Payload
-	if *indent || (!*compact && isTerminal(io.out)) {
-		var b bytes.Buffer
-		if json.Indent(&b, res.Payload, "", "  ") == nil {
-			out = b.Bytes()
+	enrich := func() error {
+		res, err := e.Enrich(ctx, ev)
+		if err != nil && res == nil {
+			return usageErr(err)
 		}
+		if res.Payload != nil {
+			out := res.Payload
+			if *indent || (!*compact && isTerminal(io.out)) {
+				var b bytes.Buffer
+				if json.Indent(&b, res.Payload, "", "  ") == nil {
+					out = b.Bytes()
+				}
+			}
+			io.out.Write(out)
+			io.out.Write([]byte("\n"))
+		}
+		if *verbose {
+			printReports(io, res.Reports)
+		}
+		if err != nil { // a callback with the FailEvent policy failed
+			return &exitError{code: exitFailed, err: err}
+		}
+		if failed := res.Failed(); *strict && len(failed) > 0 {
+			return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d callbacks failed; first: %v", len(failed), len(res.Reports), failed[0].Err)}
+		}
+		return nil
 	}
-	io.out.Write(out)
-	io.out.Write([]byte("\n"))
-
-	if *verbose {
-		printReports(io, res.Reports)
+	err = enrich()
+	if !*watch {
+		return err
 	}
-	if failed := res.Failed(); *strict && len(failed) > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d callbacks failed; first: %v", len(failed), len(res.Reports), failed[0].Err)}
+	if err != nil {
+		fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
 	}
-	return nil
+	fmt.Fprintf(io.err, "wasmhook: watching %s; Ctrl-C stops\n", ef.dir)
+	werr := e.Watch(ctx, wasmhook.WatchOptions{OnReload: func(res *wasmhook.ReloadResult, err error) {
+		switch {
+		case err != nil:
+			fmt.Fprintln(io.err, "wasmhook: reload failed, previous modules kept:", oneLine(strings.TrimPrefix(err.Error(), "wasmhook: ")))
+		case res.Compiled > 0 || res.Removed > 0:
+			fmt.Fprintf(io.err, "wasmhook: reloaded: %d callbacks (%d compiled, %d removed)\n", len(res.Callbacks), res.Compiled, res.Removed)
+			if err := enrich(); err != nil {
+				fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
+			}
+		}
+	}})
+	if errors.Is(werr, context.Canceled) {
+		return nil
+	}
+	return werr
 }
 
 func printReports(io stdio, reports []wasmhook.Report) {

@@ -1,0 +1,109 @@
+package registry_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook/registry"
+)
+
+func TestParseSettingsYAMLAndJSON(t *testing.T) {
+	yaml := `
+order: [geo, branch]
+modules:
+  geo:
+    config: {namespace: geo, n: 1.50, list: [a, true, null], nested: {z: 1, a: 2}}
+    timeout: 100ms
+    memory: 32MiB
+    output: 16KiB
+    enabled: true
+    on_failure: fail
+  branch:
+    enabled: false
+`
+	s, err := registry.ParseSettings("wasmhook.yaml", []byte(yaml))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"geo", "branch"}, s.Order)
+	geo := s.Modules["geo"]
+	assert.Equal(t, `{"namespace":"geo","n":1.50,"list":["a",true,null],"nested":{"z":1,"a":2}}`, string(geo.Config), "key order and number text kept")
+	assert.Equal(t, 100*time.Millisecond, geo.Timeout)
+	assert.EqualValues(t, 32<<20, geo.MemoryBytes)
+	assert.Equal(t, 16<<10, geo.OutputBytes)
+	assert.True(t, *geo.Enabled)
+	assert.Equal(t, registry.FailEvent, geo.OnFailure)
+	assert.False(t, *s.Modules["branch"].Enabled)
+
+	j := `{"order": ["geo"], "modules": {"geo": {"config": {"namespace": "geo"}, "memory": 1048576, "timeout": "1s"}}}`
+	s, err = registry.ParseSettings("wasmhook.json", []byte(j))
+	require.NoError(t, err)
+	assert.Equal(t, `{"namespace": "geo"}`, string(s.Modules["geo"].Config))
+	assert.EqualValues(t, 1<<20, s.Modules["geo"].MemoryBytes)
+}
+
+func TestParseSettingsIsStrict(t *testing.T) {
+	cases := map[string]string{
+		"orderr: []":                                   "wasmhook.yaml: orderr: unknown key",
+		"modules: {geo: {timout: 1s}}":                 "wasmhook.yaml: modules.geo.timout: unknown key",
+		"modules: {geo: {timeout: fast}}":              "modules.geo.timeout: want a duration",
+		"modules: {geo: {memory: lots}}":               "modules.geo.memory: want a size",
+		"modules: {geo: {config: [1]}}":                "modules.geo.config: want an object",
+		"modules: {geo: {on_failure: panic}}":          `modules.geo.on_failure: want "skip" or "fail"`,
+		"modules: {geo: {enabled: maybe}}":             "modules.geo.enabled: want true or false",
+		"modules: [geo]":                               "wasmhook.yaml: modules: want a mapping",
+		"order: geo":                                   "order: want a list",
+		"modules: {geo: {config: {a: 1}}\n  bad: [":    "wasmhook.yaml: yaml",
+		"modules:\n  geo: {}\n  geo: {timeout: 1s}\n": "wasmhook.yaml",
+	}
+	for doc, want := range cases {
+		_, err := registry.ParseSettings("wasmhook.yaml", []byte(doc))
+		require.ErrorIs(t, err, registry.ErrSettings, doc)
+		assert.ErrorContains(t, err, want, doc)
+	}
+	_, err := registry.ParseSettings("wasmhook.json", []byte(`{"modules": {"geo": {"x": 1}}}`))
+	assert.ErrorContains(t, err, "wasmhook.json: modules.geo.x: unknown key")
+	_, err = registry.ParseSettings("wasmhook.json", []byte(`{"modules": `))
+	assert.ErrorContains(t, err, "wasmhook.json")
+}
+
+func TestSettingsFileShapesTheLoad(t *testing.T) {
+	dir := t.TempDir()
+	copyWAT(t, dir, "echo_config", "10-a.wasm")
+	copyWAT(t, dir, "fixed", "20-b.wasm")
+	copyWAT(t, dir, "active_branch", "30-c.wasm")
+	write := func(doc string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte(doc), 0o644))
+	}
+	load := func() (*registry.Loaded, error) {
+		return registry.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{
+			Modules: map[string]registry.ModuleOptions{"10-a": {Config: []byte(`{"from": "api"}`)}},
+		})
+	}
+
+	write("order: [30-c]\nmodules:\n  10-a: {config: {from: file}, timeout: 50ms, on_failure: fail}\n  20-b: {enabled: false}\n")
+	l, err := load()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"30-c", "10-a"}, names(l.Callbacks), "order first, then file-name order; disabled left out")
+	a := l.Callbacks[1].(*registry.ModuleCallback)
+	assert.Equal(t, 50*time.Millisecond, a.Limits().Timeout)
+	assert.Equal(t, registry.FailEvent, a.OnFailure())
+	out, err := a.Call(context.Background(), &registry.Invocation{Raw: []byte(`{}`)}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, `{"from":"file"}`, string(out), "the file's config wins over the API's")
+
+	write("modules:\n  99-missing: {enabled: false}\n")
+	_, err = load()
+	assert.ErrorContains(t, err, "wasmhook.yaml: modules.99-missing: there is no 99-missing.wasm in "+dir)
+	write("order: [10-a, nope]\n")
+	_, err = load()
+	assert.ErrorContains(t, err, "wasmhook.yaml: order[1]: there is no nope.wasm")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.json"), []byte(`{}`), 0o644))
+	_, err = load()
+	assert.ErrorContains(t, err, "keep one settings file")
+}
