@@ -48,16 +48,16 @@ modules:
 
 func TestParseSettingsIsStrict(t *testing.T) {
 	cases := map[string]string{
-		"orderr: []":                                   "wasmhook.yaml: orderr: unknown key",
-		"modules: {geo: {timout: 1s}}":                 "wasmhook.yaml: modules.geo.timout: unknown key",
-		"modules: {geo: {timeout: fast}}":              "modules.geo.timeout: want a duration",
-		"modules: {geo: {memory: lots}}":               "modules.geo.memory: want a size",
-		"modules: {geo: {config: [1]}}":                "modules.geo.config: want an object",
-		"modules: {geo: {on_failure: panic}}":          `modules.geo.on_failure: want "skip" or "fail"`,
-		"modules: {geo: {enabled: maybe}}":             "modules.geo.enabled: want true or false",
-		"modules: [geo]":                               "wasmhook.yaml: modules: want a mapping",
-		"order: geo":                                   "order: want a list",
-		"modules: {geo: {config: {a: 1}}\n  bad: [":    "wasmhook.yaml: yaml",
+		"orderr: []":                                  "wasmhook.yaml: orderr: unknown key",
+		"modules: {geo: {timout: 1s}}":                "wasmhook.yaml: modules.geo.timout: unknown key",
+		"modules: {geo: {timeout: fast}}":             "modules.geo.timeout: want a duration",
+		"modules: {geo: {memory: lots}}":              "modules.geo.memory: want a size",
+		"modules: {geo: {config: [1]}}":               "modules.geo.config: want an object",
+		"modules: {geo: {on_failure: panic}}":         `modules.geo.on_failure: want "skip" or "fail"`,
+		"modules: {geo: {enabled: maybe}}":            "modules.geo.enabled: want true or false",
+		"modules: [geo]":                              "wasmhook.yaml: modules: want a mapping",
+		"order: geo":                                  "order: want a list",
+		"modules: {geo: {config: {a: 1}}\n  bad: [":   "wasmhook.yaml: yaml",
 		"modules:\n  geo: {}\n  geo: {timeout: 1s}\n": "wasmhook.yaml",
 	}
 	for doc, want := range cases {
