@@ -21,7 +21,9 @@ var exampleEvent = &wasmhook.Event{
 }
 
 // Load every module of a directory and enrich one event. examples/wat holds
-// active_branch.wasm, which adds {"active_branch": null}.
+// active_branch.wasm, which adds {"active_branch": null}, and
+// site_status.wasm, which adds the site's status and the length of its
+// name.
 func ExampleNew() {
 	ctx := context.Background()
 	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: "examples/wat"})
@@ -37,8 +39,8 @@ func ExampleNew() {
 	fmt.Println(string(res.Payload))
 	fmt.Println(wasmhook.SignatureHeader+":", wasmhook.Sign("s3cr3t", res.Payload)[:16]+"...")
 	// Output:
-	// {"event": "updated", "timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", "username": "jstretch", "request_id": null, "data": {"id": 4, "name": "Z\u00fcrich <1>", "status": {"value": "active", "label": "Active"}}, "context": {"active_branch": null}}
-	// X-Hook-Signature: f7a7c48a3e6c87dd...
+	// {"event": "updated", "timestamp": "2026-03-06T15:11:23.503186+00:00", "object_type": "dcim.site", "username": "jstretch", "request_id": null, "data": {"id": 4, "name": "Z\u00fcrich <1>", "status": {"value": "active", "label": "Active"}}, "context": {"active_branch": null, "site_status": "active", "name_len": 10}}
+	// X-Hook-Signature: 3140c1811aa2681d...
 }
 
 // Native Go callbacks run beside the modules, as NetBox plugins do in

@@ -444,14 +444,29 @@ var ErrEventFailed = errors.New("event failed")
 // (ErrEventFailed, wrapping the callback's error; the Result, without a
 // payload, is returned beside it).
 func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
+	res := new(Result)
+	if err := e.EnrichInto(ctx, ev, res); err != nil {
+		if errors.Is(err, ErrEventFailed) {
+			return res, err
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// EnrichInto is Enrich writing into res, reusing its Payload and Reports
+// buffers: a caller that enriches many events with one Result allocates
+// nothing per event for them. The payload is only valid until res is used
+// again.
+func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error {
 	if e.closed.Load() {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := ev.validate(); err != nil {
-		return nil, err
+		return err
 	}
 	ts := ev.Timestamp
 	if ts.IsZero() {
@@ -459,7 +474,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 	}
 	set := e.acquire()
 	if set == nil {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	defer set.release()
 	w := getWork(len(set.entries))
@@ -471,7 +486,10 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 
 	e.run(ctx, set, w)
 
-	res := &Result{Reports: make([]Report, len(set.entries))}
+	if cap(res.Reports) < len(set.entries) {
+		res.Reports = make([]Report, len(set.entries))
+	}
+	res.Reports = res.Reports[:len(set.entries)]
 	w.merge.Reset()
 	var fatal error
 	for i, en := range set.entries {
@@ -489,10 +507,14 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 		}
 	}
 	if fatal != nil {
-		return res, fatal
+		res.Payload = nil
+		return fatal
 	}
-	res.Payload = appendPayload(make([]byte, 0, len(ev.Data)+len(w.input)/4+256), ev, ts, &w.merge)
-	return res, nil
+	if res.Payload == nil {
+		res.Payload = make([]byte, 0, len(ev.Data)+len(w.input)/4+256)
+	}
+	res.Payload = appendPayload(res.Payload[:0], ev, ts, &w.merge)
+	return nil
 }
 
 func (e *Enricher) passHeader(canonical string) bool { return !e.sensitive[canonical] }

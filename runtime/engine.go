@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,22 @@ type Engine struct {
 	mu      sync.Mutex
 	modules map[*Module]struct{}
 	closed  bool
+
+	// compiling serializes the compilation of identical bytes: wazero
+	// v1.12 publishes a module it read from the compilation cache before
+	// that module is complete, and a second compilation of the same bytes
+	// running at that moment instantiates the incomplete one (a crash in
+	// wazero found by TestReloadUnderLoad). Different modules still
+	// compile in parallel.
+	compiling sync.Map // [sha256.Size]byte → *sync.Mutex
+}
+
+// compile compiles bin, one compilation at a time for the same bytes.
+func (e *Engine) compile(ctx context.Context, bin []byte) (wazero.CompiledModule, error) {
+	mu, _ := e.compiling.LoadOrStore(sha256.Sum256(bin), new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	return e.rt.CompileModule(ctx, bin)
 }
 
 // NewEngine creates a wazero runtime (the compiler engine where the platform
@@ -54,7 +71,9 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 	if e.logger == nil {
 		e.logger = slog.Default()
 	}
-	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	// No WithCloseOnContextDone: guests are stopped by the stop flag that
+	// instrument adds to every module (see instrument.go for why).
+	rc := wazero.NewRuntimeConfig()
 	if cfg.CompilationCacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CompilationCacheDir)
 		if err != nil {

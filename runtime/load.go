@@ -44,7 +44,16 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 	}
 	limits := opts.Limits.Or(e.limits).resolved()
 
-	compiled, err := e.rt.CompileModule(ctx, addEntryChecks(bin))
+	instrumented, err := instrument(bin)
+	if err != nil {
+		// The compiler's own message about the original bytes says more;
+		// if it has none, the module uses what the rewriter cannot parse.
+		if _, cerr := e.compile(ctx, bin); cerr != nil {
+			return nil, bad("", "invalid module", cerr)
+		}
+		return nil, bad("", "unsupported by the host's instrumentation", err)
+	}
+	compiled, err := e.compile(ctx, instrumented)
 	if err != nil {
 		return nil, bad("", "invalid module", err)
 	}
@@ -65,6 +74,7 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 		sem:      make(chan struct{}, limits.PoolSize),
 	}
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
+	_, m.hasStart = compiled.ExportedFunctions()[StartFuncName]
 	if err := e.track(m); err != nil {
 		compiled.Close(ctx)
 		return nil, err

@@ -31,6 +31,7 @@ type Module struct {
 	limits   Limits
 	logger   *slog.Logger
 	hasInit  bool
+	hasStart bool // the module had a start section (exported as StartFuncName)
 
 	// sem holds one token per instance in use (or being created).
 	sem chan struct{}
@@ -197,42 +198,65 @@ func (m *Module) moduleConfig() wazero.ModuleConfig {
 		WithSysNanotime()
 }
 
-// newInstance instantiates a reactor and runs _initialize, within the
-// module's start time limit.
+// newInstance instantiates a reactor and runs its start function and
+// _initialize, within the module's start time limit.
 func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
 	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
 	inst.state.reset(nil, nil)
 	inst.ctx.init(&inst.state)
-
-	ictx, cancel := context.WithTimeout(ctx, m.limits.StartTimeout)
-	defer cancel()
-	inst.ctx.starting = ictx.Done()
-	defer func() { inst.ctx.starting = nil }()
-	ictx = context.WithValue(ictx, stateKey{}, &inst.state)
-	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
 	cfg := m.moduleConfig().
-		WithStartFunctions().
 		WithStderr(&inst.state.stderr).
 		WithNanosleep(inst.ctx.sleep)
 	start := time.Now()
 	defer func() { m.stats.startNanos.Add(int64(time.Since(start))) }()
-	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, cfg)
-	m.stats.created.Add(1)
-	if err != nil {
-		m.stats.discarded.Add(1)
-		return nil, m.classify(err, inst, "instantiate")
+	if err := m.instantiate(ctx, inst, cfg); err != nil {
+		return nil, err
 	}
-	inst.mod = mod
 	if m.hasInit {
-		if _, err := mod.ExportedFunction(abi.InitializeName).Call(ictx); err != nil {
-			m.discard(inst)
-			return nil, m.classify(err, inst, abi.InitializeName)
+		if err := m.runStart(ctx, inst, abi.InitializeName); err != nil {
+			return nil, err
 		}
 	}
 	m.flushStderr(&inst.state)
-	inst.onEvent = mod.ExportedFunction(abi.OnEventName)
+	inst.onEvent = inst.mod.ExportedFunction(abi.OnEventName)
 	return inst, nil
+}
+
+// instantiate creates inst's module instance (no guest code runs: the
+// start function was taken out at load) and runs the start function, if
+// the module had one. On error the instance is thrown away.
+func (m *Module) instantiate(ctx context.Context, inst *instance, cfg wazero.ModuleConfig) error {
+	ictx := context.WithValue(ctx, stateKey{}, &inst.state)
+	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
+	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, cfg.WithStartFunctions())
+	m.stats.created.Add(1)
+	if err != nil {
+		m.stats.discarded.Add(1)
+		return m.classify(err, inst, "instantiate")
+	}
+	inst.mod = mod
+	inst.ctx.flag = mod.ExportedGlobal(StopGlobalName).(api.MutableGlobal)
+	if m.hasStart {
+		return m.runStart(ctx, inst, StartFuncName)
+	}
+	return nil
+}
+
+// runStart calls a start function (the start section's, _initialize) under
+// the start time limit; on error the instance is thrown away.
+func (m *Module) runStart(ctx context.Context, inst *instance, fn string) error {
+	cctx, err := inst.ctx.start(ctx, m.limits.StartTimeout)
+	if err == nil {
+		_, err = inst.mod.ExportedFunction(fn).Call(cctx)
+		inst.ctx.stop()
+	}
+	if err != nil {
+		cerr := m.classify(err, inst, fn)
+		m.discard(inst)
+		return cerr
+	}
+	return nil
 }
 
 func (m *Module) callReactor(ctx context.Context, inst *instance, input, dst []byte) ([]byte, error) {
@@ -292,37 +316,39 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	s := &inst.state
 	*s = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
 	s.reset(input, dst)
+	inst.ctx.init(s)
+	defer inst.ctx.timer.Stop()
 	stdout := capBuffer{buf: dst[:0], limit: m.limits.OutputBytes}
-
-	cctx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
-	defer cancel()
-	cctx = context.WithValue(cctx, stateKey{}, s)
-	cctx = experimental.WithMemoryAllocator(cctx, inst.mem)
-	done := cctx.Done()
 	cfg := m.moduleConfig().
 		WithStdin(bytes.NewReader(input)).
 		WithStdout(&stdout).
 		WithStderr(&s.stderr).
-		WithNanosleep(func(ns int64) { sleep(ns, done, nil) })
+		WithNanosleep(inst.ctx.sleep)
+
 	start := time.Now()
-	mod, err := m.engine.rt.InstantiateModule(cctx, m.compiled, cfg)
+	err := m.instantiate(ctx, inst, cfg)
+	if err == nil {
+		var cctx context.Context
+		if cctx, err = inst.ctx.start(ctx, m.limits.Timeout); err == nil {
+			_, err = inst.mod.ExportedFunction(abi.StartName).Call(cctx)
+			inst.ctx.stop()
+		}
+		var exit *sys.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 0 {
+			err = nil
+		}
+		if err != nil {
+			err = m.classify(err, inst, abi.StartName)
+		}
+		m.trackPeak(inst.mem)
+		m.stats.discarded.Add(1)
+		_ = inst.mod.Close(context.Background())
+	}
 	m.stats.startNanos.Add(int64(time.Since(start)))
-	m.stats.created.Add(1)
-	m.stats.discarded.Add(1)
-	m.trackPeak(inst.mem)
-	if mod != nil {
-		_ = mod.Close(context.Background())
-	}
-	var exit *sys.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 0 {
-		err = nil
-	}
-	if err != nil {
-		cerr := m.classify(err, inst, abi.StartName)
-		m.flushStderr(s)
-		return dst, cerr
-	}
 	m.flushStderr(s)
+	if err != nil {
+		return dst, err
+	}
 	if stdout.dropped > 0 {
 		return dst, abi.Errorf(m.name, abi.ErrOutputTooLarge, "%d bytes on stdout; the limit is %d", len(stdout.buf)+stdout.dropped, m.limits.OutputBytes)
 	}
@@ -338,14 +364,18 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 	var exit *sys.ExitError
 	isExit := errors.As(err, &exit)
 	switch {
-	case isExit && exit.ExitCode() == sys.ExitCodeDeadlineExceeded:
+	case inst.ctx.fired.Load():
+		// The stop flag made the guest trap: its deadline had passed.
 		limit := m.limits.Timeout
 		if m.kind == abi.KindReactor && fn != abi.OnEventName {
 			limit = m.limits.StartTimeout
 		}
-		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, limit), err)
-	case isExit && exit.ExitCode() == sys.ExitCodeContextCanceled:
-		return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", err)
+		cause := context.DeadlineExceeded
+		if inst.ctx.canceled {
+			cause = context.Canceled
+			return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", cause)
+		}
+		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, limit), cause)
 	case inst.mem.denied.Load():
 		return abi.NewCallError(m.name, abi.ErrMemoryLimit, fmt.Sprintf("%s asked for more than its %d-byte memory limit: %s", fn, m.limits.MemoryBytes, firstLine(err.Error())), err)
 	case isExit:
@@ -417,20 +447,23 @@ func (m *Module) Close(ctx context.Context) error {
 	return m.compiled.Close(ctx)
 }
 
-// callContext is the context of every call on one instance. It is made once
-// per instance and reused, so that a call allocates no context: its Done
-// channel is closed only when a deadline passes, and then the instance is
-// thrown away. wazero's watcher goroutine reads only Done and Err, which
-// never change under it.
+// callContext is the context of every call on one instance, and its
+// deadline. It is made once per instance and reused, so that a call
+// allocates no context and no timer. When a deadline passes, fire sets the
+// instance's stop flag (the guest traps at its next function entry or loop
+// iteration; see instrument) and closes Done (which ends WASI sleeps); the
+// instance is then thrown away, so neither is ever reset.
 type callContext struct {
 	parent   context.Context
 	state    *callState
+	flag     api.MutableGlobal // the instance's stop flag; nil until instantiated
 	done     chan struct{}
 	fired    atomic.Bool
+	canceled bool // fired because the caller's context was canceled
 	timer    *time.Timer
 	deadline time.Time
-	// starting is the start deadline's Done while the instance starts.
-	starting <-chan struct{}
+	// unwatch stops watching the caller's context, when it can be canceled.
+	unwatch func() bool
 }
 
 func (c *callContext) init(s *callState) {
@@ -443,11 +476,15 @@ func (c *callContext) init(s *callState) {
 
 func (c *callContext) fire() {
 	if c.fired.CompareAndSwap(false, true) {
+		if c.flag != nil {
+			c.flag.Set(1)
+		}
 		close(c.done)
 	}
 }
 
 // start arms the deadline: the sooner of now+timeout and the caller's own.
+// A caller's context that can be canceled is watched too.
 func (c *callContext) start(parent context.Context, timeout time.Duration) (context.Context, error) {
 	if err := parent.Err(); err != nil {
 		return nil, err
@@ -463,12 +500,24 @@ func (c *callContext) start(parent context.Context, timeout time.Duration) (cont
 		d = time.Until(pd)
 	}
 	c.timer.Reset(d)
+	if parent.Done() != nil {
+		c.unwatch = context.AfterFunc(parent, func() {
+			if !errors.Is(parent.Err(), context.DeadlineExceeded) {
+				c.canceled = true
+			}
+			c.fire()
+		})
+	}
 	return c, nil
 }
 
-// stop disarms the deadline and reports whether it had already passed.
+// stop disarms the deadline and reports whether it had passed.
 func (c *callContext) stop() bool {
 	c.timer.Stop()
+	if c.unwatch != nil {
+		c.unwatch()
+		c.unwatch = nil
+	}
 	c.parent = context.Background()
 	return c.fired.Load()
 }
@@ -476,10 +525,7 @@ func (c *callContext) stop() bool {
 // sleep is the instance's WASI nanosleep (poll_oneoff on a clock): a real
 // sleep that ends early when the call's deadline passes, so that a guest
 // sleeping past its time limit holds no goroutine.
-// While the instance starts, the start deadline (starting) ends it too.
-func (c *callContext) sleep(ns int64) { sleep(ns, c.done, c.starting) }
-
-func sleep(ns int64, done, alsoDone <-chan struct{}) {
+func (c *callContext) sleep(ns int64) {
 	if ns <= 0 {
 		return
 	}
@@ -487,8 +533,7 @@ func sleep(ns int64, done, alsoDone <-chan struct{}) {
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-done:
-	case <-alsoDone:
+	case <-c.done:
 	}
 }
 

@@ -1,0 +1,564 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stopping a guest cheaply.
+//
+// wazero's own way to stop a running guest (WithCloseOnContextDone) costs
+// a goroutine and three allocations per call, and a trip out of the
+// compiled code to Go at every loop iteration (25–55 ns); it checks at loop
+// headers only, so a tree of calls with no loop is never stopped.
+//
+// Instead, instrument rewrites every module at load:
+//
+//   - it adds a mutable i32 global, exported as StopGlobalName, that the
+//     host sets to 1 when a call's deadline passes;
+//   - every function body and every loop body starts with a check,
+//     compiled inline (a few nanoseconds): `global.get $stop; if;
+//     unreachable; end`, then a countdown in a second global that every
+//     yieldEvery checks runs `memory.grow 0`, which leaves the compiled code
+//     for Go and back. Go's garbage collector can only stop the world while
+//     every goroutine is in Go code: without these yields a guest spinning
+//     in a loop would hold the GC, and the GC would hold the timer that is
+//     to stop the guest (a deadlock, seen in the first version);
+//   - the start section, if any, is removed and its function exported as
+//     StartFuncName, so that the host calls it itself, under a deadline,
+//     after instantiation (wazero would run it inside instantiation, out
+//     of the host's reach).
+//
+// The inserted `if` closes before the code that follows it, so no branch
+// depth changes. A guest is stopped at its next function entry or loop
+// iteration after its deadline, with a trap the host reports as a timeout.
+const (
+	// StopGlobalName is the export of the added stop flag.
+	StopGlobalName = "wasmhook:stop"
+	// StartFuncName is the export of the module's start function, if any.
+	StartFuncName = "wasmhook:start"
+)
+
+// Section ids (WebAssembly core spec, binary format).
+// yieldEvery is how many checks pass between two trips to Go.
+const yieldEvery = 1024
+
+const (
+	secImport = 2
+	secMemory = 5
+	secGlobal = 6
+	secExport = 7
+	secStart  = 8
+	secCode   = 10
+)
+
+var errShort = errors.New("unexpected end")
+
+// instrument returns bin rewritten as described above. An error means the
+// module does not parse (the compiler would refuse it too) or uses an
+// instruction this rewriter does not know.
+func instrument(bin []byte) ([]byte, error) {
+	if len(bin) < 8 {
+		return nil, errShort
+	}
+	type section struct {
+		id      byte
+		content []byte
+	}
+	var sections []section
+	r := &reader{b: bin, off: 8}
+	for r.off < len(bin) {
+		id, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		content, err := r.take(size)
+		if err != nil {
+			return nil, err
+		}
+		sections = append(sections, section{id, content})
+	}
+
+	importedGlobals, definedGlobals := uint32(0), uint32(0)
+	start, hasStart, hasMemory := uint32(0), false, false
+	for _, s := range sections {
+		var err error
+		switch s.id {
+		case secMemory:
+			hasMemory = true
+		case secImport:
+			importedGlobals, err = countImportedGlobals(s.content)
+		case secGlobal:
+			definedGlobals, err = (&reader{b: s.content}).u32()
+		case secStart:
+			start, err = (&reader{b: s.content}).u32()
+			hasStart = true
+		}
+		if err != nil {
+			return nil, fmt.Errorf("section %d: %w", s.id, err)
+		}
+	}
+	if !hasMemory {
+		// The yield needs a memory of the module's own; a module without
+		// one is refused at load anyway, with a better message.
+		return bin, nil
+	}
+	stop := importedGlobals + definedGlobals
+	budget := stop + 1
+	check := appendU32([]byte{0x23}, stop)        // global.get $stop
+	check = append(check, 0x04, 0x40, 0x00, 0x0b) // if; unreachable; end
+	check = appendU32(append(check, 0x23), budget)
+	check = appendU32(append(check, 0x41, 0x01, 0x6b, 0x24), budget) // i32.const 1; i32.sub; global.set $budget
+	check = appendU32(append(check, 0x23), budget)                    // global.get $budget
+	check = append(check, 0x45, 0x04, 0x40)                           // i32.eqz; if
+	check = append(check, 0x41, 0x00, 0x40, 0x00, 0x1a)               // i32.const 0; memory.grow 0; drop
+	check = appendS32(append(check, 0x41), yieldEvery)                // i32.const yieldEvery
+	check = append(appendU32(append(check, 0x24), budget), 0x0b)      // global.set $budget; end
+	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b}                // (mut i32) (i32.const 0): $stop
+	newGlobals = appendS32(append(newGlobals, 0x7f, 0x01, 0x41), yieldEvery)
+	newGlobals = append(newGlobals, 0x0b) // (mut i32) (i32.const yieldEvery): $budget
+
+	out := make([]byte, 0, len(bin)+len(bin)/8+64)
+	out = append(out, bin[:8]...)
+	wroteGlobal := false
+	emit := func(id byte, content []byte) {
+		out = append(out, id)
+		out = appendU32(out, uint32(len(content)))
+		out = append(out, content...)
+	}
+	for _, s := range sections {
+		switch s.id {
+		case secGlobal:
+			g, err := appendToVector(s.content, newGlobals, 2)
+			if err != nil {
+				return nil, err
+			}
+			emit(secGlobal, g)
+			wroteGlobal = true
+		case secExport:
+			if !wroteGlobal { // the global section comes right before exports
+				emit(secGlobal, append([]byte{2}, newGlobals...))
+				wroteGlobal = true
+			}
+			add := appendName(nil, StopGlobalName)
+			add = append(add, 0x03) // a global
+			add = appendU32(add, stop)
+			e, err := appendToVector(s.content, add, 1)
+			if err != nil {
+				return nil, err
+			}
+			if hasStart {
+				add := appendName(nil, StartFuncName)
+				add = append(add, 0x00) // a function
+				add = appendU32(add, start)
+				if e, err = appendToVector(e, add, 1); err != nil {
+					return nil, err
+				}
+			}
+			emit(secExport, e)
+		case secStart:
+			// Dropped: the host calls the function itself (StartFuncName).
+		case secCode:
+			c, err := instrumentCode(s.content, check)
+			if err != nil {
+				return nil, fmt.Errorf("code section: %w", err)
+			}
+			emit(secCode, c)
+		default:
+			emit(s.id, s.content)
+		}
+	}
+	if !wroteGlobal {
+		return nil, errors.New("the module has no export section")
+	}
+	return out, nil
+}
+
+// appendToVector returns a vector (a count, then items) with n more items,
+// given encoded in items.
+func appendToVector(vec, items []byte, n uint32) ([]byte, error) {
+	r := &reader{b: vec}
+	count, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := appendU32(make([]byte, 0, len(vec)+len(items)+5), count+n)
+	out = append(out, vec[r.off:]...)
+	return append(out, items...), nil
+}
+
+func appendName(dst []byte, name string) []byte {
+	return append(appendU32(dst, uint32(len(name))), name...)
+}
+
+func countImportedGlobals(sec []byte) (uint32, error) {
+	r := &reader{b: sec}
+	n, err := r.u32()
+	if err != nil {
+		return 0, err
+	}
+	globals := uint32(0)
+	for i := uint32(0); i < n; i++ {
+		for j := 0; j < 2; j++ { // module and field names
+			l, err := r.u32()
+			if err != nil {
+				return 0, err
+			}
+			if _, err := r.take(l); err != nil {
+				return 0, err
+			}
+		}
+		kind, err := r.byte()
+		if err != nil {
+			return 0, err
+		}
+		switch kind {
+		case 0x00, 0x04: // function, tag: a type index (a tag has an attribute byte first)
+			if kind == 0x04 {
+				if _, err := r.byte(); err != nil {
+					return 0, err
+				}
+			}
+			_, err = r.u32()
+		case 0x01: // table: a reference type and limits
+			if err = r.valType(); err == nil {
+				err = r.limits()
+			}
+		case 0x02: // memory: limits
+			err = r.limits()
+		case 0x03: // global: a value type and mutability
+			globals++
+			if err = r.valType(); err == nil {
+				_, err = r.byte()
+			}
+		default:
+			return 0, fmt.Errorf("unknown import kind %#x", kind)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return globals, nil
+}
+
+// instrumentCode inserts check at the start of every function body and
+// every loop body of a code section.
+func instrumentCode(sec, check []byte) ([]byte, error) {
+	r := &reader{b: sec}
+	count, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := appendU32(make([]byte, 0, len(sec)+len(sec)/4+int(count)*len(check)), count)
+	var body []byte
+	for i := uint32(0); i < count; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		code, err := r.take(size)
+		if err != nil {
+			return nil, err
+		}
+		if body, err = instrumentBody(body[:0], code, check); err != nil {
+			return nil, fmt.Errorf("function %d: %w", i, err)
+		}
+		out = appendU32(out, uint32(len(body)))
+		out = append(out, body...)
+	}
+	if r.off != len(sec) {
+		return nil, errors.New("trailing bytes")
+	}
+	return out, nil
+}
+
+func instrumentBody(out, code, check []byte) ([]byte, error) {
+	r := &reader{b: code}
+	groups, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	for g := uint32(0); g < groups; g++ {
+		if _, err := r.u32(); err != nil {
+			return nil, err
+		}
+		if err := r.valType(); err != nil {
+			return nil, err
+		}
+	}
+	out = append(out, code[:r.off]...)
+	out = append(out, check...)
+	for r.off < len(code) {
+		at := r.off
+		op, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		if err := r.immediates(op); err != nil {
+			return nil, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
+		}
+		out = append(out, code[at:r.off]...)
+		if op == 0x03 { // loop: check at the top of every iteration
+			out = append(out, check...)
+		}
+	}
+	return out, nil
+}
+
+// immediates skips the immediates of the instruction op.
+func (r *reader) immediates(op byte) error {
+	switch {
+	case op <= 0x01, op == 0x05, op == 0x0a, op == 0x0b, op == 0x0f, op == 0x1a, op == 0x1b,
+		op == 0x19, op >= 0x45 && op <= 0xc4, op == 0xd1, op == 0xd3, op == 0xd4:
+		return nil // no immediate
+	case op == 0x02, op == 0x03, op == 0x04, op == 0x06: // block, loop, if, try: a block type
+		return r.blockType()
+	case op == 0x07, op == 0x08, op == 0x09, op == 0x0c, op == 0x0d, op == 0x10, op == 0x12,
+		op == 0x14, op == 0x15, op == 0x18, op >= 0x20 && op <= 0x26, op == 0xd2, op == 0xd5, op == 0xd6:
+		_, err := r.u32() // one index
+		return err
+	case op == 0x0e: // br_table
+		n, err := r.u32()
+		for i := uint32(0); err == nil && i <= n; i++ {
+			_, err = r.u32()
+		}
+		return err
+	case op == 0x11, op == 0x13: // call_indirect, return_call_indirect: type, table
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+		_, err := r.u32()
+		return err
+	case op == 0x1c: // select t*
+		n, err := r.u32()
+		for i := uint32(0); err == nil && i < n; i++ {
+			err = r.valType()
+		}
+		return err
+	case op == 0x1f: // try_table: a block type, then catch clauses
+		if err := r.blockType(); err != nil {
+			return err
+		}
+		n, err := r.u32()
+		for i := uint32(0); err == nil && i < n; i++ {
+			var kind byte
+			if kind, err = r.byte(); err != nil {
+				break
+			}
+			if kind == 0x00 || kind == 0x01 { // catch, catch_ref: a tag
+				if _, err = r.u32(); err != nil {
+					break
+				}
+			}
+			_, err = r.u32() // the label
+		}
+		return err
+	case op >= 0x28 && op <= 0x3e: // loads and stores
+		return r.memArg()
+	case op == 0x3f, op == 0x40: // memory.size, memory.grow: a memory index
+		_, err := r.u32()
+		return err
+	case op == 0x41, op == 0x42: // i32.const, i64.const
+		return r.sleb()
+	case op == 0x43:
+		_, err := r.take(4)
+		return err
+	case op == 0x44:
+		_, err := r.take(8)
+		return err
+	case op == 0xd0: // ref.null: a heap type
+		return r.sleb()
+	case op == 0xfc:
+		return r.miscImmediates()
+	case op == 0xfd:
+		return r.simdImmediates()
+	case op == 0xfe: // atomics
+		sub, err := r.u32()
+		if err != nil {
+			return err
+		}
+		if sub == 0x03 { // atomic.fence
+			_, err := r.byte()
+			return err
+		}
+		return r.memArg()
+	}
+	return fmt.Errorf("unknown opcode")
+}
+
+func (r *reader) miscImmediates() error {
+	sub, err := r.u32()
+	if err != nil {
+		return err
+	}
+	indices := map[uint32]int{8: 2, 9: 1, 10: 2, 11: 1, 12: 2, 13: 1, 14: 2, 15: 1, 16: 1, 17: 1}
+	switch {
+	case sub <= 7: // saturating truncations
+		return nil
+	case indices[sub] > 0:
+		for i := 0; i < indices[sub]; i++ {
+			if _, err := r.u32(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown 0xfc instruction %d", sub)
+}
+
+func (r *reader) simdImmediates() error {
+	sub, err := r.u32()
+	if err != nil {
+		return err
+	}
+	switch {
+	case sub <= 11, sub == 92, sub == 93: // loads, store, load_zero: a memarg
+		return r.memArg()
+	case sub == 12, sub == 13: // v128.const, i8x16.shuffle: 16 bytes
+		_, err := r.take(16)
+		return err
+	case sub >= 21 && sub <= 34: // extract_lane, replace_lane: a lane
+		_, err := r.byte()
+		return err
+	case sub >= 84 && sub <= 91: // load_lane, store_lane: a memarg and a lane
+		if err := r.memArg(); err != nil {
+			return err
+		}
+		_, err := r.byte()
+		return err
+	}
+	return nil // every other SIMD instruction has no immediate
+}
+
+type reader struct {
+	b   []byte
+	off int
+}
+
+func (r *reader) byte() (byte, error) {
+	if r.off >= len(r.b) {
+		return 0, errShort
+	}
+	c := r.b[r.off]
+	r.off++
+	return c, nil
+}
+
+func (r *reader) take(n uint32) ([]byte, error) {
+	if uint64(r.off)+uint64(n) > uint64(len(r.b)) {
+		return nil, errShort
+	}
+	b := r.b[r.off : r.off+int(n)]
+	r.off += int(n)
+	return b, nil
+}
+
+// u32 reads an unsigned LEB128 of at most 32 bits.
+func (r *reader) u32() (uint32, error) {
+	var v uint32
+	for shift := 0; shift < 35; shift += 7 {
+		c, err := r.byte()
+		if err != nil {
+			return 0, err
+		}
+		v |= uint32(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return v, nil
+		}
+	}
+	return 0, errors.New("LEB128 too long")
+}
+
+// leb skips a LEB128 of at most 64 bits, signed or not.
+func (r *reader) sleb() error {
+	for i := 0; i < 10; i++ {
+		c, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if c&0x80 == 0 {
+			return nil
+		}
+	}
+	return errors.New("LEB128 too long")
+}
+
+func (r *reader) valType() error {
+	t, err := r.byte()
+	if err != nil {
+		return err
+	}
+	if t == 0x63 || t == 0x64 { // (ref null? ht)
+		return r.sleb()
+	}
+	return nil
+}
+
+func (r *reader) blockType() error {
+	if r.off >= len(r.b) {
+		return errShort
+	}
+	switch t := r.b[r.off]; {
+	case t == 0x40, t >= 0x6f && t <= 0x7f: // empty, or one value type
+		r.off++
+		return nil
+	case t == 0x63 || t == 0x64:
+		return r.valType()
+	}
+	return r.sleb() // a type index, as a signed 33-bit LEB128
+}
+
+func (r *reader) memArg() error {
+	align, err := r.u32()
+	if err != nil {
+		return err
+	}
+	if align&0x40 != 0 { // multi-memory: a memory index follows
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+	}
+	return r.sleb() // the offset (64-bit for memory64)
+}
+
+func (r *reader) limits() error {
+	flags, err := r.byte()
+	if err != nil {
+		return err
+	}
+	if err := r.sleb(); err != nil { // min
+		return err
+	}
+	if flags&0x01 != 0 {
+		return r.sleb() // max
+	}
+	return nil
+}
+
+// appendS32 appends v as a signed LEB128.
+func appendS32(dst []byte, v int32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(dst, c)
+		}
+		dst = append(dst, c|0x80)
+	}
+}
+
+func appendU32(dst []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			dst = append(dst, c|0x80)
+			continue
+		}
+		return append(dst, c)
+	}
+}
