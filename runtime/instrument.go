@@ -113,12 +113,12 @@ func instrument(bin []byte) ([]byte, error) {
 	check = append(check, 0x04, 0x40, 0x00, 0x0b) // if; unreachable; end
 	check = appendU32(append(check, 0x23), budget)
 	check = appendU32(append(check, 0x41, 0x01, 0x6b, 0x24), budget) // i32.const 1; i32.sub; global.set $budget
-	check = appendU32(append(check, 0x23), budget)                    // global.get $budget
-	check = append(check, 0x45, 0x04, 0x40)                           // i32.eqz; if
-	check = append(check, 0x41, 0x00, 0x40, 0x00, 0x1a)               // i32.const 0; memory.grow 0; drop
-	check = appendS32(append(check, 0x41), yieldEvery)                // i32.const yieldEvery
-	check = append(appendU32(append(check, 0x24), budget), 0x0b)      // global.set $budget; end
-	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b}                // (mut i32) (i32.const 0): $stop
+	check = appendU32(append(check, 0x23), budget)                   // global.get $budget
+	check = append(check, 0x45, 0x04, 0x40)                          // i32.eqz; if
+	check = append(check, 0x41, 0x00, 0x40, 0x00, 0x1a)              // i32.const 0; memory.grow 0; drop
+	check = appendS32(append(check, 0x41), yieldEvery)               // i32.const yieldEvery
+	check = append(appendU32(append(check, 0x24), budget), 0x0b)     // global.set $budget; end
+	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b}               // (mut i32) (i32.const 0): $stop
 	newGlobals = appendS32(append(newGlobals, 0x7f, 0x01, 0x41), yieldEvery)
 	newGlobals = append(newGlobals, 0x0b) // (mut i32) (i32.const yieldEvery): $budget
 

@@ -107,4 +107,3 @@ func TestSpinningGuestLetsTheGCRun(t *testing.T) {
 	wg.Wait()
 	close(done)
 }
-
