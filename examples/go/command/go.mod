@@ -1,0 +1,3 @@
+module github.com/wasmhook/wasmhook/examples/go/command
+
+go 1.25.0
