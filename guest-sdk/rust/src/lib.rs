@@ -1,0 +1,417 @@
+//! The wasmhook guest SDK for Rust: write a wasmhook reactor plugin (ABI v1,
+//! abi/SPEC.md) as one function.
+//!
+//! ```ignore
+//! use wasmhook::{Value, Writer};
+//!
+//! wasmhook::plugin!(handle);
+//!
+//! fn handle(event: Value, out: &mut Writer) -> Result<(), String> {
+//!     if let Some(user) = event.path(&["request", "user"]) {
+//!         out.begin_object().key("seen_by").value(user).end_object();
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! [`plugin!`] exports the ABI marker and `wasmhook_on_event`, which reads the
+//! input with one host call into a buffer kept across events and hands it to
+//! the handler as a [`Value`] (see [`json`] for lookups); what the handler
+//! wrote to the [`Writer`] goes back with one host call (nothing written: no
+//! result). An `Err(message)` fails the call with that message. [`config`]
+//! and [`log`] reach the rest of the ABI.
+//!
+//! The crate has no dependencies and no build script, so that it builds with
+//! a bare `rustc` (1.63 or later); see README.md.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod host;
+pub mod json;
+mod writer;
+
+pub use json::{Kind, Value};
+pub use writer::Writer;
+
+use std::cell::Cell;
+
+/// Exports the ABI v1 entry points for a handler
+/// `fn(Value, &mut Writer) -> Result<(), String>`:
+///
+/// ```ignore
+/// wasmhook::plugin!(handle);
+/// ```
+///
+/// It expands to the marker `wasmhook_abi_v1` and to `wasmhook_on_event`,
+/// which calls [`on_event`] with the handler. Use it once, at the top level
+/// of the plugin crate.
+#[macro_export]
+macro_rules! plugin {
+    ($handler:expr) => {
+        /// Declares ABI v1; the host checks the export and never calls it.
+        #[no_mangle]
+        pub extern "C" fn wasmhook_abi_v1() {}
+
+        /// The reactor entry point: one call per event.
+        #[no_mangle]
+        pub extern "C" fn wasmhook_on_event(input_len: i32) -> i32 {
+            $crate::on_event(input_len, $handler)
+        }
+    };
+}
+
+thread_local! {
+    // An instance serves many events: the input buffer and the writer are
+    // taken out for a call and put back after it, keeping their capacity.
+    static INPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static OUTPUT: Cell<Writer> = const { Cell::new(Writer::new()) };
+    // The configuration, read and checked at its first use.
+    static CONFIG: Cell<Option<Result<Value<'static>, json::Error>>> = const { Cell::new(None) };
+}
+
+/// Runs one event through `handler` and returns the status for
+/// `wasmhook_on_event`: 0 on success, 1 on failure with the message passed
+/// to the host's `error_set`. [`plugin!`] calls it; call it yourself only to
+/// write the export by hand.
+pub fn on_event<F>(input_len: i32, handler: F) -> i32
+where
+    F: for<'a> FnOnce(Value<'a>, &mut Writer) -> Result<(), String>,
+{
+    let mut input = INPUT.with(Cell::take);
+    let mut out = OUTPUT.with(Cell::take);
+    out.clear();
+    let result = read_input(&mut input, input_len).and_then(|event| handler(event, &mut out));
+    let status = match result {
+        Ok(()) => {
+            if !out.is_empty() {
+                let b = out.as_bytes();
+                // SAFETY: the host reads the `b.len()` bytes at `b`.
+                unsafe { host::output_set(b.as_ptr(), b.len()) };
+            }
+            0
+        }
+        Err(msg) => {
+            // SAFETY: as above.
+            unsafe { host::error_set(msg.as_ptr(), msg.len()) };
+            1
+        }
+    };
+    INPUT.with(|c| c.set(input));
+    OUTPUT.with(|c| c.set(out));
+    status
+}
+
+/// Reads the event into `buf` with one host call. The host checked it
+/// (abi/SPEC.md, section 4): it is not checked again.
+fn read_input(buf: &mut Vec<u8>, input_len: i32) -> Result<Value<'_>, String> {
+    let n = usize::try_from(input_len)
+        .map_err(|_| format!("wasmhook: invalid input length {}", input_len))?;
+    // Grow only past what earlier events needed; resizing down or to the
+    // same length writes nothing.
+    buf.try_reserve(n.saturating_sub(buf.len()))
+        .map_err(|_| format!("wasmhook: no memory for an input of {} bytes", n))?;
+    buf.resize(n, 0);
+    // SAFETY: `buf` holds `n` writable bytes.
+    let whole = unsafe { host::input_read(buf.as_mut_ptr(), n) };
+    buf.truncate(whole);
+    Ok(Value::trusted(buf))
+}
+
+/// The plugin's configuration: the JSON the operator gave for it, `{}` when
+/// none. It is read with one host call at the first use and kept for the
+/// instance's lifetime, so calling this on every event costs nothing.
+pub fn config() -> Result<Value<'static>, String> {
+    let cached = CONFIG.with(|c| match c.get() {
+        Some(r) => r,
+        None => {
+            let r = read_config();
+            c.set(Some(r));
+            r
+        }
+    });
+    cached.map_err(|e| format!("wasmhook: configuration is not JSON: {}", e))
+}
+
+fn read_config() -> Result<Value<'static>, json::Error> {
+    // SAFETY: a zero-length read writes nothing.
+    let n = unsafe { host::config_read(std::ptr::null_mut(), 0) };
+    let mut buf = vec![0u8; n];
+    // SAFETY: `buf` holds `n` writable bytes.
+    let whole = unsafe { host::config_read(buf.as_mut_ptr(), n) };
+    buf.truncate(whole);
+    // Read once per instance and needed until it ends: leaking is what
+    // gives the configuration its 'static lifetime.
+    Value::parse(Box::leak(buf.into_boxed_slice()))
+}
+
+/// A log level, with the values of Go's log/slog that the host uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Debug = -4,
+    Info = 0,
+    Warn = 4,
+    Error = 8,
+}
+
+/// Writes one line through the host's logger, which tags it with the
+/// plugin's name. The host caps the bytes one call may log.
+pub fn log(level: Level, msg: &str) {
+    // SAFETY: the host reads the `msg.len()` bytes at `msg`.
+    unsafe { host::log(level as i32, msg.as_ptr(), msg.len()) }
+}
+
+/// Runs a plugin natively, for unit tests (`rustc --test`): an in-memory
+/// host stands in for wasmhook's.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing {
+    use crate::host::{Call, CALL};
+
+    /// Calls a plugin's `wasmhook_on_event` (the function [`crate::plugin!`]
+    /// generates) once with `input` and `config` (`"{}"` for none), as a
+    /// freshly started instance: the configuration is read anew. Returns the
+    /// output (`""` for none) on status 0, else the error message.
+    pub fn call(
+        on_event: extern "C" fn(i32) -> i32,
+        input: &str,
+        config: &str,
+    ) -> Result<String, String> {
+        CALL.with(|c| {
+            *c.borrow_mut() = Call {
+                input: input.as_bytes().to_vec(),
+                config: config.as_bytes().to_vec(),
+                ..Call::default()
+            }
+        });
+        crate::CONFIG.with(|c| c.set(None));
+        let len = i32::try_from(input.len()).map_err(|_| "input too large".to_string())?;
+        let status = on_event(len);
+        CALL.with(|c| {
+            let c = c.borrow();
+            if status == 0 {
+                Ok(String::from_utf8_lossy(&c.output).into_owned())
+            } else {
+                Err(match &c.error {
+                    Some(e) => String::from_utf8_lossy(e).into_owned(),
+                    None => format!("status {}", status),
+                })
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// site_status from examples/README.md, as examples/rust/site_status.rs
+    /// writes it.
+    fn site_status(event: Value, out: &mut Writer) -> Result<(), String> {
+        let namespace = config()?.get("namespace").and_then(|ns| ns.as_str());
+        if let Some(ns) = &namespace {
+            out.begin_object().key(ns);
+        }
+        out.begin_object();
+        let data = event.get("data");
+        if let Some(status) = data
+            .and_then(|d| d.path(&["status", "value"]))
+            .filter(|v| v.kind() == Kind::String)
+        {
+            out.key("site_status").value(status);
+        }
+        if let Some(n) = data
+            .and_then(|d| d.get("name"))
+            .and_then(|n| n.char_count())
+        {
+            out.key("name_len").uint(n as u64);
+        }
+        out.end_object();
+        if namespace.is_some() {
+            out.end_object();
+        }
+        Ok(())
+    }
+
+    plugin!(site_status);
+
+    fn run(input: &str, config: &str) -> Result<String, String> {
+        testing::call(wasmhook_on_event, input, config)
+    }
+
+    /// The fixtures of examples/testdata/events, with the outputs their
+    /// rules give.
+    const FIXTURES: &[(&str, &str)] = &[
+        (
+            r#"{"object_type": "core.job", "event_type": "job_completed", "username": "scheduler",
+ "data": {"id": 31, "name": "Nightly sync", "status": {"value": "completed", "label": "Completed"}, "data": {"log": []}}}"#,
+            r#"{"site_status":"completed","name_len":12}"#,
+        ),
+        (
+            r#"{"object_type": "core.job", "event_type": "job_failed",
+ "data": {"name": "", "status": {"value": "failed", "label": "Failed"}, "error": "Traceback ..."}}"#,
+            r#"{"site_status":"failed","name_len":0}"#,
+        ),
+        (
+            r#"{"object_type": "dcim.site", "event_type": "object_created", "username": "jstretch",
+ "data": {"id": 7, "name": "Berlin DC 1", "slug": "berlin-dc-1", "status": {"value": "planned", "label": "Planned"}, "tags": [{"name": "x", "status": {"value": "wrong"}}], "custom_fields": {"name": "not this one"}}}"#,
+            r#"{"site_status":"planned","name_len":11}"#,
+        ),
+        (
+            r#"{"object_type": "dcim.site", "event_type": "object_deleted", "username": "admin", "request": null,
+ "data": {"id": 9, "name": "Tōkyō 東京 🗼", "status": {"label": "Retired", "value": "retired"}}}"#,
+            r#"{"site_status":"retired","name_len":10}"#,
+        ),
+        (
+            r#"{"object_type": "dcim.site", "event_type": "object_updated",
+ "data": {"status": {"value": "act\"ive\\"}, "name": "\ud83d\ude00 caf\u00e9 \"q\" \\ \n\t"}}"#,
+            r#"{"site_status":"act\"ive\\","name_len":15}"#,
+        ),
+        (
+            r#"{"object_type": "dcim.site", "event_type": "object_updated",
+ "data": {"id": 12, "slug": "no-name", "status": "active"}}"#,
+            "{}",
+        ),
+        (
+            r#"{"object_type": "dcim.site", "event_type": "object_updated",
+ "data": {"id": 4, "display": "Z\u00fcrich <1>", "name": "Z\u00fcrich <1>", "status": {"value": "active", "label": "Active"}, "region": null},
+ "snapshots": {"prechange": {"name": "Site 1", "status": "planned"}}}"#,
+            r#"{"site_status":"active","name_len":10}"#,
+        ),
+        (
+            r#"{"object_type": "dcim.site", "event_type": "object_updated",
+ "data": {  "name"  :   "Ünïcödé  spaces" ,
+   "status" : { "label" : "Active" , "value" :  "active"  } } }"#,
+            r#"{"site_status":"active","name_len":15}"#,
+        ),
+    ];
+
+    #[test]
+    fn fixtures_without_namespace() {
+        for (input, want) in FIXTURES {
+            assert_eq!(run(input, "{}").as_deref(), Ok(*want), "{}", input);
+        }
+    }
+
+    #[test]
+    fn fixtures_with_namespaces() {
+        for (config, prefix) in [
+            (r#"{"namespace": "geo"}"#, r#"{"geo":"#),
+            (
+                r#"{"namespace": "Z\u00fcrich \"ns\" \\ \t"}"#,
+                r#"{"Zürich \"ns\" \\ \u0009":"#,
+            ),
+            (r#"{"namespace": ""}"#, r#"{"":"#),
+        ] {
+            for (input, want) in FIXTURES {
+                assert_eq!(
+                    run(input, config),
+                    Ok(format!("{}{}}}", prefix, want)),
+                    "{} {}",
+                    config,
+                    input
+                );
+            }
+        }
+        for config in [
+            "{}",
+            r#"{"namespace": 42, "other": true}"#,
+            r#"{"namespace": null}"#,
+        ] {
+            assert_eq!(run(FIXTURES[5].0, config).as_deref(), Ok("{}"));
+        }
+    }
+
+    #[test]
+    fn data_that_is_not_an_object() {
+        for data in [
+            "null",
+            "[]",
+            "\"x\"",
+            "3",
+            r#"{"status": null, "name": 5}"#,
+            r#"{"status": {"value": 1}}"#,
+        ] {
+            let input = format!(r#"{{"data": {}}}"#, data);
+            assert_eq!(run(&input, "{}").as_deref(), Ok("{}"), "{}", data);
+        }
+        assert_eq!(run(r#"{"event_type": "x"}"#, "{}").as_deref(), Ok("{}"));
+    }
+
+    #[test]
+    fn buffers_are_reused_across_events_of_different_sizes() {
+        let long = format!(r#"{{"data": {{"name": "{}"}}}}"#, "x".repeat(5000));
+        for _ in 0..3 {
+            assert_eq!(run(&long, "{}").as_deref(), Ok(r#"{"name_len":5000}"#));
+            assert_eq!(run(FIXTURES[0].0, "{}").as_deref(), Ok(FIXTURES[0].1));
+        }
+    }
+
+    #[test]
+    fn malformed_input_is_read_without_panicking() {
+        // The host never sends such input; the SDK does not check it again.
+        assert_eq!(
+            run(r#"{"data": {"name": "x"}"#, "{}").as_deref(),
+            Ok(r#"{"name_len":1}"#)
+        );
+        assert_eq!(run(r#"{"data": {"name": "x"#, "{}").as_deref(), Ok("{}"));
+        assert_eq!(run("", "{}").as_deref(), Ok("{}"));
+    }
+
+    #[test]
+    fn malformed_config_fails_the_call() {
+        assert_eq!(
+            run(FIXTURES[0].0, "{"),
+            Err("wasmhook: configuration is not JSON: offset 1: unexpected end of input".into())
+        );
+    }
+
+    // Entry points written by hand: plugin! may be used once per crate.
+    extern "C" fn failing(input_len: i32) -> i32 {
+        on_event(input_len, |_, out| {
+            out.begin_object().end_object();
+            Err("no site here".into())
+        })
+    }
+
+    extern "C" fn silent(input_len: i32) -> i32 {
+        on_event(input_len, |_, _| Ok(()))
+    }
+
+    #[test]
+    fn errors_and_empty_results() {
+        assert_eq!(
+            testing::call(failing, "{}", "{}"),
+            Err("no site here".into())
+        );
+        assert_eq!(testing::call(silent, "{}", "{}").as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn negative_input_length() {
+        let status = on_event(-1, |_, _| Ok(()));
+        assert_eq!(status, 1);
+    }
+
+    #[test]
+    fn config_is_read_once() {
+        testing::call(wasmhook_on_event, "{}", r#"{"namespace":"a"}"#).unwrap();
+        // A later call of the same instance keeps the first configuration.
+        host::CALL.with(|c| c.borrow_mut().config = br#"{"namespace":"b"}"#.to_vec());
+        assert_eq!(
+            config()
+                .unwrap()
+                .get("namespace")
+                .and_then(|v| v.as_str())
+                .as_deref(),
+            Some("a")
+        );
+    }
+
+    #[test]
+    fn log_goes_to_the_host() {
+        log(Level::Warn, "hello");
+        assert_eq!(
+            [Level::Debug, Level::Info, Level::Warn, Level::Error].map(|l| l as i32),
+            [-4, 0, 4, 8]
+        );
+    }
+}
