@@ -1,0 +1,161 @@
+// wasmhook guest SDK for AssemblyScript: ABI v1 (abi/SPEC.md) reactors.
+//
+// A plugin's entry file re-exports the version marker and exports its own
+// wasmhook_on_event, which hands the event to run():
+//
+//   import { run, Value, Writer } from "<this package>/assembly";
+//   export { wasmhook_abi_v1 } from "<this package>/assembly";
+//
+//   export function wasmhook_on_event(inputLen: i32): i32 {
+//     return run(inputLen, handle);
+//   }
+//
+// AssemblyScript exports only what the entry file exports, hence the
+// re-export. Build with `--use abort=<path to this file>/wasmhookAbort` so
+// that failed assertions report through error_set instead of importing
+// env.abort, which the host refuses.
+
+import { Buffer } from "./buffer";
+import { config_read, error_set, input_read, log_write, output_set } from "./host";
+import { beginEvent, Value } from "./json";
+import { Writer } from "./writer";
+
+export { Kind, MISSING, Value } from "./json";
+export { Writer } from "./writer";
+
+/** The ABI v1 marker. The host checks that it is exported and never calls it. */
+export function wasmhook_abi_v1(): void {}
+
+/**
+ * Handles one event: `input` is the whole input object (object_type,
+ * event_type, data, request), `output` is empty. Write the result object to
+ * `output` (or nothing, for no result) and return 0, or return a non-zero
+ * status to fail (see fail()).
+ */
+export type Handler = (input: Value, output: Writer) => i32;
+
+// Reused by every event of the instance.
+const inputBuf = new Buffer();
+const outputWriter = new Writer();
+
+/**
+ * Runs `handler` on the event: reads the input with one input_read, and sets
+ * the output with one output_set when the handler succeeded and wrote
+ * something. Returns the handler's status.
+ */
+export function run(inputLen: i32, handler: Handler): i32 {
+  const ptr = inputBuf.reserve(<usize>inputLen);
+  input_read(ptr, inputLen);
+  outputWriter.reset();
+  beginEvent(ptr, ptr + <usize>inputLen);
+  const status = handler(Value.parse(ptr, <usize>inputLen), outputWriter);
+  if (status == 0 && outputWriter.length > 0) output_set(outputWriter.ptr, outputWriter.length);
+  return status;
+}
+
+let configValue: Value | null = null;
+
+/**
+ * The module's configuration, a JSON object ({} when the operator gave none).
+ * It cannot change during the instance's life, so it is read once.
+ */
+export function config(): Value {
+  let v = configValue;
+  if (v === null) {
+    const len = config_read(0, 0);
+    const ptr = heap.alloc(<usize>len);
+    config_read(ptr, len);
+    v = Value.parse(ptr, <usize>len);
+    configValue = v;
+  }
+  return v;
+}
+
+// Where messages are encoded to UTF-8 for the host.
+const textBuf = new Buffer();
+
+// Encodes s into textBuf (a lone surrogate as U+FFFD, so that the host gets
+// valid UTF-8) and returns the byte count.
+function utf8(s: string): usize {
+  const n = <usize>String.UTF8.byteLength(s);
+  return String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, textBuf.reserve(n), false, String.UTF8.ErrorMode.REPLACE);
+}
+
+/** Sets the message the host reports if this call fails; it does not fail the call by itself. */
+export function setError(message: string): void {
+  const n = utf8(message); // before reading textBuf.ptr, which it may move
+  error_set(textBuf.ptr, <i32>n);
+}
+
+/** Sets the failure message and returns status 1: `return fail("no data")`. */
+export function fail(message: string): i32 {
+  setError(message);
+  return 1;
+}
+
+/** Log levels (the host's slog levels). */
+export enum Level {
+  Debug = -4,
+  Info = 0,
+  Warn = 4,
+  Error = 8,
+}
+
+/** Logs one message through the host's logger (capped per call by the host). */
+export function log(level: Level, message: string): void {
+  const n = utf8(message); // before reading textBuf.ptr, which it may move
+  log_write(level, textBuf.ptr, <i32>n);
+}
+
+// The abort handler is compiled before this file's globals (the runtime calls
+// it), so it uses none: its message is built in a static 1 KiB segment (the
+// most the host keeps), which also means it never allocates: abort is how an
+// allocation failure ends.
+
+// Appends s to the n bytes at buf, whole UTF-16 units of at most 3 UTF-8
+// bytes each, so that it never writes past 1024 bytes nor splits a surrogate
+// pair. Returns the new length.
+function abortText(buf: usize, n: usize, s: string | null): usize {
+  if (s === null) return n;
+  let units = min<usize>(<usize>s.length, (1024 - n) / 3);
+  if (units > 0 && units < <usize>s.length) {
+    const last = s.charCodeAt(<i32>units - 1);
+    if (last >= 0xd800 && last < 0xdc00) units--;
+  }
+  return n + String.UTF8.encodeUnsafe(changetype<usize>(s), <i32>units, buf + n, false, String.UTF8.ErrorMode.REPLACE);
+}
+
+// Appends v in decimal (at most 10 digits) to the n bytes at buf.
+function abortNumber(buf: usize, n: usize, v: u32): usize {
+  if (n + 10 > 1024) return n;
+  let digits: usize = 1;
+  for (let w = v / 10; w != 0; w /= 10) digits++;
+  let q = buf + n + digits;
+  do {
+    store<u8>(--q, <u8>(0x30 + v % 10));
+    v /= 10;
+  } while (v != 0);
+  return n + digits;
+}
+
+/**
+ * The abort handler (failed assert(), out-of-range access, out of memory):
+ * logs "abort: <message> at <file>:<line>:<column>" at error level, sets it
+ * as the error message, and traps, so the host discards the instance. (The
+ * log is there because the host reports a trap as the trap, without the
+ * error message.)
+ */
+export function wasmhookAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  const buf = memory.data(1024);
+  let n = abortText(buf, 0, "abort: ");
+  n = abortText(buf, n, message);
+  n = abortText(buf, n, " at ");
+  n = abortText(buf, n, fileName);
+  n = abortText(buf, n, ":");
+  n = abortNumber(buf, n, line);
+  n = abortText(buf, n, ":");
+  n = abortNumber(buf, n, column);
+  log_write(Level.Error, buf, <i32>n);
+  error_set(buf, <i32>n);
+  unreachable();
+}

@@ -1,0 +1,212 @@
+// Builds sdk_test.ts and ../../../examples/assemblyscript/site_status.ts in
+// memory and runs them with node's WebAssembly API, supplying the wasmhook_v1
+// imports the way the host does. Run with `npm test`.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import asc from "assemblyscript/asc";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+async function build(entry, abort) {
+  let binary;
+  const { error, stderr } = await asc.main(
+    [entry, "-O3", "--use", `abort=${abort}`, "--outFile", "out.wasm"],
+    { writeFile(name, contents) { binary = contents; } },
+  );
+  if (error) throw new Error(`${entry}: ${stderr.toString()}`);
+  return new WebAssembly.Module(binary);
+}
+
+// Instantiates a module with a host that records what the guest did.
+function host(module, config = "{}") {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder("utf-8", { fatal: true });
+  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0 };
+  const cfg = enc.encode(config);
+  let memory;
+  const copy = (src, ptr, len) => {
+    new Uint8Array(memory.buffer, ptr, Math.min(len, src.length)).set(src.subarray(0, len));
+    return src.length;
+  };
+  const bytes = (ptr, len) => dec.decode(new Uint8Array(memory.buffer, ptr, len));
+  const imports = {
+    wasmhook_v1: {
+      input_read(ptr, len) { st.inputReads++; return copy(st.input, ptr, len); },
+      config_read(ptr, len) { return copy(cfg, ptr, len); },
+      output_set(ptr, len) { st.outputSets++; st.output = bytes(ptr, len); },
+      error_set(ptr, len) { st.error = bytes(ptr, len); },
+      log(level, ptr, len) { st.logs.push([level, bytes(ptr, len)]); },
+    },
+  };
+  for (const imp of WebAssembly.Module.imports(module)) {
+    assert.equal(imp.module, "wasmhook_v1", `import ${imp.module}.${imp.name}`);
+  }
+  const instance = new WebAssembly.Instance(module, imports);
+  memory = instance.exports.memory;
+  st.memory = memory;
+  st.call = (json) => {
+    st.input = typeof json === "string" ? enc.encode(json) : json;
+    st.output = st.error = null;
+    st.inputReads = st.outputSets = 0;
+    return instance.exports.wasmhook_on_event(st.input.length);
+  };
+  return st;
+}
+
+let failures = 0;
+function check(name, fn) {
+  try {
+    fn();
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}\n${e.stack}`);
+  }
+}
+
+const sdk = await build("tests/sdk_test.ts", "assembly/index/wasmhookAbort");
+// The abort path names the SDK file relative to the working directory.
+const example = await build("../../examples/assemblyscript/site_status.ts", "../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort");
+
+check("exports", () => {
+  for (const m of [sdk, example]) {
+    assert.deepEqual(WebAssembly.Module.exports(m).map((e) => e.name).sort(), ["memory", "wasmhook_abi_v1", "wasmhook_on_event"]);
+  }
+});
+
+check("reader and writer", () => {
+  const h = host(sdk, `{"k": [1, {"x": "y"}], "k2": 0}`);
+  const input = String.raw`{"test" : "all", "o": {"a": 1, "b": {"a": 3}, "\u00e9": "e-acute", "a": 2},
+    "arr": [ "s", 1.5, {"x": [1, "]"]}, [], null, true ], "n": -2.5e-3, "t": true,
+    "s": "\ud83d\ude00 caf\u00e9 \"q\" \\ \/ \n\t\u0001 ü 東 \ud800 \udc00x"}`;
+  assert.equal(h.call(input), 0);
+  assert.equal(h.inputReads, 1);
+  assert.equal(h.outputSets, 1);
+  const want = String.raw`{"dup":2,"nested":3,"missing":false,"chain":null,"escapedKey":"e-acute","at":{"x": [1, "]"]},"atOut":false,"kinds":[4,3,6,5,1,2],"str":"😀 café \"q\" \\ / \u000a\u0009\u0001 ü 東 ` +
+    "\u{fffd} \u{fffd}x" + String.raw`","cp":27,"raw":"\ud83d\ude00 caf\u00e9 \"q\" \\ \/ \n\t\u0001 ü 東 \ud800 \udc00x","num":-0.0025,"whole":3,"min":-9223372036854775808,"nan":null,"t":true,"rawText":"{\"a\": 3}","ctl\u000a\"\\":"\u0001\u001f` +
+    "\u{fffd}x\u{fffd}" + String.raw`","cfg":[1, {"x": "y"}],"empty":{}}`;
+  assert.equal(h.output, want);
+  assert.doesNotThrow(() => JSON.parse(h.output));
+});
+
+check("fail sets the error and status 1, no output", () => {
+  const h = host(sdk);
+  assert.equal(h.call(`{"test":"fail","why":"ü"}`), 1);
+  assert.equal(h.error, "bad thing: ü");
+  assert.equal(h.outputSets, 0);
+});
+
+check("log, a lone surrogate sent as U+FFFD", () => {
+  const h = host(sdk);
+  assert.equal(h.call(String.raw`{"test":"log","message":"hello \u00fc \ud800"}`), 0);
+  assert.deepEqual(h.logs, [[4, "hello ü \u{fffd}"]]);
+  assert.equal(h.outputSets, 0);
+});
+
+check("abort reports through error_set and traps", () => {
+  const h = host(sdk);
+  assert.throws(() => h.call(`{"test":"abort"}`), WebAssembly.RuntimeError);
+  assert.match(h.error, /^abort: boom at tests\/sdk_test\.ts:\d+:\d+$/);
+  assert.deepEqual(h.logs, [[8, h.error]]);
+});
+
+check("large input, code points counted on raw UTF-8", () => {
+  const h = host(sdk);
+  const s = "ü東🗼a".repeat(300000);
+  assert.equal(h.call(`{"test":"count","s":"${s}"}`), 0);
+  assert.equal(h.output, `{"cp":1200000}`);
+  assert.equal(h.call(`{"test":"count","s":"x"}`), 0);
+  assert.equal(h.output, `{"cp":1}`);
+});
+
+check("invalid UTF-8 counts one per bad byte", () => {
+  const h = host(sdk);
+  const pre = new TextEncoder().encode(`{"test":"count","s":"`);
+  const post = new TextEncoder().encode(`"}`);
+  // A stray continuation byte, a truncated 3-byte sequence, an overlong
+  // encoding, an encoded surrogate, then "a": Go's json and utf8 packages
+  // count 1+2+2+3+1.
+  const bad = [0x80, 0xe6, 0x9d, 0xc0, 0xaf, 0xed, 0xa0, 0x80];
+  assert.equal(h.call(new Uint8Array([...pre, ...bad, 0x61, ...post])), 0);
+  assert.equal(h.output, `{"cp":9}`);
+});
+
+check("random documents agree with JSON.parse", () => {
+  // A seeded generator of JSON text with escapes, brackets and quotes inside
+  // strings, surrogates, duplicate names and spaces, so that the 8-byte scans
+  // meet every case at every offset.
+  let seed = 1;
+  const rand = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const pick = (a) => a[rand(a.length)];
+  const pieces = ["a", "Zz", " ", String.raw`\"`, String.raw`\\`, String.raw`\/`, String.raw`\n`, String.raw`\u00fc`,
+    "ü", "東", "🗼", String.raw`\ud83d\ude00`, String.raw`\ud83d`, String.raw`\ude00x`, "{", "}", "[", "]", ",", ":",
+    String.raw`\"}`, String.raw`\\\"`, "long text without specials"];
+  const space = () => pick(["", "", " ", "\n  ", "\t"]);
+  const str = () => {
+    let s = '"';
+    for (let i = rand(12); i > 0; i--) s += pick(pieces);
+    return s + '"';
+  };
+  const names = ['"k"', '"status"', '"name"', String.raw`"\u006b"`, '"kk"', '"k2"'];
+  const value = (depth) => {
+    const r = rand(10);
+    if (r < 4 || depth > 3) return r < 2 ? str() : pick(["null", "true", "false", "0", "-12.5e3", "123456789012"]);
+    if (r < 6) return "[" + Array.from({ length: rand(5) }, () => space() + value(depth + 1) + space()).join(",") + "]";
+    return "{" + Array.from({ length: rand(5) }, () => space() + pick(names) + space() + ":" + space() + value(depth + 1) + space()).join(",") + "}";
+  };
+  const h = host(sdk);
+  for (let i = 0; i < 5000; i++) {
+    const o = "{" + Array.from({ length: rand(6) }, () => space() + pick(names) + space() + ":" + space() + value(0) + space()).join(",") + "}";
+    const k = pick(["k", "status", "name", "missing"]);
+    assert.equal(h.call(`{"test":"member","o":${o},"k":"${k}"}`), 0, o);
+    const want = k in JSON.parse(o) ? JSON.parse(o)[k] : null;
+    const got = JSON.parse(h.output);
+    assert.deepEqual(got.raw, want, o);
+    if (typeof want === "string") {
+      assert.equal(got.cp, [...want].length, o);
+      assert.equal(got.str, want.toWellFormed(), o);
+    } else {
+      assert.equal(got.cp, -1, o);
+    }
+    assert.equal(got.elements, Array.isArray(want) ? want.length : 0, o);
+    assert.deepEqual(got.last, Array.isArray(want) && want.length ? want[want.length - 1] : null, o);
+  }
+});
+
+check("memory stops growing over 100k events", () => {
+  const h = host(sdk, `{"k": 1}`);
+  const input = `{"test":"all","o":{"a":1,"b":{"a":2}},"arr":[1,2,3],"s":"Z\\u00fcrich","n":1,"t":false}`;
+  for (let i = 0; i < 1000; i++) h.call(input);
+  const size = h.memory.buffer.byteLength;
+  for (let i = 0; i < 100000; i++) assert.equal(h.call(input), 0);
+  assert.equal(h.memory.buffer.byteLength, size);
+});
+
+check("site_status example on the fixtures", () => {
+  const events = `${root}/../../examples/testdata/events`;
+  const cases = {
+    "site-updated.json": `{"site_status":"active","name_len":10}`,
+    "site-emoji-escaped.json": String.raw`{"site_status":"act\"ive\\","name_len":15}`,
+    "site-missing-fields.json": `{}`,
+    "whitespace.json": `{"site_status":"active","name_len":15}`,
+  };
+  const plain = host(example);
+  const ns = host(example, String.raw`{"namespace": "Z\u00fcrich \"ns\" \\ \t"}`);
+  for (const [file, want] of Object.entries(cases)) {
+    const event = readFileSync(`${events}/${file}`, "utf8");
+    assert.equal(plain.call(event), 0);
+    assert.equal(plain.output, want, file);
+    assert.equal(ns.call(event), 0);
+    assert.equal(ns.output, String.raw`{"Zürich \"ns\" \\ \u0009":` + want + "}", file);
+  }
+});
+
+if (failures) {
+  console.log(`${failures} failed`);
+  process.exit(1);
+}
