@@ -1,38 +1,138 @@
-# wasmhook. `make demo` and `make test` need only Go; `make tools` installs
-# the guest toolchains that `make wasm` needs to rebuild modules from source.
+# wasmhook.
+#
+#   make demo    enrich a bundled NetBox event with the example plugins (needs only Go)
+#   make test    vet, gofmt check and every Go test under the race detector (needs only Go)
+#   make tools   install the guest toolchains (Debian packages and npm, pinned)
+#   make wasm    rebuild every committed .wasm from its source (needs make tools)
+#   make test-sdks  the C, Rust and AssemblyScript SDKs' own tests (needs make tools)
+#   make fuzz    run every fuzz target for FUZZTIME each
 
 GO        ?= go
 WAT2WASM  ?= wat2wasm
+CLANG     ?= clang
+RUSTC     ?= /usr/bin/rustc
 BIN       := bin
 WASMHOOK  := $(BIN)/wasmhook
 
+# Go modules of their own (guest code and the benchmark harness): vetted and
+# tested by `make test` beside the main module.
+GO_SUBMODULES := guest-sdk/go examples/go/site_status examples/go/command examples/go/testdata
+
+# Committed modules and their sources.
 WAT_SRC   := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat examples/wat/*.wat)
 WAT_WASM  := $(WAT_SRC:.wat=.wasm)
+C_WASM    := $(patsubst %.c,%.wasm,$(wildcard examples/c/*.c))
+RUST_WASM := $(patsubst %.rs,%.wasm,$(wildcard examples/rust/*.rs))
+AS_WASM   := examples/assemblyscript/site_status.wasm
 
-DEMO_DIR  := $(BIN)/demo-modules
-
-.PHONY: all test vet demo build wasm tools clean fuzz
+# Pinned toolchain versions (Debian 12).
+APT_PACKAGES := wabt=1.0.32-1 clang-14=1:14.0.6-12 lld-14=1:14.0.6-12 clang=1:14.0-55.7~deb12u1 lld=1:14.0-55.7~deb12u1 \
+	wasi-libc=0.0~git20220510.9886d3d-2 libclang-rt-14-dev-wasm32=1:14.0.6-12 \
+	rustc=1.63.0+dfsg1-2 libstd-rust-dev-wasm32=1.63.0+dfsg1-2
 
 FUZZTIME ?= 10s
 # package:target pairs, one per fuzz target.
 FUZZ_TARGETS := .:FuzzEventJSON .:FuzzPayload \
 	./internal/jsonraw:FuzzValidate ./internal/jsonraw:FuzzAppendString ./internal/jsonraw:FuzzMerge
 
+DEMO_DIR  := $(BIN)/demo-modules
+
+.PHONY: all test vet demo build wasm tools test-sdks clean fuzz
+
 all: vet test
 
-## test: vet, gofmt check and the race-enabled tests
+## test: vet, gofmt check and the race-enabled tests of every Go module
 test: vet
 	$(GO) test -race -count=1 ./...
+	@for m in $(GO_SUBMODULES); do \
+		echo "go test $$m"; \
+		(cd $$m && $(GO) test -count=1 ./...) || exit 1; \
+	done
 
 vet:
 	$(GO) vet ./...
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@for m in $(GO_SUBMODULES); do \
+		(cd $$m && $(GO) vet ./... && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...) || exit 1; \
+	done
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './*/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 build: $(WASMHOOK)
 
-$(WASMHOOK): $(shell find . -name '*.go' -not -path './testdata/*' -not -path './examples/*' -not -path './guest-sdk/*') go.mod
+$(WASMHOOK): $(shell find . -name '*.go' -not -path './testdata/*' -not -path './examples/*' -not -path './guest-sdk/*' -not -path './bench/*') go.mod
 	$(GO) build -o $@ ./cmd/wasmhook
+
+## demo: run the enricher over the example plugins, every language, on a bundled NetBox event
+DEMO_MODULES := $(DEMO_DIR)/10-active_branch.wasm $(DEMO_DIR)/20-wat.wasm $(DEMO_DIR)/30-c.wasm \
+	$(DEMO_DIR)/40-rust.wasm $(DEMO_DIR)/50-assemblyscript.wasm $(DEMO_DIR)/60-go.wasm \
+	$(DEMO_DIR)/70-go-command.wasm $(DEMO_DIR)/wasmhook.yaml
+
+demo: $(WASMHOOK) $(DEMO_MODULES)
+	$(WASMHOOK) run --modules $(DEMO_DIR) --event testdata/netbox/site-updated.json --indent -v
+
+$(DEMO_DIR)/10-active_branch.wasm: examples/wat/active_branch.wasm
+$(DEMO_DIR)/20-wat.wasm: examples/wat/site_status.wasm
+$(DEMO_DIR)/30-c.wasm: examples/c/site_status.wasm
+$(DEMO_DIR)/40-rust.wasm: examples/rust/site_status.wasm
+$(DEMO_DIR)/50-assemblyscript.wasm: examples/assemblyscript/site_status.wasm
+$(DEMO_DIR)/wasmhook.yaml: examples/demo/wasmhook.yaml
+$(DEMO_DIR)/10-active_branch.wasm $(DEMO_DIR)/20-wat.wasm $(DEMO_DIR)/30-c.wasm $(DEMO_DIR)/40-rust.wasm \
+		$(DEMO_DIR)/50-assemblyscript.wasm $(DEMO_DIR)/wasmhook.yaml:
+	@mkdir -p $(DEMO_DIR)
+	cp $< $@
+
+$(DEMO_DIR)/60-go.wasm: $(wildcard examples/go/site_status/*.go guest-sdk/go/*.go)
+	@mkdir -p $(DEMO_DIR)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -C examples/go/site_status -buildmode=c-shared -o $(abspath $@) .
+
+$(DEMO_DIR)/70-go-command.wasm: $(wildcard examples/go/command/*.go)
+	@mkdir -p $(DEMO_DIR)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -C examples/go/command -o $(abspath $@) .
+
+## wasm: rebuild every committed .wasm from its source
+wasm: $(WAT_WASM) $(C_WASM) $(RUST_WASM) $(AS_WASM)
+	$(MAKE) -C bench wasm
+
+%.wasm: %.wat
+	$(WAT2WASM) $< -o $@
+
+examples/c/%.wasm: examples/c/%.c guest-sdk/c/wasmhook.h
+	$(CLANG) --target=wasm32-wasi -O2 -mexec-model=reactor -Wl,--strip-all -Iguest-sdk/c -o $@ $<
+	chmod 644 $@
+
+RUST_SDK   := $(BIN)/rust/libwasmhook.rlib
+RUST_FLAGS := --edition 2021 --target wasm32-wasi -C opt-level=s --remap-path-prefix=$(CURDIR)/=
+
+$(RUST_SDK): $(wildcard guest-sdk/rust/src/*.rs)
+	@mkdir -p $(dir $@)
+	$(RUSTC) $(RUST_FLAGS) --crate-type rlib --crate-name wasmhook -o $@ guest-sdk/rust/src/lib.rs
+
+examples/rust/%.wasm: examples/rust/%.rs $(RUST_SDK)
+	$(RUSTC) $(RUST_FLAGS) --crate-type cdylib -C lto -C strip=symbols --extern wasmhook=$(RUST_SDK) -o $@ $<
+	chmod 644 $@
+
+$(AS_WASM): examples/assemblyscript/site_status.ts $(wildcard guest-sdk/assemblyscript/assembly/*.ts) examples/assemblyscript/node_modules
+	cd examples/assemblyscript && npx asc site_status.ts -O3 --use abort=../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort --outFile site_status.wasm
+
+examples/assemblyscript/node_modules: examples/assemblyscript/package-lock.json
+	cd examples/assemblyscript && npm ci --no-audit --no-fund
+	@touch $@
+
+guest-sdk/assemblyscript/node_modules: guest-sdk/assemblyscript/package-lock.json
+	cd guest-sdk/assemblyscript && npm ci --no-audit --no-fund
+	@touch $@
+
+## test-sdks: the C, Rust and AssemblyScript SDKs' own tests
+test-sdks: guest-sdk/assemblyscript/node_modules
+	@mkdir -p $(BIN)
+	gcc -std=c99 -Wall -Wextra -Werror -o $(BIN)/test_json guest-sdk/c/test/test_json.c && $(BIN)/test_json
+	$(RUSTC) --edition 2021 --test guest-sdk/rust/src/lib.rs -o $(BIN)/wasmhook-rust-test && $(BIN)/wasmhook-rust-test
+	cd guest-sdk/assemblyscript && npm test
+
+## tools: install the guest toolchains, pinned
+tools:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
 
 ## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz)
 fuzz:
@@ -41,29 +141,6 @@ fuzz:
 		echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
-
-## demo: run the enricher over the example plugins on a bundled NetBox event
-demo: $(WASMHOOK) $(DEMO_DIR)/10-active_branch.wasm $(DEMO_DIR)/20-site_status.wasm
-	$(WASMHOOK) run --modules $(DEMO_DIR) --event testdata/netbox/site-updated.json -v
-
-$(DEMO_DIR)/10-active_branch.wasm: examples/wat/active_branch.wasm
-	@mkdir -p $(DEMO_DIR)
-	cp $< $@
-
-$(DEMO_DIR)/20-site_status.wasm: $(wildcard examples/go/site_status/*.go)
-	@mkdir -p $(DEMO_DIR)
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o $@ ./examples/go/site_status
-
-## wasm: rebuild every committed .wasm from its source
-wasm: $(WAT_WASM)
-
-%.wasm: %.wat
-	$(WAT2WASM) $< -o $@
-
-## tools: install the guest toolchains (pinned where Debian allows)
-tools:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wabt=1.0.32-1
 
 clean:
 	rm -rf $(BIN)
