@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+
+	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/abi"
+)
+
+// Paths relative to the bench directory (go run . and go test . run there).
+const (
+	w1Event           = "../testdata/w1/event.json"
+	w1ExpectedContext = "../testdata/w1/expected-context.json"
+	wasmhookGuests    = "guests/wasmhook"
+	extismGuests      = "guests/extism"
+)
+
+// callbackNames are W1's callbacks in load (and merge) order.
+var callbackNames = []string{"cb1", "cb2", "cb3"}
+
+// loadW1 reads workload W1's event the way wasmhook's users do
+// (Event.UnmarshalJSON).
+func loadW1(path string) (*wasmhook.Event, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ev := new(wasmhook.Event)
+	if err := json.Unmarshal(b, ev); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ev, nil
+}
+
+// A system turns one event into one webhook payload.
+type system interface {
+	// enrich returns the payload of ev. The returned bytes may be reused
+	// by the next call.
+	enrich(ctx context.Context, ev *wasmhook.Event) ([]byte, error)
+	close(ctx context.Context) error
+}
+
+// callTimeout is the time limit per call of wasmhook and of the Extism
+// row with a limit. It is longer than wasmhook's default (200 ms) only so
+// that a stall of the shared machine cannot abort a run (calls of 15 µs
+// were seen to take 36 ms, and once over 200 ms, on a loaded 2-vCPU VM):
+// what a call costs does not depend on the value, the same timer and
+// termination checks run either way.
+const callTimeout = 5 * time.Second
+
+// wasmhookSystem is wasmhook itself: New on the C reactors of
+// guests/wasmhook, Enrich per event.
+type wasmhookSystem struct{ e *wasmhook.Enricher }
+
+func newWasmhook(ctx context.Context, dir string) (*wasmhookSystem, error) {
+	e, err := wasmhook.New(ctx, wasmhook.Options{
+		Dir:    dir,
+		Limits: wasmhook.Limits{Timeout: callTimeout},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &wasmhookSystem{e: e}, nil
+}
+
+func (s *wasmhookSystem) enrich(ctx context.Context, ev *wasmhook.Event) ([]byte, error) {
+	res, err := s.e.Enrich(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Reports {
+		if err := res.Reports[i].Err; err != nil {
+			return nil, err
+		}
+	}
+	return res.Payload, nil
+}
+
+func (s *wasmhookSystem) close(ctx context.Context) error { return s.e.Close(ctx) }
+
+// nativeSystem is what a Go application writes by hand: data decoded with
+// encoding/json, three Go functions, an ordered merge, the payload encoded
+// with encoding/json.
+type nativeSystem struct{}
+
+func (nativeSystem) enrich(_ context.Context, ev *wasmhook.Event) ([]byte, error) {
+	var data map[string]any
+	if err := json.Unmarshal(ev.Data, &data); err != nil {
+		return nil, err
+	}
+	merged := newOrderedMap()
+	for _, cb := range nativeCallbacks {
+		merged.update(cb(ev.ObjectType, ev.EventType, data, ev.Request))
+	}
+	return marshalPayload(ev, merged)
+}
+
+func (nativeSystem) close(context.Context) error { return nil }
+
+// extismSystem runs the same C callback logic (guests/extism) with Extism's
+// Go SDK: each callback compiled once, one instance per callback reused
+// for every event; outputs decoded, merged and the payload encoded as the
+// native reference does.
+type extismSystem struct {
+	compiled []*extism.CompiledPlugin
+	plugins  []*extism.Plugin
+	input    []byte
+}
+
+// newExtism loads the Extism guests of dir. timeoutMs is the manifest's
+// timeout_ms: 0 (Extism's default) runs without a time limit, and then
+// without wazero's termination checks; any other value turns them on
+// (WithCloseOnContextDone) and sets a deadline per call, as wasmhook does.
+func newExtism(ctx context.Context, dir string, timeoutMs uint64) (*extismSystem, error) {
+	s := &extismSystem{}
+	for _, name := range callbackNames {
+		bin, err := os.ReadFile(filepath.Join(dir, name+".wasm"))
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		cp, err := extism.NewCompiledPlugin(ctx,
+			extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: bin, Name: name}}, Timeout: timeoutMs},
+			extism.PluginConfig{EnableWasi: true}, nil)
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("extism: compile %s: %w", name, err)
+		}
+		s.compiled = append(s.compiled, cp)
+		p, err := cp.Instance(ctx, extism.PluginInstanceConfig{})
+		if err != nil {
+			s.close(ctx)
+			return nil, fmt.Errorf("extism: instantiate %s: %w", name, err)
+		}
+		s.plugins = append(s.plugins, p)
+	}
+	return s, nil
+}
+
+func (s *extismSystem) enrich(ctx context.Context, ev *wasmhook.Event) ([]byte, error) {
+	// The same input JSON wasmhook hands its callbacks, built once per
+	// event with wasmhook's own (exported) input writer.
+	s.input = abi.AppendInput(s.input[:0], &abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}, nil)
+	merged := newOrderedMap()
+	for i, p := range s.plugins {
+		rc, out, err := p.CallWithContext(ctx, "run", s.input)
+		if err != nil {
+			return nil, fmt.Errorf("extism: %s: %w", callbackNames[i], err)
+		}
+		if rc != 0 {
+			return nil, fmt.Errorf("extism: %s: status %d", callbackNames[i], rc)
+		}
+		members, err := decodeMembers(out)
+		if err != nil {
+			return nil, fmt.Errorf("extism: %s: %w", callbackNames[i], err)
+		}
+		merged.update(members)
+	}
+	return marshalPayload(ev, merged)
+}
+
+func (s *extismSystem) close(ctx context.Context) error {
+	for _, p := range s.plugins {
+		p.Close(ctx)
+	}
+	for _, cp := range s.compiled {
+		cp.Close(ctx)
+	}
+	return nil
+}
