@@ -24,6 +24,10 @@ import (
 // goReactor is testdata/go/reactor built for wasip1 by TestMain.
 var goReactor string
 
+// goSiteStatus is examples/go/site_status (the Go SDK's example), built
+// for wasip1 by TestMain.
+var goSiteStatus string
+
 // compilationCache is shared by the tests' enrichers so that the Go
 // reactor is compiled once (compiling it takes seconds under -race).
 var compilationCache string
@@ -34,12 +38,19 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	goReactor = filepath.Join(dir, "reactor.wasm")
+	goSiteStatus = filepath.Join(dir, "site_status.wasm")
 	compilationCache = filepath.Join(dir, "cache")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", goReactor, "./testdata/go/reactor")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the Go test reactor: %v\n%s", err, out)
-		os.Exit(2)
+	for _, b := range []struct{ dir, out string }{
+		{"testdata/go/reactor", goReactor},
+		{"examples/go/site_status", goSiteStatus},
+	} {
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", b.out, ".")
+		cmd.Dir = b.dir
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.dir, err, out)
+			os.Exit(2)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

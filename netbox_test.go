@@ -140,7 +140,7 @@ func keysOf(t *testing.T, b []byte) []string {
 	return keys
 }
 
-func newEnricher(t *testing.T, opts wasmhook.Options) *wasmhook.Enricher {
+func newEnricher(t testing.TB, opts wasmhook.Options) *wasmhook.Enricher {
 	t.Helper()
 	ctx := context.Background()
 	if opts.Logger == nil {

@@ -511,7 +511,14 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 		return fatal
 	}
 	if res.Payload == nil {
-		res.Payload = make([]byte, 0, len(ev.Data)+len(w.input)/4+256)
+		size := len(ev.Data) + 512
+		if sn := ev.Snapshots; sn != nil {
+			size += len(sn.Prechange) + len(sn.Postchange)
+		}
+		for _, out := range w.outputs {
+			size += len(out)
+		}
+		res.Payload = make([]byte, 0, size)
 	}
 	res.Payload = appendPayload(res.Payload[:0], ev, ts, &w.merge)
 	return nil

@@ -2,7 +2,7 @@ package abi
 
 import (
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -100,12 +100,14 @@ func isCredential(canonical string) bool {
 }
 
 // appendHeaders appends `,"headers":{...}` with the headers callbacks may
-// see, lowercase and sorted, or nothing when none are left.
+// see, lowercase and sorted, or nothing when none are left. It allocates
+// nothing for up to 32 headers.
 func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
 	if len(h) == 0 {
 		return dst
 	}
-	names := make([]string, 0, len(h))
+	var buf [32]string
+	names := buf[:0]
 	for name := range h {
 		canonical := http.CanonicalHeaderKey(name)
 		if isCredential(canonical) || (pass != nil && !pass(canonical)) {
@@ -116,15 +118,53 @@ func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
 	if len(names) == 0 {
 		return dst
 	}
-	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	slices.SortFunc(names, compareFold)
 	dst = append(dst, `,"headers":{`...)
 	for i, name := range names {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = jsonraw.AppendString(dst, strings.ToLower(name))
+		dst = appendLower(dst, name)
 		dst = append(dst, ':')
-		dst = jsonraw.AppendString(dst, strings.Join(h[name], ", "))
+		if vs := h[name]; len(vs) == 1 {
+			dst = jsonraw.AppendString(dst, vs[0])
+		} else {
+			dst = jsonraw.AppendString(dst, strings.Join(vs, ", "))
+		}
 	}
 	return append(dst, '}')
+}
+
+// compareFold orders header names by their lowercase form, byte by byte.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := lower(a[i]), lower(b[i])
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// appendLower appends name as a JSON string in lowercase. Header names are
+// tokens (no quotes, backslashes or controls) when they come from net/http;
+// anything else is escaped.
+func appendLower(dst []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return jsonraw.AppendString(dst, strings.ToLower(name))
+		}
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(name); i++ {
+		dst = append(dst, lower(name[i]))
+	}
+	return append(dst, '"')
 }

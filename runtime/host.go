@@ -168,7 +168,7 @@ func logLine(ctx context.Context, mod api.Module, stack []uint64) {
 	b := read(mod, abi.LogName, ptr, n)
 	s.logged += int(n)
 	if s.logger.Enabled(ctx, level) {
-		s.logger.Log(ctx, level, validString(b), "callback", s.name)
+		s.logger.Log(ctx, level, validString(b)) // the logger names the callback already
 	}
 }
 

@@ -390,6 +390,9 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 		return abi.NewCallError(m.name, abi.ErrGuest, detail, err)
 	}
 	detail := err.Error()
+	if len(inst.state.errMsg) > 0 { // a guest that reports its error, then traps (AssemblyScript's abort)
+		detail = validString(inst.state.errMsg) + ": " + detail
+	}
 	if se := tail(inst.state.stderr.buf, 512); se != "" {
 		detail += "\nstderr: " + se
 	}

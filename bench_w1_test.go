@@ -1,0 +1,161 @@
+package wasmhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+// Workload W1 (testdata/w1): a NetBox dcim.site update with a 1.7 KiB
+// site, snapshots and a request, and three callbacks: cb1 returns
+// {"foo": 123} without reading its input, cb2 is site_status, cb3 returns
+// {"my_plugin": {"foo": 123, "bar": 456}}.
+
+func w1Event(tb testing.TB) *wasmhook.Event {
+	tb.Helper()
+	raw, err := os.ReadFile("testdata/w1/event.json")
+	require.NoError(tb, err)
+	ev := new(wasmhook.Event)
+	require.NoError(tb, json.Unmarshal(raw, ev))
+	return ev
+}
+
+// cb2 is site_status in each language; cb1 and cb3 are WAT.
+func cb2Modules() map[string]string {
+	return map[string]string{
+		"c":              "examples/c/site_status.wasm",
+		"rust":           "examples/rust/site_status.wasm",
+		"assemblyscript": "examples/assemblyscript/site_status.wasm",
+		"wat":            "examples/wat/site_status.wasm",
+		"go":             goSiteStatus,
+		"bench-c":        "bench/guests/wasmhook/cb2.wasm",
+	}
+}
+
+func w1Enricher(tb testing.TB, cb2 string, extra int) *wasmhook.Enricher {
+	tb.Helper()
+	abs, err := filepath.Abs(cb2)
+	require.NoError(tb, err)
+	mods := map[string]string{"10-cb1": "fixed", "20-cb2": abs, "30-cb3": "my_plugin"}
+	for i := 0; i < extra; i++ {
+		mods[fmt.Sprintf("4%d-extra", i)] = "fixed"
+	}
+	return newEnricher(tb, wasmhook.Options{Dir: modulesDir(tb, mods), Limits: wasmhook.Limits{PoolSize: 2}})
+}
+
+// TestW1Setup checks the benchmark's modules before anyone trusts its
+// numbers: every language's W1 payload carries the expected context.
+func TestW1Setup(t *testing.T) {
+	raw, err := os.ReadFile("testdata/w1/expected-context.json")
+	require.NoError(t, err)
+	var want map[string]any
+	require.NoError(t, json.Unmarshal(raw, &want))
+	ev := w1Event(t)
+	for lang, cb2 := range cb2Modules() {
+		e := w1Enricher(t, cb2, 0)
+		res, err := e.Enrich(context.Background(), ev)
+		require.NoError(t, err, lang)
+		require.Empty(t, res.Failed(), lang)
+		assert.Equal(t, want, contextOf(t, res.Payload), lang)
+	}
+}
+
+// BenchmarkEnrichW1 enriches W1 with cb2 in every language.
+func BenchmarkEnrichW1(b *testing.B) {
+	ev := w1Event(b)
+	for lang, cb2 := range cb2Modules() {
+		b.Run("cb2="+lang, func(b *testing.B) {
+			e := w1Enricher(b, cb2, 0)
+			var res wasmhook.Result
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEnrichW1Callbacks varies the number of callbacks: 0, 1, 3, 10
+// (W1's three, then cheap ones), with C's cb2.
+func BenchmarkEnrichW1Callbacks(b *testing.B) {
+	ev := w1Event(b)
+	for _, n := range []int{0, 1, 3, 10} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var e *wasmhook.Enricher
+			switch n {
+			case 0:
+				e = newEnricher(b, wasmhook.Options{})
+			case 1:
+				e = newEnricher(b, wasmhook.Options{Dir: modulesDir(b, map[string]string{"cb1": "fixed"})})
+			default:
+				e = w1Enricher(b, "examples/c/site_status.wasm", n-3)
+			}
+			var res wasmhook.Result
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEnrichW1Parallel enriches W1 from GOMAXPROCS goroutines.
+func BenchmarkEnrichW1Parallel(b *testing.B) {
+	ev := w1Event(b)
+	e := w1Enricher(b, "examples/c/site_status.wasm", 0)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var res wasmhook.Result
+		for pb.Next() {
+			if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPayloadW1 is payload assembly alone: no callbacks but native
+// ones returning W1's results as raw JSON.
+func BenchmarkPayloadW1(b *testing.B) {
+	ev := w1Event(b)
+	e := newEnricher(b, wasmhook.Options{})
+	for name, out := range map[string]string{
+		"cb1": `{"foo":123}`, "cb2": `{"site_status":"active","name_len":21}`, "cb3": `{"my_plugin":{"foo":123,"bar":456}}`,
+	} {
+		raw := json.RawMessage(out)
+		require.NoError(b, e.Register(name, func(context.Context, *wasmhook.Input) (any, error) { return raw, nil }))
+	}
+	var res wasmhook.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEnrichW1Command runs cb2 as a WASI command (a fresh instance
+// per event): the zero-SDK path, and why it is documented as slower.
+func BenchmarkEnrichW1Command(b *testing.B) {
+	ev := w1Event(b)
+	e := newEnricher(b, wasmhook.Options{Dir: modulesDir(b, map[string]string{"cb2": "command_echo"})})
+	var res wasmhook.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
