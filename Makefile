@@ -30,7 +30,9 @@ APT_PACKAGES := wabt=1.0.32-1 clang-14=1:14.0.6-12 lld-14=1:14.0.6-12 clang=1:14
 	wasi-libc=0.0~git20220510.9886d3d-2 libclang-rt-14-dev-wasm32=1:14.0.6-12 \
 	rustc=1.63.0+dfsg1-2 libstd-rust-dev-wasm32=1.63.0+dfsg1-2
 
-FUZZTIME ?= 10s
+# An iteration count rather than a duration: with a duration, a fuzz worker still
+# busy when the time is up fails the run with "context deadline exceeded".
+FUZZTIME ?= 200000x
 # package:target pairs, one per fuzz target.
 FUZZ_TARGETS := .:FuzzEventJSON .:FuzzPayload \
 	./internal/jsonraw:FuzzValidate ./internal/jsonraw:FuzzAppendString ./internal/jsonraw:FuzzMerge
