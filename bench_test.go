@@ -3,11 +3,13 @@ package wasmhook_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // BenchmarkEnrichFanOut compares running an event's callbacks one after
@@ -22,7 +24,7 @@ func BenchmarkEnrichFanOut(b *testing.B) {
 		for _, parallelism := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/parallelism=%d", name, parallelism), func(b *testing.B) {
 				dir := modulesDir(b, mods)
-				e, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Parallelism: parallelism, Logger: newTextLogger(discard{})})
+				e, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Parallelism: parallelism, Logger: testmod.Logger(io.Discard)})
 				require.NoError(b, err)
 				defer e.Close(context.Background())
 				ctx := context.Background()

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"time"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // A NetBox-style event: a site was updated through the REST API.
@@ -81,7 +83,7 @@ func ExampleEnricher_Register() {
 // the others' results.
 func ExampleResult_Failed() {
 	ctx := context.Background()
-	e, _ := wasmhook.New(ctx, wasmhook.Options{Logger: newTextLogger(discard{})})
+	e, _ := wasmhook.New(ctx, wasmhook.Options{Logger: testmod.Logger(io.Discard)})
 	defer e.Close(ctx)
 	e.Register("broken", func(ctx context.Context, in *wasmhook.Input) (any, error) {
 		return nil, errors.New("inventory service unreachable")
@@ -108,7 +110,3 @@ func ExampleSign() {
 	// Output:
 	// 128 true
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }

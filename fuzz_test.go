@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/wasmhook/wasmhook"
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // FuzzEventJSON feeds arbitrary bytes as an event file. Whatever is
@@ -19,7 +21,7 @@ func FuzzEventJSON(f *testing.F) {
 	f.Add([]byte(`{"object_type": "dcim.site", "event_type": "object_updated", "data": {"id": 1}}`))
 	f.Add([]byte(`{"object_type": "x", "event_type": "y", "data": [], "username": "\u00fc", "request": {"id": "17af32f0-852a-46ca-a7d4-33ecd0c13de6", "headers": {"Cookie": "x", "A": ["b", "c"]}}, "snapshots": {"prechange": null, "postchange": 1}}`))
 	f.Add([]byte(`{"object_type": "x", "event_type": "y", "data": "\ud800"}`))
-	e, err := wasmhook.New(context.Background(), wasmhook.Options{Logger: newTextLogger(discard{})})
+	e, err := wasmhook.New(context.Background(), wasmhook.Options{Logger: testmod.Logger(io.Discard)})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func FuzzPayload(f *testing.F) {
 	f.Add([]byte(`[1]`), []byte(`{"a": 1, "a": 2}`), "")
 	f.Add([]byte(`{"\u00fc": "\ud83d\ude00"}`), []byte("{\"x\": \"\xff\"}"), "Z\u00fcrich")
 	f.Add([]byte(`null`), []byte(`{}`), "<>&")
-	e, err := wasmhook.New(context.Background(), wasmhook.Options{Logger: newTextLogger(discard{})})
+	e, err := wasmhook.New(context.Background(), wasmhook.Options{Logger: testmod.Logger(io.Discard)})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package wasmhook_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // hostileLimits keep the hostile tests quick: a runaway costs 50 ms.
@@ -79,7 +81,7 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 			dir := modulesDir(t, map[string]string{"10-good": "fixed", "20-hostile": c.module, "30-good": "active_branch"})
 			ctx := context.Background()
 			e, err := wasmhook.New(ctx, wasmhook.Options{
-				Dir: dir, Limits: hostileLimits, Logger: newTextLogger(discard{}), CompilationCacheDir: compilationCache,
+				Dir: dir, Limits: hostileLimits, Logger: testmod.Logger(io.Discard), CompilationCacheDir: compilationCache,
 				Modules: map[string]wasmhook.ModuleOptions{"20-hostile": {Limits: c.limits}},
 			})
 			require.NoError(t, err)
@@ -136,7 +138,7 @@ func TestHostileModulesAtLoad(t *testing.T) {
 			dir := modulesDir(t, map[string]string{"10-good": "fixed", "20-hostile": module, "30-good": "active_branch"})
 			limits := hostileLimits
 			limits.StartTimeout = 100 * time.Millisecond
-			_, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Limits: limits, Logger: newTextLogger(discard{})})
+			_, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Limits: limits, Logger: testmod.Logger(io.Discard)})
 			require.ErrorIs(t, err, kind)
 			assert.ErrorContains(t, err, "20-hostile.wasm")
 

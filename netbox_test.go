@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // vector is testdata/netbox/signature-vector.txt: a body NetBox sent, its
@@ -144,7 +145,7 @@ func newEnricher(t testing.TB, opts wasmhook.Options) *wasmhook.Enricher {
 	t.Helper()
 	ctx := context.Background()
 	if opts.Logger == nil {
-		opts.Logger = newTextLogger(io.Discard)
+		opts.Logger = testmod.Logger(io.Discard)
 	}
 	if opts.CompilationCacheDir == "" {
 		opts.CompilationCacheDir = compilationCache
@@ -235,8 +236,8 @@ func TestFalsyResultsAddNoContext(t *testing.T) {
 
 func TestFailingCallbackIsDroppedOthersStay(t *testing.T) {
 	ctx := context.Background()
-	var logs bytes.Buffer
-	e := newEnricher(t, wasmhook.Options{Logger: newTextLogger(&logs)})
+	var logs testmod.LogBuffer
+	e := newEnricher(t, wasmhook.Options{Logger: testmod.Logger(&logs)})
 	require.NoError(t, e.Register("before", returns(map[string]int{"before": 1})))
 	require.NoError(t, e.Register("fails", func(context.Context, *wasmhook.Input) (any, error) {
 		return nil, errors.New("database is down")

@@ -1,12 +1,10 @@
 package runtime_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -26,22 +24,7 @@ func watFile(name string) string { return testmod.Path(name) }
 
 func wat(t testing.TB, name string) []byte { return testmod.Read(t, name) }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+type syncBuffer = testmod.LogBuffer
 
 func newEngine(t testing.TB, limits runtime.Limits, logs io.Writer) *runtime.Engine {
 	t.Helper()
@@ -51,7 +34,7 @@ func newEngine(t testing.TB, limits runtime.Limits, logs io.Writer) *runtime.Eng
 	ctx := context.Background()
 	e, err := runtime.NewEngine(ctx, runtime.Config{
 		Limits: limits,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: testmod.Logger(logs),
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, e.Close(ctx)) })

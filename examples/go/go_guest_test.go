@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -69,22 +70,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+type syncBuffer = testmod.LogBuffer
 
 // build returns the module built from a guest's source: the build commands
 // of the READMEs (go test puts its own go first on PATH).

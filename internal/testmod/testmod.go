@@ -3,9 +3,13 @@
 package testmod
 
 import (
+	"bytes"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"sync"
 	"testing"
 )
 
@@ -59,4 +63,28 @@ func Dir(t testing.TB, mods map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// LogBuffer collects log output from many goroutines; String reads it.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Logger returns a text logger at debug level writing to w, which must be
+// safe for concurrent use (a LogBuffer, io.Discard).
+func Logger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
