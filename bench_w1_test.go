@@ -4,14 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/testmod"
+	"github.com/wasmhook/wasmhook/runtime"
 )
 
 // Workload W1 (testdata/w1): a NetBox dcim.site update with a 1.7 KiB
@@ -157,5 +163,73 @@ func BenchmarkEnrichW1Command(b *testing.B) {
 		if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCB2Call is one call of cb2 (site_status) per language, through
+// the runtime alone: the per-call cost a plugin's language adds.
+func BenchmarkCB2Call(b *testing.B) {
+	ev := w1Event(b)
+	input := abi.AppendInput(nil, &abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}, nil)
+	ctx := context.Background()
+	eng, err := runtime.NewEngine(ctx, runtime.Config{Logger: testmod.Logger(io.Discard), Limits: runtime.Limits{Timeout: 10 * time.Second}, CompilationCacheDir: compilationCache})
+	require.NoError(b, err)
+	defer eng.Close(ctx)
+	for lang, file := range cb2Modules() {
+		bin, err := os.ReadFile(file)
+		require.NoError(b, err)
+		m, err := eng.Load(ctx, lang, file, bin, runtime.ModuleOptions{})
+		require.NoError(b, err)
+		b.Run(lang, func(b *testing.B) {
+			out := make([]byte, 0, 256)
+			b.ReportAllocs()
+			for b.Loop() {
+				if out, err = m.Call(ctx, input, out[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInstanceMemory reports the host memory one instance of cb2
+// costs per language: Go heap (wazero's instance structures, the call
+// stack) and linear memory (reserved address space; counted here as the
+// bytes the guest reached). It loads the module 8 times (each load makes
+// one instance; the compiled code is shared) and divides. Run it with
+// -benchtime 1x.
+func BenchmarkInstanceMemory(b *testing.B) {
+	const instances = 8
+	ev := w1Event(b)
+	input := abi.AppendInput(nil, &abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}, nil)
+	ctx := context.Background()
+	for lang, file := range cb2Modules() {
+		b.Run(lang, func(b *testing.B) {
+			bin, err := os.ReadFile(file)
+			require.NoError(b, err)
+			for b.Loop() {
+				eng, err := runtime.NewEngine(ctx, runtime.Config{Logger: testmod.Logger(io.Discard), Limits: runtime.Limits{Timeout: 10 * time.Second}, CompilationCacheDir: compilationCache})
+				require.NoError(b, err)
+				first, err := eng.Load(ctx, lang, file, bin, runtime.ModuleOptions{})
+				require.NoError(b, err) // compiles; the loads below share the code
+				goruntime.GC()
+				var before, after goruntime.MemStats
+				goruntime.ReadMemStats(&before)
+				var linear uint64
+				for i := 0; i < instances; i++ {
+					m, err := eng.Load(ctx, fmt.Sprint(lang, i), file, bin, runtime.ModuleOptions{})
+					require.NoError(b, err)
+					_, err = m.Call(ctx, input, nil)
+					require.NoError(b, err)
+					linear += m.Stats().PeakMemoryBytes
+				}
+				goruntime.GC()
+				goruntime.ReadMemStats(&after)
+				b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/instances, "heap-B/instance")
+				b.ReportMetric(float64(linear)/instances, "linear-B/instance")
+				_ = first
+				eng.Close(ctx)
+			}
+		})
 	}
 }
