@@ -236,3 +236,23 @@ func TestRunWatch(t *testing.T) {
 	require.NoError(t, cmd.Wait(), stderr.String())
 	assert.Contains(t, stderr.String(), "reloaded: 2 callbacks (1 compiled, 0 removed)")
 }
+
+// TestRunAndBenchReadTheSettingsFile: the directory's settings file sets
+// configuration, limits and order for run and bench alike.
+func TestRunAndBenchReadTheSettingsFile(t *testing.T) {
+	dir := modules(t, map[string]string{"10-fixed": "fixed", "20-geo": "echo_config", "30-loop": "loop"})
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte(
+		"order: [20-geo]\nmodules:\n  20-geo: {config: {namespace: geo}}\n  30-loop: {timeout: 20ms}\n"), 0o644))
+	r := wasmhook(t, "", "run", "--modules", dir, "-v")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, map[string]any{"foo": 123.0, "namespace": "geo"}, contextOf(t, r.stdout))
+	assert.Regexp(t, `(?s)20-geo.*10-fixed.*30-loop`, r.stderr, "the settings file's order")
+	assert.Contains(t, r.stderr, "ran past its 20ms limit")
+
+	r = wasmhook(t, "", "bench", "--modules", dir, "-n", "3")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "/ 20ms (")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("modules:\n  20-geo: {timout: 1s}\n"), 0o644))
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", dir), 2, "wasmhook.yaml: modules.20-geo.timout: unknown key")
+}
