@@ -61,14 +61,13 @@ type callState struct {
 	limits *Limits
 	config []byte
 
-	input    []byte
-	output   []byte // appended to the caller's buffer
-	outSet   bool
-	errMsg   []byte
-	logged   int
-	dropped  int
-	stderr   capBuffer
-	exitCode uint32
+	input   []byte
+	output  []byte // appended to the caller's buffer
+	outSet  bool
+	errMsg  []byte
+	logged  int
+	dropped int
+	stderr  capBuffer
 }
 
 func (s *callState) reset(input, dst []byte) {
