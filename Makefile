@@ -135,7 +135,7 @@ test-sdks: guest-sdk/assemblyscript/node_modules
 ## tools: install the guest toolchains, pinned
 tools:
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(APT_PACKAGES)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES)
 
 ## fuzz: run every fuzz target for FUZZTIME each (crashers land in testdata/fuzz)
 fuzz:
