@@ -456,6 +456,12 @@ func (m *Module) Close(ctx context.Context) error {
 // instance's stop flag (the guest traps at its next function entry or loop
 // iteration; see instrument) and closes Done (which ends WASI sleeps); the
 // instance is then thrown away, so neither is ever reset.
+//
+// The timer is lazy: a call records its deadline and arms the timer only
+// when it is not armed already for that deadline or an earlier one; when
+// the timer fires early (for a call that has ended), it re-arms itself for
+// the call in progress, if any, or stays idle. Re-arming a Go timer on
+// every call cost about a tenth of a cheap event's time.
 type callContext struct {
 	parent   context.Context
 	state    *callState
@@ -467,14 +473,42 @@ type callContext struct {
 	deadline time.Time
 	// unwatch stops watching the caller's context, when it can be canceled.
 	unwatch func() bool
+
+	mu      sync.Mutex // guards the fields below, shared with the timer
+	inCall  bool
+	due     time.Time // the deadline of the call in progress
+	armed   bool
+	armedAt time.Time // when the armed timer fires
 }
 
 func (c *callContext) init(s *callState) {
 	c.state = s
 	c.parent = context.Background()
 	c.done = make(chan struct{})
-	c.timer = time.AfterFunc(time.Hour, c.fire)
+	c.timer = time.AfterFunc(time.Hour, c.expire)
 	c.timer.Stop()
+}
+
+// expire runs when the timer fires: it stops the call in progress if its
+// deadline has passed, else re-arms for it.
+func (c *callContext) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = false
+	if !c.inCall {
+		return
+	}
+	if left := time.Until(c.due); left > 0 {
+		c.arm(left)
+		return
+	}
+	c.fire()
+}
+
+func (c *callContext) arm(d time.Duration) {
+	c.timer.Reset(d)
+	c.armed = true
+	c.armedAt = time.Now().Add(d)
 }
 
 func (c *callContext) fire() {
@@ -496,27 +530,36 @@ func (c *callContext) start(parent context.Context, timeout time.Duration) (cont
 		return nil, context.DeadlineExceeded
 	}
 	c.parent = parent
-	d := timeout
-	c.deadline = time.Now().Add(timeout)
+	now := time.Now()
+	c.deadline = now.Add(timeout)
 	if pd, ok := parent.Deadline(); ok && pd.Before(c.deadline) {
 		c.deadline = pd
-		d = time.Until(pd)
 	}
-	c.timer.Reset(d)
+	c.mu.Lock()
+	c.inCall, c.due = true, c.deadline
+	if !c.armed || c.armedAt.After(c.deadline) {
+		c.arm(c.deadline.Sub(now))
+	}
+	c.mu.Unlock()
 	if parent.Done() != nil {
 		c.unwatch = context.AfterFunc(parent, func() {
-			if !errors.Is(parent.Err(), context.DeadlineExceeded) {
-				c.canceled = true
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.inCall {
+				c.canceled = !errors.Is(parent.Err(), context.DeadlineExceeded)
+				c.fire()
 			}
-			c.fire()
 		})
 	}
 	return c, nil
 }
 
-// stop disarms the deadline and reports whether it had passed.
+// stop ends the call's deadline (the timer, if armed, finds no call when
+// it fires) and reports whether it had passed.
 func (c *callContext) stop() bool {
-	c.timer.Stop()
+	c.mu.Lock()
+	c.inCall = false
+	c.mu.Unlock()
 	if c.unwatch != nil {
 		c.unwatch()
 		c.unwatch = nil
