@@ -58,7 +58,7 @@ func AppendInput(dst []byte, in *Input, pass HeaderFilter) []byte {
 		dst = append(dst, "null"...)
 	} else {
 		dst = append(dst, `{"id":"`...)
-		dst = appendUUID(dst, r.ID)
+		dst = AppendUUID(dst, r.ID)
 		dst = append(dst, `","method":`...)
 		dst = jsonraw.AppendString(dst, r.Method)
 		dst = append(dst, `,"path":`...)
@@ -71,8 +71,8 @@ func AppendInput(dst []byte, in *Input, pass HeaderFilter) []byte {
 	return append(dst, '}')
 }
 
-// appendUUID appends id in its canonical lowercase form without allocating.
-func appendUUID(dst []byte, id uuid.UUID) []byte {
+// AppendUUID appends id in its canonical lowercase form without allocating.
+func AppendUUID(dst []byte, id uuid.UUID) []byte {
 	var buf [36]byte
 	const hex = "0123456789abcdef"
 	j := 0
@@ -86,9 +86,6 @@ func appendUUID(dst []byte, id uuid.UUID) []byte {
 	}
 	return append(dst, buf[:]...)
 }
-
-// AppendUUID appends id in its canonical lowercase form.
-func AppendUUID(dst []byte, id uuid.UUID) []byte { return appendUUID(dst, id) }
 
 func isCredential(canonical string) bool {
 	for _, c := range CredentialHeaders {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,21 +123,35 @@ func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
 	return out, err
 }
 
-// acquire takes an idle instance or creates one, waiting while PoolSize
-// instances are in use.
-func (m *Module) acquire(ctx context.Context) (*instance, error) {
+// enter admits one call: it fails once the module is closed and waits,
+// within ctx, while PoolSize calls are in flight. leave ends the call.
+func (m *Module) enter(ctx context.Context) error {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	m.active.Add(1)
 	m.mu.Unlock()
 	select {
 	case m.sem <- struct{}{}:
+		return nil
 	case <-ctx.Done():
 		m.active.Done()
-		return nil, abi.NewCallError(m.name, abi.ErrTimeout, "waiting for a free instance: "+ctx.Err().Error(), ctx.Err())
+		return abi.NewCallError(m.name, abi.ErrTimeout, "waiting for a free instance: "+ctx.Err().Error(), ctx.Err())
+	}
+}
+
+func (m *Module) leave() {
+	<-m.sem
+	m.active.Done()
+}
+
+// acquire takes an idle instance or creates one, waiting while PoolSize
+// instances are in use.
+func (m *Module) acquire(ctx context.Context) (*instance, error) {
+	if err := m.enter(ctx); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	if n := len(m.idle); n > 0 {
@@ -148,8 +163,7 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 	m.mu.Unlock()
 	inst, err := m.newInstance(ctx)
 	if err != nil {
-		<-m.sem
-		m.active.Done()
+		m.leave()
 		return nil, err
 	}
 	return inst, nil
@@ -169,8 +183,7 @@ func (m *Module) release(inst *instance, broken bool) {
 		m.idle = append(m.idle, inst)
 		m.mu.Unlock()
 	}
-	<-m.sem
-	m.active.Done()
+	m.leave()
 }
 
 func (m *Module) discard(inst *instance) {
@@ -198,13 +211,20 @@ func (m *Module) moduleConfig() wazero.ModuleConfig {
 		WithSysNanotime()
 }
 
-// newInstance instantiates a reactor and runs its start function and
-// _initialize, within the module's start time limit.
-func (m *Module) newInstance(ctx context.Context) (*instance, error) {
+// blank returns an instance not yet instantiated: its memory, call state
+// and call context.
+func (m *Module) blank() *instance {
 	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
 	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
 	inst.state.reset(nil, nil)
 	inst.ctx.init(&inst.state)
+	return inst
+}
+
+// newInstance instantiates a reactor and runs its start function and
+// _initialize, within the module's start time limit.
+func (m *Module) newInstance(ctx context.Context) (*instance, error) {
+	inst := m.blank()
 	cfg := m.moduleConfig().
 		WithStderr(&inst.state.stderr).
 		WithNanosleep(inst.ctx.sleep)
@@ -297,26 +317,14 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, input, dst []b
 // callCommand runs a WASI command in a fresh instance: input on stdin,
 // output from stdout.
 func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, error) {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return dst, ErrClosed
+	if err := m.enter(ctx); err != nil {
+		return dst, err
 	}
-	m.active.Add(1)
-	m.mu.Unlock()
-	defer m.active.Done()
-	select {
-	case m.sem <- struct{}{}:
-		defer func() { <-m.sem }()
-	case <-ctx.Done():
-		return dst, abi.NewCallError(m.name, abi.ErrTimeout, "waiting for a free instance: "+ctx.Err().Error(), ctx.Err())
-	}
+	defer m.leave()
 
-	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
+	inst := m.blank()
 	s := &inst.state
-	*s = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
 	s.reset(input, dst)
-	inst.ctx.init(s)
 	defer inst.ctx.timer.Stop()
 	stdout := capBuffer{buf: dst[:0], limit: m.limits.OutputBytes}
 	cfg := m.moduleConfig().
@@ -421,10 +429,8 @@ func tail(b []byte, n int) string {
 }
 
 func firstLine(s string) string {
-	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // Close closes the module: no new calls start, calls in flight finish, then
