@@ -269,7 +269,11 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 		return nil, fmt.Errorf("wasmhook: %w", err)
 	}
 	for _, err := range loaded.Skipped {
-		e.logger.Warn("wasmhook: module skipped", "error", err)
+		// Watch rescans every interval: warn about a skipped module once,
+		// not on every rescan that finds it unchanged.
+		if !slices.ContainsFunc(e.skipped, func(old error) bool { return old.Error() == err.Error() }) {
+			e.logger.Warn("wasmhook: module skipped", "error", err)
+		}
 	}
 	e.skipped = loaded.Skipped
 	if slices.Equal(previous, loaded.Callbacks) {
