@@ -16,22 +16,29 @@ import (
 //
 //   - it adds a mutable i32 global, exported as StopGlobalName, that the
 //     host sets to 1 when a call's deadline passes;
-//   - every function body and every loop body starts with a check,
-//     compiled inline (a few nanoseconds): `global.get $stop; if;
-//     unreachable; end`, then a countdown in a second global that every
-//     yieldEvery checks runs `memory.grow 0`, which leaves the compiled code
-//     for Go and back. Go's garbage collector can only stop the world while
-//     every goroutine is in Go code: without these yields a guest spinning
-//     in a loop would hold the GC, and the GC would hold the timer that is
+//   - every function body starts with a check, compiled inline (a few
+//     nanoseconds): `global.get $stop; if; unreachable; end`, then a
+//     countdown in a second global that every entryYieldEvery function
+//     entries runs `memory.grow 0`, which leaves the compiled code for Go
+//     and back. Go's garbage collector can only stop the world while every
+//     goroutine is in Go code: without these yields a guest spinning in a
+//     call tree would hold the GC, and the GC would hold the timer that is
 //     to stop the guest (a deadlock, seen in the first version);
+//   - every loop body starts with a cheaper check on a local counter the
+//     rewrite adds to the function: one register add and test per
+//     iteration; every loopYieldEvery iterations it checks the stop flag
+//     and yields to Go. A global updated on every iteration would chain
+//     each iteration to the last through memory (store, then load): that
+//     doubled the time of a guest scanning its input byte by byte;
 //   - the start section, if any, is removed and its function exported as
 //     StartFuncName, so that the host calls it itself, under a deadline,
 //     after instantiation (wazero would run it inside instantiation, out
 //     of the host's reach).
 //
-// The inserted `if` closes before the code that follows it, so no branch
-// depth changes. A guest is stopped at its next function entry or loop
-// iteration after its deadline, with a trap the host reports as a timeout.
+// The inserted `if`s close before the code that follows them, so no branch
+// depth changes. A guest is stopped at its next function entry, or within
+// loopYieldEvery iterations of a loop, after its deadline, with a trap the
+// host reports as a timeout.
 const (
 	// StopGlobalName is the export of the added stop flag.
 	StopGlobalName = "wasmhook:stop"
@@ -39,17 +46,24 @@ const (
 	StartFuncName = "wasmhook:start"
 )
 
-// Section ids (WebAssembly core spec, binary format).
-// yieldEvery is how many checks pass between two trips to Go.
-const yieldEvery = 1024
-
+// How often a guest yields to Go: every entryYieldEvery function entries
+// and every loopYieldEvery iterations of the loops of one function call
+// (a power of two: the check masks the counter).
 const (
-	secImport = 2
-	secMemory = 5
-	secGlobal = 6
-	secExport = 7
-	secStart  = 8
-	secCode   = 10
+	entryYieldEvery = 1024
+	loopYieldEvery  = 4096
+)
+
+// Section ids (WebAssembly core spec, binary format).
+const (
+	secType     = 1
+	secImport   = 2
+	secFunction = 3
+	secMemory   = 5
+	secGlobal   = 6
+	secExport   = 7
+	secStart    = 8
+	secCode     = 10
 )
 
 var errShort = errors.New("unexpected end")
@@ -85,11 +99,16 @@ func instrument(bin []byte) ([]byte, error) {
 
 	importedGlobals, definedGlobals := uint32(0), uint32(0)
 	start, hasStart, hasMemory := uint32(0), false, false
+	var params, funcTypes []uint32 // params per type; type per defined function
 	for _, s := range sections {
 		var err error
 		switch s.id {
 		case secMemory:
 			hasMemory = true
+		case secType:
+			params, err = paramCounts(s.content)
+		case secFunction:
+			funcTypes, err = readU32s(s.content)
 		case secImport:
 			importedGlobals, err = countImportedGlobals(s.content)
 		case secGlobal:
@@ -109,17 +128,18 @@ func instrument(bin []byte) ([]byte, error) {
 	}
 	stop := importedGlobals + definedGlobals
 	budget := stop + 1
-	check := appendU32([]byte{0x23}, stop)        // global.get $stop
-	check = append(check, 0x04, 0x40, 0x00, 0x0b) // if; unreachable; end
-	check = appendU32(append(check, 0x23), budget)
-	check = appendU32(append(check, 0x41, 0x01, 0x6b, 0x24), budget) // i32.const 1; i32.sub; global.set $budget
-	check = appendU32(append(check, 0x23), budget)                   // global.get $budget
-	check = append(check, 0x45, 0x04, 0x40)                          // i32.eqz; if
-	check = append(check, 0x41, 0x00, 0x40, 0x00, 0x1a)              // i32.const 0; memory.grow 0; drop
-	check = appendS32(append(check, 0x41), yieldEvery)               // i32.const yieldEvery
-	check = append(appendU32(append(check, 0x24), budget), 0x0b)     // global.set $budget; end
-	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b}               // (mut i32) (i32.const 0): $stop
-	newGlobals = appendS32(append(newGlobals, 0x7f, 0x01, 0x41), yieldEvery)
+	entry := appendU32([]byte{0x23}, stop)        // global.get $stop
+	entry = append(entry, 0x04, 0x40, 0x00, 0x0b) // if; unreachable; end
+	entry = appendU32(append(entry, 0x23), budget)
+	entry = appendU32(append(entry, 0x41, 0x01, 0x6b, 0x24), budget) // i32.const 1; i32.sub; global.set $budget
+	entry = appendU32(append(entry, 0x23), budget)                   // global.get $budget
+	entry = append(entry, 0x45, 0x04, 0x40)                          // i32.eqz; if
+	entry = append(entry, 0x41, 0x00, 0x40, 0x00, 0x1a)              // i32.const 0; memory.grow 0; drop
+	entry = appendS32(append(entry, 0x41), entryYieldEvery)          // i32.const entryYieldEvery
+	entry = append(appendU32(append(entry, 0x24), budget), 0x0b)     // global.set $budget; end
+	bodies := &codeRewrite{entry: entry, stop: stop, params: params, funcTypes: funcTypes}
+	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b} // (mut i32) (i32.const 0): $stop
+	newGlobals = appendS32(append(newGlobals, 0x7f, 0x01, 0x41), entryYieldEvery)
 	newGlobals = append(newGlobals, 0x0b) // (mut i32) (i32.const yieldEvery): $budget
 
 	out := make([]byte, 0, len(bin)+len(bin)/8+64)
@@ -163,7 +183,7 @@ func instrument(bin []byte) ([]byte, error) {
 		case secStart:
 			// Dropped: the host calls the function itself (StartFuncName).
 		case secCode:
-			c, err := instrumentCode(s.content, check)
+			c, err := bodies.code(s.content)
 			if err != nil {
 				return nil, fmt.Errorf("code section: %w", err)
 			}
@@ -245,15 +265,26 @@ func countImportedGlobals(sec []byte) (uint32, error) {
 	return globals, nil
 }
 
-// instrumentCode inserts check at the start of every function body and
-// every loop body of a code section.
-func instrumentCode(sec, check []byte) ([]byte, error) {
+// codeRewrite inserts the checks into a code section.
+type codeRewrite struct {
+	entry     []byte   // the function entry check
+	stop      uint32   // the stop flag's global index
+	params    []uint32 // the number of parameters of each type
+	funcTypes []uint32 // the type of each function the code section defines
+}
+
+// code inserts the entry check at the start of every function body and the
+// loop check at the start of every loop body of a code section.
+func (c *codeRewrite) code(sec []byte) ([]byte, error) {
 	r := &reader{b: sec}
 	count, err := r.u32()
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(make([]byte, 0, len(sec)+len(sec)/4+int(count)*len(check)), count)
+	if count != uint32(len(c.funcTypes)) {
+		return nil, fmt.Errorf("%d function bodies for %d functions", count, len(c.funcTypes))
+	}
+	out := appendU32(make([]byte, 0, len(sec)+len(sec)/4+int(count)*(len(c.entry)+8)), count)
 	var body []byte
 	for i := uint32(0); i < count; i++ {
 		size, err := r.u32()
@@ -264,7 +295,11 @@ func instrumentCode(sec, check []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if body, err = instrumentBody(body[:0], code, check); err != nil {
+		t := c.funcTypes[i]
+		if t >= uint32(len(c.params)) {
+			return nil, fmt.Errorf("function %d: type %d out of range", i, t)
+		}
+		if body, err = c.body(body[:0], code, c.params[t]); err != nil {
 			return nil, fmt.Errorf("function %d: %w", i, err)
 		}
 		out = appendU32(out, uint32(len(body)))
@@ -276,22 +311,50 @@ func instrumentCode(sec, check []byte) ([]byte, error) {
 	return out, nil
 }
 
-func instrumentBody(out, code, check []byte) ([]byte, error) {
+// body rewrites one function body, whose type has params parameters: it
+// declares one more i32 local, the loop counter, after the others.
+func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	r := &reader{b: code}
 	groups, err := r.u32()
 	if err != nil {
 		return nil, err
 	}
+	declared := r.off // where the local declarations start
+	locals := uint64(params)
 	for g := uint32(0); g < groups; g++ {
-		if _, err := r.u32(); err != nil {
+		n, err := r.u32()
+		if err != nil {
 			return nil, err
 		}
+		locals += uint64(n)
 		if err := r.valType(); err != nil {
 			return nil, err
 		}
 	}
-	out = append(out, code[:r.off]...)
-	out = append(out, check...)
+	if locals >= 1<<31 {
+		return nil, errors.New("too many locals")
+	}
+	counter := uint32(locals)
+	out = appendU32(out, groups+1)
+	out = append(out, code[declared:r.off]...)
+	out = append(out, 0x01, 0x7f) // one i32: the loop counter
+	// The entry check goes only into functions that call: a function
+	// that calls nothing runs for a bounded time between two checks, its
+	// loops' and its caller's.
+	if calls, err := hasCalls(code[r.off:]); err != nil {
+		return nil, err
+	} else if calls {
+		out = append(out, c.entry...)
+	}
+	loop := appendU32([]byte{0x20}, counter)               // local.get $counter
+	loop = append(loop, 0x41, 0x01, 0x6a, 0x22)            // i32.const 1; i32.add; local.tee
+	loop = appendU32(loop, counter)                        //   $counter
+	loop = appendS32(append(loop, 0x41), loopYieldEvery-1) // i32.const loopYieldEvery-1
+	loop = append(loop, 0x71, 0x45, 0x04, 0x40)            // i32.and; i32.eqz; if
+	loop = appendU32(append(loop, 0x23), c.stop)           //   global.get $stop
+	loop = append(loop, 0x04, 0x40, 0x00, 0x0b)            //   if; unreachable; end
+	loop = append(loop, 0x41, 0x00, 0x40, 0x00, 0x1a)      //   i32.const 0; memory.grow 0; drop
+	loop = append(loop, 0x0b)                              // end
 	for r.off < len(code) {
 		at := r.off
 		op, err := r.byte()
@@ -303,8 +366,82 @@ func instrumentBody(out, code, check []byte) ([]byte, error) {
 		}
 		out = append(out, code[at:r.off]...)
 		if op == 0x03 { // loop: check at the top of every iteration
-			out = append(out, check...)
+			out = append(out, loop...)
 		}
+	}
+	return out, nil
+}
+
+// hasCalls reports whether a function's instructions include a call.
+func hasCalls(code []byte) (bool, error) {
+	r := &reader{b: code}
+	for r.off < len(code) {
+		at := r.off
+		op, err := r.byte()
+		if err != nil {
+			return false, err
+		}
+		switch op {
+		case 0x10, 0x11, 0x12, 0x13, 0x14, 0x15: // call, call_indirect, return_call(_indirect), call_ref, return_call_ref
+			return true, nil
+		}
+		if err := r.immediates(op); err != nil {
+			return false, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
+		}
+	}
+	return false, nil
+}
+
+// paramCounts reads a type section: the number of parameters of each type.
+func paramCounts(sec []byte) ([]uint32, error) {
+	r := &reader{b: sec}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]uint32, 0, min(n, uint32(len(sec))))
+	for i := uint32(0); i < n; i++ {
+		form, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		if form != 0x60 {
+			return nil, fmt.Errorf("type %d: unsupported type form %#x", i, form)
+		}
+		var params uint32
+		for j := 0; j < 2; j++ { // parameters, then results
+			k, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			for v := uint32(0); v < k; v++ {
+				if err := r.valType(); err != nil {
+					return nil, err
+				}
+			}
+			if j == 0 {
+				params = k
+			}
+		}
+		counts = append(counts, params)
+	}
+	return counts, nil
+}
+
+// readU32s reads a vector of u32 (the function section: type indices).
+func readU32s(sec []byte) ([]uint32, error) {
+	r := &reader{b: sec}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint32, 0, min(n, uint32(len(sec))))
+	for i := uint32(0); i < n; i++ {
+		v, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
