@@ -73,11 +73,11 @@ func validJSON(field string, b []byte, required bool) error {
 		}
 		return nil
 	}
-	if err := jsonraw.Validate(b); err != nil {
+	if err := jsonraw.Validate(b); err != nil { // UTF-8 included
+		if !utf8.Valid(b) {
+			return fmt.Errorf("%w: %s is not UTF-8", ErrInvalidEvent, field)
+		}
 		return fmt.Errorf("%w: %s is not JSON: %v", ErrInvalidEvent, field, err)
-	}
-	if !utf8.Valid(b) {
-		return fmt.Errorf("%w: %s is not UTF-8", ErrInvalidEvent, field)
 	}
 	return nil
 }

@@ -2,7 +2,11 @@ package jsonraw
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"strconv"
 	"testing"
+	"unicode/utf8"
 )
 
 // siteJSON is a NetBox dcim.site object as a webhook carries it in its
@@ -47,6 +51,188 @@ func BenchmarkValidate(b *testing.B) {
 		if err := Validate(data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// w1Values returns the data, prechange and postchange values of the W1
+// workload's NetBox event (../../testdata/w1/event.json), the JSON
+// Validate sees for every event.
+func w1Values(b *testing.B) [][]byte {
+	raw, err := os.ReadFile("../../testdata/w1/event.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ev struct {
+		Data      json.RawMessage
+		Snapshots struct{ Prechange, Postchange json.RawMessage }
+	}
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		b.Fatal(err)
+	}
+	vals := [][]byte{ev.Data, ev.Snapshots.Prechange, ev.Snapshots.Postchange}
+	for _, v := range vals {
+		if len(v) == 0 {
+			b.Fatal("W1 event lacks data or a snapshot")
+		}
+	}
+	return vals
+}
+
+func BenchmarkValidateW1(b *testing.B) {
+	vals := w1Values(b)
+	n := 0
+	for _, v := range vals {
+		n += len(v)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, v := range vals {
+			if err := Validate(v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// rawUTF8 returns s with its \uXXXX escapes of non-surrogates replaced
+// by the characters as raw UTF-8, the form json.dumps(ensure_ascii=False)
+// writes.
+func rawUTF8(s string) string {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+5 < len(s) && s[i+1] == 'u' {
+			if r, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil && !(r >= 0xd800 && r < 0xe000) {
+				out = utf8.AppendRune(out, rune(r))
+				i += 5
+				continue
+			}
+		}
+		if s[i] == '\\' && i+1 < len(s) {
+			out = append(out, s[i], s[i+1])
+			i++
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// BenchmarkValidateRawUTF8 is BenchmarkValidate with the non-ASCII
+// characters written as raw UTF-8 instead of \u escapes.
+func BenchmarkValidateRawUTF8(b *testing.B) {
+	data := []byte(rawUTF8(siteJSON))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Validate(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// siteVariants returns n copies of siteJSON whose string values (not
+// keys) are replaced by random text of random length, with some \u
+// escapes and raw UTF-8: the same shape with different contents, as a
+// stream of events of one model is. Validating them in turn keeps the
+// branch predictor from learning one document by heart, which
+// BenchmarkValidate allows.
+func siteVariants(n int) [][]byte {
+	rng := rand.New(rand.NewPCG(7, 8))
+	src := []byte(siteJSON)
+	docs := make([][]byte, n)
+	for d := range docs {
+		var out []byte
+		for i := 0; i < len(src); i++ {
+			out = append(out, src[i])
+			if src[i] != '"' {
+				continue
+			}
+			end := i + 1 // Just past the closing quote.
+			for src[end] != '"' {
+				if src[end] == '\\' {
+					end++
+				}
+				end++
+			}
+			end++
+			if k := skipSpace(src, end); src[k] == ':' {
+				out = append(out, src[i+1:end]...) // A key: keep it.
+				i = end - 1
+				continue
+			}
+			for range rng.IntN(rng.IntN(48) + 1) {
+				switch r := rng.IntN(100); {
+				case r < 2:
+					out = append(out, `\u00fc`...)
+				case r < 3:
+					out = append(out, "é"...)
+				case r < 4:
+					out = append(out, `\n`...)
+				case r < 16:
+					out = append(out, ' ')
+				default:
+					out = append(out, byte('a'+rng.IntN(26)))
+				}
+			}
+			out = append(out, '"')
+			i = end - 1
+		}
+		if err := Validate(out); err != nil {
+			panic(err)
+		}
+		docs[d] = out
+	}
+	return docs
+}
+
+// BenchmarkValidateVaried validates 256 different site objects in turn;
+// see siteVariants.
+func BenchmarkValidateVaried(b *testing.B) {
+	docs := siteVariants(256)
+	n := 0
+	for _, d := range docs {
+		n += len(d)
+	}
+	b.SetBytes(int64(n / len(docs)))
+	b.ReportAllocs()
+	k := 0
+	for b.Loop() {
+		if err := Validate(docs[k%len(docs)]); err != nil {
+			b.Fatal(err)
+		}
+		k++
+	}
+}
+
+// BenchmarkValidateAndUTF8Valid is Validate followed by utf8.Valid, what
+// callers did before Validate checked UTF-8 itself; it is kept to
+// compare that two-pass cost with Validate's single pass.
+func BenchmarkValidateAndUTF8Valid(b *testing.B) {
+	site := [][]byte{[]byte(siteJSON)}
+	for _, bc := range []struct {
+		name string
+		vals [][]byte
+	}{
+		{"Site", site},
+		{"W1", w1Values(b)},
+		{"RawUTF8", [][]byte{[]byte(rawUTF8(siteJSON))}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := 0
+			for _, v := range bc.vals {
+				n += len(v)
+			}
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, v := range bc.vals {
+					if err := Validate(v); err != nil || !utf8.Valid(v) {
+						b.Fatal("invalid", err)
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -12,10 +12,11 @@
 // Input is treated as hostile. [Validate] is iterative with a fixed,
 // stack-allocated nesting stack, so deeply nested input yields an error
 // rather than a stack overflow, and no function in this package panics
-// on malformed, truncated or adversarial input. [Validate] does not
-// check that raw (unescaped) bytes inside strings are valid UTF-8;
-// callers that need that guarantee, as Python's json.loads on bytes
-// does, call [unicode/utf8.Valid] on the whole input as well.
+// on malformed, truncated or adversarial input. [Validate] also checks,
+// in the same pass, that raw (unescaped) bytes inside strings are valid
+// UTF-8, as Python's json.loads on bytes requires, so input it accepts
+// is valid UTF-8 as a whole and callers need not call
+// [unicode/utf8.Valid] as well.
 //
 // The functions that take JSON that "must already be valid"
 // ([Classify], [Members], [Merge.Add]) never panic on invalid input

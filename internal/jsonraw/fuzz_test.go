@@ -19,6 +19,8 @@ var fuzzSeeds = []string{
 	`""`, `"\u12"`, `"\ud83d\ude00"`, `"\ud800"`, "\"\x01\"", "\"\xff\"", `[]`, `[1,]`,
 	`{}`, `{} x`, `1 2`, `{"a":1,"b":[true,{"c":null}],"a":"x"}`, `{"\u00fc":{"\n":[]}}`,
 	nestArrays(MaxDepth), nestArrays(MaxDepth + 1), `1e-400`, `2.48e-324`,
+	"\"\xc3\xbc\xe2\x80\x93\xf0\x9f\x98\x80\"", "\"\xc3", "\"\xc0\x80\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+	"{\"abcdefghij\": \"klmnopqrstuvwxyz\xc3\xbc\", \"k\":[1, 2]}", "[\"\x80\"]",
 }
 
 // naiveDepth returns the maximum nesting of brackets outside strings.
@@ -116,6 +118,35 @@ func isObject(b []byte) bool {
 	return i < len(b) && b[i] == '{'
 }
 
+// firstInvalidUTF8 returns the offset of the first byte of b at which
+// b stops being valid UTF-8, or -1.
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// requirePrefixesTruncated checks that the proper prefixes of the valid
+// input b are valid or fail with reasonEOF at their end (all prefixes of
+// short inputs, some of long ones).
+func requirePrefixesTruncated(t *testing.T, b []byte) {
+	step := max(1, len(b)/256)
+	for n := len(b) - 1; n >= 0; n -= step {
+		err := Validate(b[:n])
+		if err == nil {
+			continue
+		}
+		var se *SyntaxError
+		require.True(t, errors.As(err, &se))
+		require.Equal(t, SyntaxError{n, reasonEOF}, *se, "prefix %q", b[:n])
+	}
+}
+
 func FuzzValidate(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -139,12 +170,25 @@ func FuzzValidate(f *testing.F) {
 				return
 			}
 		}
-		if utf8.Valid(b) {
-			require.Equal(t, json.Valid(b), err == nil, "Validate: %v", err)
-		}
+		// encoding/json accepts invalid UTF-8 inside strings; Validate
+		// does not.
+		require.Equal(t, json.Valid(b) && utf8.Valid(b), err == nil, "Validate: %v", err)
 		if err != nil {
+			// Invalid UTF-8 is reported at the first byte at which
+			// utf8.Valid fails (everything before it was accepted), and
+			// a sequence cut short by the end of the input as the end
+			// of the input; other errors come no later than the first
+			// invalid UTF-8.
+			bad := firstInvalidUTF8(b)
+			if se.Reason == reasonUTF8 {
+				require.Equal(t, bad, se.Offset, "first invalid UTF-8")
+				require.True(t, utf8.FullRune(b[bad:]), "a sequence cut short by the end of the input must be reported as %q", reasonEOF)
+			} else if bad >= 0 && utf8.FullRune(b[bad:]) {
+				require.LessOrEqual(t, se.Offset, bad, "%v before first invalid UTF-8", err)
+			}
 			return
 		}
+		requirePrefixesTruncated(t, b)
 		require.LessOrEqual(t, naiveDepth(b), MaxDepth)
 		require.Equal(t, refClassify(t, b), cls)
 		if isObject(b) {

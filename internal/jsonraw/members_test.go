@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,7 +60,9 @@ func TestMembers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.NoError(t, Validate([]byte(tt.in)))
+			if utf8.ValidString(tt.in) { // Validate refuses invalid UTF-8; Members copes with it
+				require.NoError(t, Validate([]byte(tt.in)))
+			}
 			got, err := collect(t, tt.in)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)

@@ -2,6 +2,7 @@ package jsonraw
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 )
 
@@ -20,12 +21,14 @@ const (
 	reasonEscape   = "invalid escape sequence in string"
 	reasonHex      = "invalid hexadecimal digit in \\u escape"
 	reasonNotObj   = "not a JSON object"
+	reasonUTF8     = "invalid UTF-8 in string"
 )
 
 // SyntaxError says where and why b is not valid JSON.
 type SyntaxError struct {
 	// Offset is the byte offset in the input at which the problem was
-	// detected.
+	// detected; for invalid UTF-8, that of the first byte of the
+	// invalid sequence.
 	Offset int
 	// Reason is a short human-readable description of the problem.
 	Reason string
@@ -64,16 +67,20 @@ func quoteByte(c byte) string {
 var (
 	// isSpace is true for the four JSON whitespace bytes.
 	isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
-	// strPlain is true for bytes that may appear unescaped in a string
-	// and need no further attention: everything except '"', '\\' and
-	// control characters below 0x20. Bytes >= 0x80 are accepted as is;
-	// UTF-8 validity is the caller's business.
+	// strPlain is true for bytes that may appear in a string and need no
+	// further attention: printable ASCII except '"' and '\\'. The
+	// others are the closing quote, the start of an escape, control
+	// characters below 0x20 (invalid) and bytes >= 0x80, which must form
+	// valid UTF-8.
 	strPlain = func() (t [256]bool) {
-		for i := 0x20; i < 256; i++ {
+		for i := 0x20; i < 0x80; i++ {
 			t[i] = i != '"' && i != '\\'
 		}
 		return t
 	}()
+	// isEscape is true for the bytes that may follow a backslash in a
+	// string, except 'u'.
+	isEscape = [256]bool{'"': true, '\\': true, '/': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
 	// hexVal maps hexadecimal digits to their value and other bytes to
 	// 0xff.
 	hexVal = func() (t [256]byte) {
@@ -101,186 +108,392 @@ func skipSpace(b []byte, i int) int {
 }
 
 // Validate reports whether b is exactly one valid JSON value (RFC 8259)
-// with optional surrounding whitespace, nested at most MaxDepth deep.
-// It returns nil if so and a *SyntaxError otherwise; empty or
-// whitespace-only input is an error.
+// with optional surrounding whitespace, nested at most MaxDepth deep,
+// and whether b is valid UTF-8. It returns nil if so and a *SyntaxError
+// otherwise; empty or whitespace-only input is an error.
 //
 // Strings must escape control characters below 0x20 and may use only
 // the escapes \" \\ \/ \b \f \n \r \t and \uXXXX. Lone surrogates in
 // \u escapes are accepted, as Python and encoding/json accept them.
 //
-// Validate does not check that the raw bytes of b are valid UTF-8;
-// callers that require valid UTF-8 call utf8.Valid(b) as well.
+// Raw bytes >= 0x80, which JSON allows only inside strings, must form
+// valid UTF-8 as unicode/utf8.Valid defines it (no overlong forms, no
+// encoded surrogates, nothing above U+10FFFF), so a nil result implies
+// utf8.Valid(b) and callers need not check it separately. An invalid
+// sequence is reported with the reason "invalid UTF-8 in string" at the
+// offset of its first byte; a sequence cut short by the end of the
+// input is reported as the end of the input, like any other truncation.
 //
 // Validate does not recurse and does not allocate unless it returns an
 // error: its nesting stack is a fixed-size bit set on the goroutine
 // stack, so hostile nesting cannot exhaust memory or the stack.
 func Validate(b []byte) error {
-	// Bit d of stack is set when nesting level d is an object and clear
-	// when it is an array.
-	var stack [(MaxDepth + 63) / 64]uint64
-	depth := 0
+	// Validate is a state machine written as one function with gotos
+	// between the states, so that the common cases (short strings,
+	// single spaces, small numbers) run without calls. Whitespace is
+	// skipped where a state finds a byte it does not expect, except for
+	// the single space Python's json.dumps writes after ',' and ':',
+	// which is taken on the way.
+	var (
+		// Bit d of stack is set when nesting level d (0 for the
+		// outermost container) is an object and clear when it is an
+		// array.
+		stack [stackWords]uint64
+		depth int
+		// closer is the byte that closes the innermost open container,
+		// '}' or ']'; it is meaningful while depth > 0.
+		closer byte
+		c      byte
+		err    error
+	)
 	i := skipSpace(b, 0)
-	var err error
-value:
-	for {
-		// Here i is where a value must start.
+	if i < len(b) && (b[i] == '{' || b[i] == '[') {
+		goto value
+	}
+	// A scalar at the top level.
+	if i, err = scanScalar(b, i); err != nil {
+		return err
+	}
+	goto done
+
+value: // A value must start at b[i], inside a container unless it is the
+	// top-level one.
+	if i >= len(b) {
+		return syntaxErr(i, reasonEOF)
+	}
+	c = b[i]
+	if c == '"' {
+		// The first word is loaded relative to i, the opening quote,
+		// so that no addition delays the load: the chain from one
+		// string's end to the next string's first load is what limits
+		// the speed on typical input.
+		if len(b)-i <= 8 {
+			i++
+		} else if x := binary.LittleEndian.Uint64(b[i+1 : i+9]); specialMask(x) != 0 {
+			// The first byte that is not plain is x's byte k. r holds
+			// it and the bytes after it, zeros where x ends, which
+			// match none of the patterns below; checking them from r
+			// saves loading them again.
+			t := bits.TrailingZeros64(specialMask(x))
+			k := t >> 3
+			r := x >> (t &^ 7)
+			if uint32(r)&0xffffff == '"'|','<<8|' '<<16 {
+				i += k + 4
+				goto next
+			}
+			if byte(r) == '"' {
+				i += k + 2
+				goto end
+			}
+			i += k + 1
+		} else {
+			// A string of eight or more bytes.
+			for i += 9; len(b)-i >= 8; i += 8 {
+				x := binary.LittleEndian.Uint64(b[i : i+8])
+				if m := specialMask(x); m != 0 {
+					t := bits.TrailingZeros64(m)
+					k := t >> 3
+					r := x >> (t &^ 7)
+					if uint32(r)&0xffffff == '"'|','<<8|' '<<16 {
+						i += k + 3
+						goto next
+					}
+					if byte(r) == '"' {
+						i += k + 1
+						goto end
+					}
+					i += k
+					break
+				}
+			}
+		}
+		// Escapes, UTF-8, errors, and the last bytes of the input.
+		if i, err = scanStringSlow(b, i); err != nil {
+			return err
+		}
+		goto end
+	}
+	if c-'0' < 10 {
+		// Unsigned integers are common; anything else goes to
+		// scanNumber.
+		start := i
+		i++
+		if c != '0' {
+			for i < len(b) && b[i]-'0' < 10 {
+				i++
+			}
+		}
+		if i < len(b) && (b[i] == '.' || b[i]|0x20 == 'e') {
+			if i, err = scanNumber(b, start); err != nil {
+				return err
+			}
+		}
+		goto end
+	}
+	if c == '{' || c == '[' {
+		if depth >= MaxDepth {
+			return syntaxErr(i, reasonDepth)
+		}
+		i++
+		if i < len(b) && isSpace[b[i]] {
+			i = skipSpace(b, i)
+		}
 		if i >= len(b) {
 			return syntaxErr(i, reasonEOF)
 		}
-		switch c := b[i]; c {
-		case '{', '[':
-			if depth >= MaxDepth {
-				return syntaxErr(i, reasonDepth)
-			}
-			i = skipSpace(b, i+1)
-			if i >= len(b) {
-				return syntaxErr(i, reasonEOF)
-			}
-			if c == '{' {
-				if b[i] == '}' {
-					i++
-					break // An empty object is a complete value.
-				}
-				stack[depth>>6] |= 1 << (depth & 63)
-				depth++
-				if i, err = scanKey(b, i); err != nil {
-					return err
-				}
-				continue value
-			}
-			if b[i] == ']' {
+		w := &stack[uint(depth>>6)%stackWords]
+		if c == '{' {
+			if b[i] == '}' {
 				i++
-				break // An empty array is a complete value.
+				goto empty
 			}
-			stack[depth>>6] &^= 1 << (depth & 63)
+			*w |= 1 << (depth & 63)
 			depth++
-			continue value
-		case '"':
-			if i, err = scanString(b, i); err != nil {
-				return err
-			}
-		case 't':
-			if i, err = scanLiteral(b, i, "true"); err != nil {
-				return err
-			}
-		case 'f':
-			if i, err = scanLiteral(b, i, "false"); err != nil {
-				return err
-			}
-		case 'n':
-			if i, err = scanLiteral(b, i, "null"); err != nil {
-				return err
-			}
-		default:
-			if i, err = scanNumber(b, i); err != nil {
-				return err
-			}
+			closer = '}'
+			goto key
 		}
-		// A complete value ends just before i. Close finished containers
-		// until another value is due or the input ends.
-		for {
-			i = skipSpace(b, i)
-			if depth == 0 {
-				if i != len(b) {
-					return syntaxErr(i, reasonTrailing)
-				}
-				return nil
-			}
-			if i >= len(b) {
-				return syntaxErr(i, reasonEOF)
-			}
-			d := depth - 1
-			inObject := stack[d>>6]&(1<<(d&63)) != 0
-			switch c := b[i]; {
-			case c == ',':
-				i = skipSpace(b, i+1)
-				if inObject {
-					if i, err = scanKey(b, i); err != nil {
-						return err
-					}
-				}
-				continue value
-			case c == '}' && inObject, c == ']' && !inObject:
-				depth--
-				i++
-			case inObject:
-				return invalidChar(i, c, "after object member, want ',' or '}'")
-			default:
-				return invalidChar(i, c, "after array element, want ',' or ']'")
-			}
+		if b[i] == ']' {
+			i++
+			goto empty
 		}
+		*w &^= 1 << (depth & 63)
+		depth++
+		closer = ']'
+		goto value
 	}
-}
+	switch c {
+	case 't':
+		if len(b)-i >= 4 && binary.LittleEndian.Uint32(b[i:]) == lit4("true") {
+			i += 4
+			goto end
+		}
+		if i, err = scanLiteral(b, i, "true"); err != nil {
+			return err
+		}
+		goto end
+	case 'f':
+		if len(b)-i >= 5 && binary.LittleEndian.Uint32(b[i+1:]) == lit4("alse") {
+			i += 5
+			goto end
+		}
+		if i, err = scanLiteral(b, i, "false"); err != nil {
+			return err
+		}
+		goto end
+	case 'n':
+		if len(b)-i >= 4 && binary.LittleEndian.Uint32(b[i:]) == lit4("null") {
+			i += 4
+			goto end
+		}
+		if i, err = scanLiteral(b, i, "null"); err != nil {
+			return err
+		}
+		goto end
+	case '-':
+		if i, err = scanNumber(b, i); err != nil {
+			return err
+		}
+		goto end
+	case ' ', '\t', '\n', '\r':
+		i = skipSpace(b, i)
+		goto value
+	}
+	return invalidChar(i, c, "looking for beginning of value")
 
-// scanKey scans an object key and the colon after it, starting at i,
-// and returns the offset of the start of the member's value (after
-// whitespace).
-func scanKey(b []byte, i int) (int, error) {
+empty: // An empty object or array ends just before b[i].
+	if depth == 0 {
+		goto done
+	}
+
+end: // A complete value inside a container ends just before b[i].
 	if i >= len(b) {
-		return i, syntaxErr(i, reasonEOF)
+		return syntaxErr(i, reasonEOF)
+	}
+	c = b[i]
+	if c == ',' {
+		if i+1 < len(b) && b[i+1] == ' ' {
+			i += 2
+		} else {
+			i++
+		}
+		goto next
+	}
+	if c == closer {
+		i++
+		depth--
+		if depth == 0 {
+			goto done
+		}
+		d := depth - 1
+		closer = ']' | byte(stack[uint(d>>6)%stackWords]>>(d&63)&1)<<5 // '}' == ']'|0x20
+		goto end
+	}
+	if isSpace[c] {
+		i = skipSpace(b, i)
+		goto end
+	}
+	if closer == '}' {
+		return invalidChar(i, c, "after object member, want ',' or '}'")
+	}
+	return invalidChar(i, c, "after array element, want ',' or ']'")
+
+next: // After a comma: the next member or element starts at b[i].
+	if closer != '}' {
+		goto value
+	}
+
+key: // An object key must start at b[i].
+	if i >= len(b) {
+		return syntaxErr(i, reasonEOF)
 	}
 	if b[i] != '"' {
-		return i, invalidChar(i, b[i], "looking for beginning of object key string")
+		if isSpace[b[i]] {
+			i = skipSpace(b, i)
+			goto key
+		}
+		return invalidChar(i, b[i], "looking for beginning of object key string")
 	}
-	i, err := scanString(b, i)
-	if err != nil {
-		return i, err
+	// As for string values above, with the colon after the key.
+	if len(b)-i <= 8 {
+		i++
+	} else if x := binary.LittleEndian.Uint64(b[i+1 : i+9]); specialMask(x) != 0 {
+		t := bits.TrailingZeros64(specialMask(x))
+		k := t >> 3
+		r := x >> (t &^ 7)
+		if uint32(r)&0xffffff == '"'|':'<<8|' '<<16 {
+			i += k + 4
+			goto value
+		}
+		if uint16(r) == '"'|':'<<8 {
+			i += k + 3
+			goto value
+		}
+		if byte(r) == '"' {
+			i += k + 2
+			goto colon
+		}
+		i += k + 1
+	} else {
+		for i += 9; len(b)-i >= 8; i += 8 {
+			x := binary.LittleEndian.Uint64(b[i : i+8])
+			if m := specialMask(x); m != 0 {
+				t := bits.TrailingZeros64(m)
+				k := t >> 3
+				r := x >> (t &^ 7)
+				if uint32(r)&0xffffff == '"'|':'<<8|' '<<16 {
+					i += k + 3
+					goto value
+				}
+				if byte(r) == '"' {
+					i += k + 1
+					goto colon
+				}
+				i += k
+				break
+			}
+		}
 	}
+	if i, err = scanStringSlow(b, i); err != nil {
+		return err
+	}
+
+colon: // The colon after a key must follow at b[i], after whitespace.
 	i = skipSpace(b, i)
+	if i >= len(b) {
+		return syntaxErr(i, reasonEOF)
+	}
+	if b[i] != ':' {
+		return invalidChar(i, b[i], "after object key, want ':'")
+	}
+	i++
+	goto value
+
+done: // The top-level value ends just before b[i].
+	if i = skipSpace(b, i); i != len(b) {
+		return syntaxErr(i, reasonTrailing)
+	}
+	return nil
+}
+
+// scanScalar scans a value that is not an object or array, starting at
+// b[i], and returns the offset after it.
+func scanScalar(b []byte, i int) (int, error) {
 	if i >= len(b) {
 		return i, syntaxErr(i, reasonEOF)
 	}
-	if b[i] != ':' {
-		return i, invalidChar(i, b[i], "after object key, want ':'")
+	switch b[i] {
+	case '"':
+		return scanStringSlow(b, i+1)
+	case 't':
+		return scanLiteral(b, i, "true")
+	case 'f':
+		return scanLiteral(b, i, "false")
+	case 'n':
+		return scanLiteral(b, i, "null")
 	}
-	return skipSpace(b, i+1), nil
+	return scanNumber(b, i)
 }
 
-// scanString scans the string starting with the quote at b[i] and
-// returns the offset just past its closing quote.
-func scanString(b []byte, i int) (int, error) {
-	j := i + 1
+// lit4 returns the first four bytes of s as a little-endian word.
+func lit4(s string) uint32 {
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+// stackWords is the number of words in Validate's nesting bit set.
+const stackWords = (MaxDepth + 63) / 64
+
+// scanStringSlow finishes scanning a string from offset j, which is
+// inside the string (after its opening quote), and returns the offset
+// just past its closing quote.
+func scanStringSlow(b []byte, j int) (int, error) {
+	var (
+		c   byte
+		err error
+	)
 	for {
-		// Skip eight plain bytes at a time while no byte is '"', '\\'
-		// or below 0x20, then finish byte by byte.
-		for len(b)-j >= 8 {
-			x := binary.LittleEndian.Uint64(b[j:])
-			if hasSpecial(x) {
-				break
+		// Find the next byte that is not plain, eight bytes at a time
+		// while there are eight left.
+		if len(b)-j >= 8 {
+			x := binary.LittleEndian.Uint64(b[j : j+8])
+			m := specialMask(x)
+			if m == 0 {
+				j += 8
+				continue
 			}
-			j += 8
-		}
-		for j < len(b) && strPlain[b[j]] {
-			j++
-		}
-		if j >= len(b) {
-			return j, syntaxErr(j, reasonEOF)
-		}
-		switch b[j] {
-		case '"':
-			return j + 1, nil
-		case '\\':
-			j++
+			t := bits.TrailingZeros64(m)
+			j += t >> 3
+			c = byte(x >> (t &^ 7))
+		} else {
+			for j < len(b) && strPlain[b[j]] {
+				j++
+			}
 			if j >= len(b) {
 				return j, syntaxErr(j, reasonEOF)
 			}
-			switch b[j] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				j++
-			case 'u':
-				j++
-				for k := 0; k < 4; k++ {
-					if j >= len(b) {
-						return j, syntaxErr(j, reasonEOF)
-					}
-					if hexVal[b[j]] == 0xff {
-						return j, syntaxErr(j, reasonHex)
-					}
-					j++
-				}
+			c = b[j]
+		}
+		switch {
+		case c == '"':
+			return j + 1, nil
+		case c == '\\':
+			switch {
+			case len(b)-j >= 6 && b[j+1] == 'u' &&
+				hexVal[b[j+2]]|hexVal[b[j+3]]|hexVal[b[j+4]]|hexVal[b[j+5]] < 0x10:
+				j += 6
+			case len(b)-j >= 2 && isEscape[b[j+1]]:
+				j += 2
 			default:
-				return j, syntaxErr(j, reasonEscape)
+				if j, err = scanEscape(b, j); err != nil {
+					return j, err
+				}
+			}
+		case c >= 0x80:
+			// Two-byte sequences (Latin, Greek, Cyrillic, ...) are
+			// checked here; the rest in scanUTF8.
+			if c >= 0xc2 && c < 0xe0 && len(b)-j >= 2 && b[j+1]&0xc0 == 0x80 {
+				j += 2
+			} else if j, err = scanUTF8(b, j); err != nil {
+				return j, err
 			}
 		default: // A control character below 0x20.
 			return j, syntaxErr(j, reasonControl)
@@ -288,18 +501,88 @@ func scanString(b []byte, i int) (int, error) {
 	}
 }
 
+// scanEscape scans the escape sequence whose backslash is b[j] and
+// returns the offset after it.
+func scanEscape(b []byte, j int) (int, error) {
+	j++
+	if j >= len(b) {
+		return j, syntaxErr(j, reasonEOF)
+	}
+	if isEscape[b[j]] {
+		return j + 1, nil
+	}
+	if b[j] != 'u' {
+		return j, syntaxErr(j, reasonEscape)
+	}
+	j++
+	for k := 0; k < 4; k++ {
+		if j >= len(b) {
+			return j, syntaxErr(j, reasonEOF)
+		}
+		if hexVal[b[j]] == 0xff {
+			return j, syntaxErr(j, reasonHex)
+		}
+		j++
+	}
+	return j, nil
+}
+
+// scanUTF8 checks the UTF-8 sequence that starts with the byte
+// b[j] >= 0x80 and returns the offset after it.
+func scanUTF8(b []byte, j int) (int, error) {
+	c := b[j]
+	n := 0
+	lo, hi := byte(0x80), byte(0xbf) // range of the second byte
+	switch {
+	case c < 0xc2: // A continuation byte or an overlong 2-byte form.
+		return j, syntaxErr(j, reasonUTF8)
+	case c < 0xe0:
+		n = 2
+	case c < 0xf0:
+		n = 3
+		if c == 0xe0 {
+			lo = 0xa0 // Not overlong.
+		} else if c == 0xed {
+			hi = 0x9f // Not a surrogate.
+		}
+	case c < 0xf5:
+		n = 4
+		if c == 0xf0 {
+			lo = 0x90 // Not overlong.
+		} else if c == 0xf4 {
+			hi = 0x8f // Not above U+10FFFF.
+		}
+	default:
+		return j, syntaxErr(j, reasonUTF8)
+	}
+	for k := 1; k < n; k++ {
+		if j+k >= len(b) {
+			return len(b), syntaxErr(len(b), reasonEOF)
+		}
+		if d := b[j+k]; d < lo || d > hi {
+			return j, syntaxErr(j, reasonUTF8)
+		}
+		lo, hi = 0x80, 0xbf
+	}
+	return j + n, nil
+}
+
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
 )
 
-// hasSpecial reports whether any of the eight bytes in x is '"', '\\'
-// or below 0x20 (it has no false negatives; false positives only make
-// the caller fall back to byte-wise scanning).
-func hasSpecial(x uint64) bool {
-	quote := x ^ (lsb * '"')
-	bslash := x ^ (lsb * '\\')
-	return ((x-lsb*0x20)|(quote-lsb)|(bslash-lsb))&^x&msb != 0
+// specialMask returns x, eight bytes of a string in little-endian
+// order, with the high bit of each byte that is not plain ('"', '\\',
+// below 0x20 or >= 0x80) set and all other bits clear. Bytes above the
+// lowest such byte may be flagged even if they are plain (a borrow can
+// run upwards from a flagged byte), but the lowest flagged byte is
+// always exactly the first byte that is not plain, and m == 0 exactly
+// when all eight are plain.
+func specialMask(x uint64) uint64 {
+	// Grouped for a short dependency chain; this is on the critical
+	// path from one string to the next.
+	return (((x - lsb*0x20) | x) | (((x ^ lsb*'"') - lsb) | ((x ^ lsb*'\\') - lsb))) & msb
 }
 
 // scanLiteral checks that b[i:] starts with lit and returns the offset
