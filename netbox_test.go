@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -121,6 +122,18 @@ func TestTimestampFormat(t *testing.T) {
 	ts := time.Date(2026, 3, 6, 16, 11, 23, 503186999, time.FixedZone("CET", 3600))
 	assert.Equal(t, "2026-03-06T15:11:23.503186+00:00", wasmhook.FormatTimestamp(ts))
 	assert.Equal(t, "2026-01-02T03:04:05.000000+00:00", wasmhook.FormatTimestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
+
+	// The hand-written digits agree with time's layout everywhere,
+	// including the years four digits cannot hold.
+	rng := rand.New(rand.NewPCG(1, 2))
+	times := []time.Time{time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), {}}
+	for range 10000 {
+		times = append(times, time.Unix(rng.Int64N(1<<36)-1<<35, rng.Int64N(1e9)).In(time.FixedZone("", rng.IntN(100000)-50000)))
+	}
+	for _, ts := range times {
+		assert.Equal(t, ts.UTC().Format("2006-01-02T15:04:05.000000")+"+00:00", wasmhook.FormatTimestamp(ts))
+	}
 }
 
 // keysOf returns the top-level keys of a JSON object in order.

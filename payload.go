@@ -74,7 +74,28 @@ func appendRawOrNull(dst, raw []byte) []byte {
 // 2026-03-06T15:11:23.503186+00:00.
 func AppendTimestamp(dst []byte, t time.Time) []byte {
 	t = t.UTC()
-	dst = t.AppendFormat(dst, "2006-01-02T15:04:05")
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		// Outside what four digits hold: time's own layout, as before.
+		dst = t.AppendFormat(dst, "2006-01-02T15:04:05")
+	} else {
+		hour, minute, sec := t.Clock()
+		var b [19]byte
+		put2 := func(at, v int) { b[at], b[at+1] = byte('0'+v/10), byte('0'+v%10) }
+		put2(0, year/100)
+		put2(2, year%100)
+		b[4] = '-'
+		put2(5, int(month))
+		b[7] = '-'
+		put2(8, day)
+		b[10] = 'T'
+		put2(11, hour)
+		b[13] = ':'
+		put2(14, minute)
+		b[16] = ':'
+		put2(17, sec)
+		dst = append(dst, b[:]...)
+	}
 	dst = append(dst, '.')
 	us := t.Nanosecond() / 1000
 	for div := 100000; div > 0; div /= 10 {

@@ -203,7 +203,7 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 	}
 	for name, mo := range opts.Modules {
 		if c := bytes.TrimSpace(mo.Config); len(c) > 0 {
-			if err := jsonraw.Validate(c); err != nil || c[0] != '{' || !utf8.Valid(c) {
+			if err := jsonraw.Validate(c); err != nil || c[0] != '{' {
 				return nil, fmt.Errorf("wasmhook: configuration of module %q is not a JSON object", name)
 			}
 		}
@@ -537,10 +537,12 @@ func addOutput(m *jsonraw.Merge, name string, out []byte) error {
 	if len(bytes.TrimSpace(out)) == 0 {
 		return nil
 	}
-	if !utf8.Valid(out) {
-		return abi.Errorf(name, abi.ErrOutputNotUTF8, "%d bytes", len(out))
-	}
+	// Validate checks UTF-8 too; which of the two the output fails is
+	// worked out on the error path only.
 	if err := jsonraw.Validate(out); err != nil {
+		if !utf8.Valid(out) {
+			return abi.Errorf(name, abi.ErrOutputNotUTF8, "%d bytes", len(out))
+		}
 		return abi.NewCallError(name, abi.ErrOutputNotJSON, err.Error(), err)
 	}
 	switch jsonraw.Classify(out) {
@@ -565,6 +567,9 @@ func preview(b []byte) string {
 // more than a cheap reactor call.
 const costThreshold = 50 * time.Microsecond
 
+// costStep is the least change of a callback's cost average worth a write.
+const costStep = int64(250 * time.Nanosecond)
+
 // run calls every callback, one after another or in parallel, storing the
 // outputs in load order so that the merge never depends on timing.
 func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
@@ -576,9 +581,12 @@ func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
 	for _, en := range set.entries {
 		estimate += en.cost.Load()
 	}
+	// One clock read ends a call and starts the next: the clock is read
+	// n+1 times for n calls.
 	if e.parallelism == 1 || n == 1 || time.Duration(estimate) < costThreshold {
+		now := time.Now()
 		for i := range set.entries {
-			e.call(ctx, set.entries[i], w, i)
+			now = e.call(ctx, set.entries[i], w, i, now)
 		}
 		return
 	}
@@ -587,12 +595,13 @@ func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
 	workers := min(e.parallelism, n)
 	wg.Add(workers - 1)
 	worker := func() {
+		now := time.Now()
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= n {
 				return
 			}
-			e.call(ctx, set.entries[i], w, i)
+			now = e.call(ctx, set.entries[i], w, i, now)
 		}
 	}
 	for range workers - 1 {
@@ -602,14 +611,22 @@ func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
 	wg.Wait()
 }
 
-func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int) {
-	start := time.Now()
-	w.outputs[i], w.errs[i] = en.cb.Call(ctx, &w.inv, w.outputs[i][:0])
-	d := time.Since(start)
+// call runs entry i, which starts at start, and returns when it ended.
+func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start time.Time) time.Time {
+	w.outputs[i], w.errs[i] = en.cb.Call(ctx, start, &w.inv, w.outputs[i][:0])
+	end := time.Now()
+	d := end.Sub(start)
 	w.durations[i] = d
-	// An exponential moving average, 1/8 weight to the new sample.
+	// An exponential moving average, 1/8 weight to the new sample, stored
+	// only when it moves by costStep or more: the entry is shared by every
+	// goroutine enriching, and a write on every call would bounce its
+	// cache line between cores. The average stays within 8*costStep of
+	// the real cost, which is plenty against costThreshold.
 	old := en.cost.Load()
-	en.cost.Store(old + (int64(d)-old)/8)
+	if delta := (int64(d) - old) / 8; delta >= costStep || delta <= -costStep {
+		en.cost.Store(old + delta)
+	}
+	return end
 }
 
 // Close waits for Enrich calls in flight, then releases every module.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/runtime"
@@ -39,8 +40,10 @@ type Callback interface {
 	// OnFailure says what the callback's failure does to the event.
 	OnFailure() FailurePolicy
 	// Call runs the callback on one event and appends its raw output (JSON,
-	// not yet validated; nothing for an empty result) to dst.
-	Call(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error)
+	// not yet validated; nothing for an empty result) to dst. start is
+	// when the call starts, as the caller read the clock to time it; a
+	// module's time limit counts from it.
+	Call(ctx context.Context, start time.Time, inv *Invocation, dst []byte) ([]byte, error)
 	// Close releases what the callback holds.
 	Close(ctx context.Context) error
 }
@@ -154,8 +157,8 @@ type ModuleCallback struct {
 }
 
 // Call implements Callback.
-func (m *ModuleCallback) Call(ctx context.Context, inv *Invocation, dst []byte) ([]byte, error) {
-	return m.Module.Call(ctx, inv.Raw, dst)
+func (m *ModuleCallback) Call(ctx context.Context, start time.Time, inv *Invocation, dst []byte) ([]byte, error) {
+	return m.Module.CallAt(ctx, start, inv.Raw, dst)
 }
 
 // OnFailure implements Callback.
@@ -180,7 +183,7 @@ func (g *goCallback) File() string                    { return "" }
 func (g *goCallback) OnFailure() FailurePolicy        { return Skip }
 func (g *goCallback) Close(ctx context.Context) error { return nil }
 
-func (g *goCallback) Call(ctx context.Context, inv *Invocation, dst []byte) (out []byte, err error) {
+func (g *goCallback) Call(ctx context.Context, _ time.Time, inv *Invocation, dst []byte) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = dst, abi.Errorf(g.name, abi.ErrGuest, "panic: %v", p)

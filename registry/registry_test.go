@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,7 +126,7 @@ func TestLoadDirPassesModuleOptions(t *testing.T) {
 		Modules: map[string]registry.ModuleOptions{"geo": {Config: []byte(`{"namespace":"geo"}`)}},
 	})
 	require.NoError(t, err)
-	out, err := r.Callbacks()[0].Call(context.Background(), &registry.Invocation{Raw: []byte(`{}`)}, nil)
+	out, err := r.Callbacks()[0].Call(context.Background(), time.Now(), &registry.Invocation{Raw: []byte(`{}`)}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, `{"namespace":"geo"}`, string(out))
 }

@@ -92,7 +92,7 @@ func TestSettingsFileShapesTheLoad(t *testing.T) {
 	a := l.Callbacks[1].(*registry.ModuleCallback)
 	assert.Equal(t, 50*time.Millisecond, a.Limits().Timeout)
 	assert.Equal(t, registry.FailEvent, a.OnFailure())
-	out, err := a.Call(context.Background(), &registry.Invocation{Raw: []byte(`{}`)}, nil)
+	out, err := a.Call(context.Background(), time.Now(), &registry.Invocation{Raw: []byte(`{}`)}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, `{"from":"file"}`, string(out), "the file's config wins over the API's")
 

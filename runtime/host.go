@@ -83,6 +83,9 @@ func (s *callState) reset(input, dst []byte) {
 type stateKey struct{}
 
 func stateFrom(ctx context.Context) *callState {
+	if c, ok := ctx.(*callContext); ok { // every call's context: no Value lookup
+		return c.state
+	}
 	s, _ := ctx.Value(stateKey{}).(*callState)
 	return s
 }

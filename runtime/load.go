@@ -71,7 +71,6 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 		config:   config,
 		limits:   limits,
 		logger:   e.logger.With("callback", name),
-		sem:      make(chan struct{}, limits.PoolSize),
 	}
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
 	_, m.hasStart = compiled.ExportedFunctions()[StartFuncName]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,18 +35,22 @@ type Module struct {
 	hasInit  bool
 	hasStart bool // the module had a start section (exported as StartFuncName)
 
-	// sem holds one token per instance in use (or being created).
-	sem chan struct{}
-
-	mu     sync.Mutex
-	idle   []*instance // LIFO: the most recently used instance is warmest
-	closed bool
-	active sync.WaitGroup
+	// The pool, guarded by mu: one lock taken once to admit a call and
+	// take an instance, once to put it back. Calls beyond PoolSize wait in
+	// waiters, first come first served; a finishing call hands its slot
+	// to the first waiter rather than giving it up.
+	mu      sync.Mutex
+	idle    []*instance // LIFO: the most recently used instance is warmest
+	inUse   int         // calls admitted and not finished
+	calls   int64       // calls admitted, counted under mu
+	waiters []chan struct{}
+	closed  bool
+	drained chan struct{} // closed by the last call to leave a closed module
 
 	stats struct {
-		created, discarded, calls atomic.Int64
-		startNanos                atomic.Int64 // total time spent creating instances
-		peakMemory                atomic.Uint64
+		created, discarded atomic.Int64
+		startNanos         atomic.Int64 // total time spent creating instances
+		peakMemory         atomic.Uint64
 	}
 }
 
@@ -80,7 +85,7 @@ type Stats struct {
 // Stats returns the module's counters.
 func (m *Module) Stats() Stats {
 	m.mu.Lock()
-	idle := len(m.idle)
+	idle, calls := len(m.idle), m.calls
 	m.mu.Unlock()
 	created := m.stats.created.Load()
 	var start time.Duration
@@ -92,7 +97,7 @@ func (m *Module) Stats() Stats {
 		StartTime:       start,
 		Created:         created,
 		Discarded:       m.stats.discarded.Load(),
-		Calls:           m.stats.calls.Load(),
+		Calls:           calls,
 		PeakMemoryBytes: m.stats.peakMemory.Load(),
 	}
 }
@@ -110,7 +115,13 @@ type instance struct {
 // Call runs the module on one event input and appends its raw output (not
 // yet validated as JSON) to dst. A failure is an *abi.CallError.
 func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
-	m.stats.calls.Add(1)
+	return m.CallAt(ctx, time.Now(), input, dst)
+}
+
+// CallAt is Call for a caller that has read the clock as the call starts
+// (to time it): the call's time limit counts from start, and the call
+// reads the clock no more.
+func (m *Module) CallAt(ctx context.Context, start time.Time, input, dst []byte) ([]byte, error) {
 	if m.kind == abi.KindCommand {
 		return m.callCommand(ctx, input, dst)
 	}
@@ -118,33 +129,57 @@ func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	out, err := m.callReactor(ctx, inst, input, dst)
+	out, err := m.callReactor(ctx, inst, start, input, dst)
 	m.release(inst, err != nil)
 	return out, err
 }
 
 // enter admits one call: it fails once the module is closed and waits,
-// within ctx, while PoolSize calls are in flight. leave ends the call.
+// within ctx, while PoolSize calls are in flight. It returns with mu held
+// and the call counted in inUse; leave (or release) ends the call.
 func (m *Module) enter(ctx context.Context) error {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		return ErrClosed
 	}
-	m.active.Add(1)
+	m.calls++
+	if m.inUse < m.limits.PoolSize {
+		m.inUse++
+		return nil
+	}
+	ready := make(chan struct{})
+	m.waiters = append(m.waiters, ready)
 	m.mu.Unlock()
 	select {
-	case m.sem <- struct{}{}:
+	case <-ready:
+		m.mu.Lock()
 		return nil
 	case <-ctx.Done():
-		m.active.Done()
+		m.mu.Lock()
+		if i := slices.Index(m.waiters, ready); i >= 0 {
+			m.waiters = slices.Delete(m.waiters, i, i+1)
+			m.mu.Unlock()
+		} else { // handed a slot just as ctx ended: pass it on
+			m.leaveLocked()
+			m.mu.Unlock()
+		}
 		return abi.NewCallError(m.name, abi.ErrTimeout, "waiting for a free instance: "+ctx.Err().Error(), ctx.Err())
 	}
 }
 
-func (m *Module) leave() {
-	<-m.sem
-	m.active.Done()
+// leaveLocked ends a call, with mu held: its slot goes to the first
+// waiter, if any.
+func (m *Module) leaveLocked() {
+	if len(m.waiters) > 0 {
+		close(m.waiters[0])
+		m.waiters = slices.Delete(m.waiters, 0, 1)
+		return
+	}
+	m.inUse--
+	if m.closed && m.inUse == 0 {
+		close(m.drained)
+	}
 }
 
 // acquire takes an idle instance or creates one, waiting while PoolSize
@@ -153,7 +188,6 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 	if err := m.enter(ctx); err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
 	if n := len(m.idle); n > 0 {
 		inst := m.idle[n-1]
 		m.idle = m.idle[:n-1]
@@ -163,7 +197,9 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 	m.mu.Unlock()
 	inst, err := m.newInstance(ctx)
 	if err != nil {
-		m.leave()
+		m.mu.Lock()
+		m.leaveLocked()
+		m.mu.Unlock()
 		return nil, err
 	}
 	return inst, nil
@@ -176,14 +212,15 @@ func (m *Module) release(inst *instance, broken bool) {
 	m.trackPeak(inst.mem)
 	broken = broken || inst.mod.IsClosed() || inst.ctx.fired.Load()
 	m.mu.Lock()
-	if broken || m.closed {
-		m.mu.Unlock()
-		m.discard(inst)
-	} else {
+	keep := !broken && !m.closed
+	if keep {
 		m.idle = append(m.idle, inst)
-		m.mu.Unlock()
 	}
-	m.leave()
+	m.leaveLocked()
+	m.mu.Unlock()
+	if !keep {
+		m.discard(inst)
+	}
 }
 
 func (m *Module) discard(inst *instance) {
@@ -266,7 +303,7 @@ func (m *Module) instantiate(ctx context.Context, inst *instance, cfg wazero.Mod
 // runStart calls a start function (the start section's, _initialize) under
 // the start time limit; on error the instance is thrown away.
 func (m *Module) runStart(ctx context.Context, inst *instance, fn string) error {
-	cctx, err := inst.ctx.start(ctx, m.limits.StartTimeout)
+	cctx, err := inst.ctx.start(ctx, time.Now(), m.limits.StartTimeout)
 	if err == nil {
 		_, err = inst.mod.ExportedFunction(fn).Call(cctx)
 		inst.ctx.stop()
@@ -279,10 +316,10 @@ func (m *Module) runStart(ctx context.Context, inst *instance, fn string) error 
 	return nil
 }
 
-func (m *Module) callReactor(ctx context.Context, inst *instance, input, dst []byte) ([]byte, error) {
+func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Time, input, dst []byte) ([]byte, error) {
 	s := &inst.state
 	s.reset(input, dst)
-	cctx, err := inst.ctx.start(ctx, m.limits.Timeout)
+	cctx, err := inst.ctx.start(ctx, start, m.limits.Timeout)
 	if err != nil {
 		return dst, abi.NewCallError(m.name, abi.ErrTimeout, err.Error(), err)
 	}
@@ -320,7 +357,12 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	if err := m.enter(ctx); err != nil {
 		return dst, err
 	}
-	defer m.leave()
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.leaveLocked()
+		m.mu.Unlock()
+	}()
 
 	inst := m.blank()
 	s := &inst.state
@@ -337,7 +379,7 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	err := m.instantiate(ctx, inst, cfg)
 	if err == nil {
 		var cctx context.Context
-		if cctx, err = inst.ctx.start(ctx, m.limits.Timeout); err == nil {
+		if cctx, err = inst.ctx.start(ctx, time.Now(), m.limits.Timeout); err == nil {
 			_, err = inst.mod.ExportedFunction(abi.StartName).Call(cctx)
 			inst.ctx.stop()
 		}
@@ -442,8 +484,12 @@ func (m *Module) Close(ctx context.Context) error {
 		return nil
 	}
 	m.closed = true
+	m.drained = make(chan struct{})
+	if m.inUse == 0 {
+		close(m.drained)
+	}
 	m.mu.Unlock()
-	m.active.Wait()
+	<-m.drained
 	m.mu.Lock()
 	idle := m.idle
 	m.idle = nil
@@ -528,7 +574,7 @@ func (c *callContext) fire() {
 
 // start arms the deadline: the sooner of now+timeout and the caller's own.
 // A caller's context that can be canceled is watched too.
-func (c *callContext) start(parent context.Context, timeout time.Duration) (context.Context, error) {
+func (c *callContext) start(parent context.Context, now time.Time, timeout time.Duration) (context.Context, error) {
 	if err := parent.Err(); err != nil {
 		return nil, err
 	}
@@ -536,7 +582,6 @@ func (c *callContext) start(parent context.Context, timeout time.Duration) (cont
 		return nil, context.DeadlineExceeded
 	}
 	c.parent = parent
-	now := time.Now()
 	c.deadline = now.Add(timeout)
 	if pd, ok := parent.Deadline(); ok && pd.Before(c.deadline) {
 		c.deadline = pd
@@ -598,7 +643,7 @@ func (c *callContext) Err() error {
 	return nil
 }
 func (c *callContext) Value(key any) any {
-	if key == (stateKey{}) {
+	if _, ok := key.(stateKey); ok {
 		return c.state
 	}
 	return c.parent.Value(key)

@@ -335,3 +335,50 @@ func TestClosedModuleRefusesCalls(t *testing.T) {
 	_, err := call(t, m)
 	assert.True(t, errors.Is(err, runtime.ErrClosed))
 }
+
+// TestPoolWaitersAndClose: with every instance in use, a call waits for
+// one within its context; a call that runs out of time waiting says so;
+// a finishing call hands its slot to the next waiter; Close waits for the
+// calls in flight, and no call starts after it.
+func TestPoolWaitersAndClose(t *testing.T) {
+	e := newEngine(t, runtime.Limits{Timeout: 300 * time.Millisecond, PoolSize: 1}, nil)
+	m := load(t, e, "loop", runtime.ModuleOptions{})
+	bg := context.Background()
+	callAsync := func() chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := m.Call(bg, []byte(input), nil)
+			done <- err
+		}()
+		return done
+	}
+	first := callAsync()
+	require.Eventually(t, func() bool { return m.Stats().Calls == 1 }, 5*time.Second, time.Millisecond)
+
+	ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+	_, err := m.Call(ctx, []byte(input), nil)
+	cancel()
+	require.ErrorIs(t, err, abi.ErrTimeout)
+	assert.ErrorContains(t, err, "waiting for a free instance")
+
+	second := callAsync()
+	require.Eventually(t, func() bool { return m.Stats().Calls == 3 }, 5*time.Second, time.Millisecond)
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close(bg) }()
+
+	err = <-first
+	require.ErrorIs(t, err, abi.ErrTimeout)
+	assert.NotContains(t, err.Error(), "waiting", "the first call ran and hit its time limit")
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a call was in flight")
+	default:
+	}
+	err = <-second
+	require.ErrorIs(t, err, abi.ErrTimeout)
+	assert.NotContains(t, err.Error(), "waiting", "the waiter got the slot and ran")
+	require.NoError(t, <-closed)
+	_, err = m.Call(bg, []byte(input), nil)
+	assert.ErrorIs(t, err, runtime.ErrClosed)
+	assert.EqualValues(t, 3, m.Stats().Calls)
+}
