@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -82,6 +86,23 @@ func TestGuestEdgeCases(t *testing.T) {
 		{`{"status": {"value": "pl\"anned"}, "name": "a\ud83d\ude00b\\\"c"}`, `{"site_status":"pl\"anned","name_len":6}`},
 		{`{"name": "Zürich 😀", "x": {"name": "nested"}, "status": {"value": null}}`, `{"site_status":null,"name_len":8}`},
 		{`{"id": 1, "tags": [{"name": "t", "status": 1}], "name": 7}`, `{"site_status":null,"name_len":null}`},
+	}
+	// Long names and values, with escapes and multi-byte characters at
+	// every offset of the guests' 8-byte words.
+	for k := range 17 {
+		pad := strings.Repeat("a", k)
+		for _, piece := range []string{`\"`, `\\`, `é`, `😀`, `\u00e9`, `\ud83d\ude00`, `x\/y`} {
+			name := pad + piece + strings.Repeat("b", 9) + piece + pad
+			var decoded string
+			if err := json.Unmarshal([]byte(`"`+name+`"`), &decoded); err != nil {
+				t.Fatal(err)
+			}
+			value := `"` + pad + piece + `ok"`
+			cases = append(cases, struct{ data, want string }{
+				`{"url": "` + name + `", "name": "` + name + `", "status": {"value": ` + value + `}}`,
+				`{"site_status":` + value + `,"name_len":` + strconv.Itoa(utf8.RuneCountInString(decoded)) + `}`,
+			})
+		}
 	}
 	wh, err := newWasmhook(ctx, wasmhookGuests)
 	if err != nil {

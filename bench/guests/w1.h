@@ -21,15 +21,47 @@ static cursor w1_ws(cursor p, cursor end) {
 	return p;
 }
 
+/*
+ * Eight bytes at a time (SWAR): a guest pays per loop iteration (its host
+ * may add a check to each), so the scans below look at a 64-bit word per
+ * iteration where they can and finish byte by byte.
+ */
+#define W1_ONES 0x0101010101010101ULL
+#define W1_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t w1_load64(cursor p) {
+	uint64_t x;
+	__builtin_memcpy(&x, p, 8);
+	return x;
+}
+
+/* The high bit of each byte of x equal to c; exact for the lowest one. */
+static inline uint64_t w1_bytes_eq(uint64_t x, unsigned char c) {
+	uint64_t y = x ^ (W1_ONES * c);
+	return (y - W1_ONES) & ~y & W1_HIGHS;
+}
+
 /* p at the opening quote; returns the byte after the closing one, or 0. */
 static cursor w1_skip_string(cursor p, cursor end) {
-	for (p++; p < end; p++) {
-		if (*p == '\\')
+	p++;
+	for (;;) {
+		while (end - p >= 8) {
+			uint64_t x = w1_load64(p);
+			uint64_t m = w1_bytes_eq(x, '"') | w1_bytes_eq(x, '\\');
+			if (m) {
+				p += __builtin_ctzll(m) >> 3;
+				break;
+			}
+			p += 8;
+		}
+		while (p < end && *p != '"' && *p != '\\')
 			p++;
-		else if (*p == '"')
+		if (p >= end)
+			return 0;
+		if (*p == '"')
 			return p + 1;
+		p += 2; /* a backslash and the byte it escapes */
 	}
-	return 0;
 }
 
 /* Skips one value at p (after white space); returns the byte after it, or 0. */
@@ -133,6 +165,18 @@ static long w1_string_chars(cursor p, cursor end) {
 		return -1;
 	long n = 0;
 	for (p++; p < end; p++) {
+		/* Whole words with no quote or backslash: count the bytes that
+		 * are not UTF-8 continuation bytes (10xxxxxx). */
+		while (end - p >= 8) {
+			uint64_t x = w1_load64(p);
+			if (w1_bytes_eq(x, '"') | w1_bytes_eq(x, '\\'))
+				break;
+			uint64_t cont = x & ~(x << 1) & W1_HIGHS; /* bit 7 set, bit 6 clear */
+			n += 8 - __builtin_popcountll(cont);
+			p += 8;
+		}
+		if (p >= end)
+			break;
 		unsigned char c = *p;
 		if (c == '"')
 			return n;
