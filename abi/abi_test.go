@@ -70,3 +70,11 @@ func TestErrorsMatchTheirKind(t *testing.T) {
 	assert.NotErrorIs(t, le, abi.ErrABIMismatch)
 	assert.Equal(t, "load plugins/10-geo.wasm: bad module: env.abort: not allowed", le.Error())
 }
+
+func TestAppendUUIDMatchesString(t *testing.T) {
+	for range 1000 {
+		id := uuid.New()
+		assert.Equal(t, "x"+id.String(), string(abi.AppendUUID([]byte("x"), id)))
+	}
+	assert.Equal(t, "00000000-0000-0000-0000-000000000000", string(abi.AppendUUID(nil, uuid.Nil)))
+}

@@ -1,6 +1,7 @@
 package abi
 
 import (
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"strings"
@@ -74,16 +75,15 @@ func AppendInput(dst []byte, in *Input, pass HeaderFilter) []byte {
 // AppendUUID appends id in its canonical lowercase form without allocating.
 func AppendUUID(dst []byte, id uuid.UUID) []byte {
 	var buf [36]byte
-	const hex = "0123456789abcdef"
-	j := 0
-	for i, b := range id {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			buf[j] = '-'
-			j++
-		}
-		buf[j], buf[j+1] = hex[b>>4], hex[b&0x0f]
-		j += 2
-	}
+	hex.Encode(buf[0:8], id[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], id[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], id[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], id[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:36], id[10:16])
 	return append(dst, buf[:]...)
 }
 

@@ -421,7 +421,7 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 			limit = m.limits.StartTimeout
 		}
 		cause := context.DeadlineExceeded
-		if inst.ctx.canceled {
+		if inst.ctx.canceled.Load() {
 			cause = context.Canceled
 			return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", cause)
 		}
@@ -505,38 +505,44 @@ func (m *Module) Close(ctx context.Context) error {
 // callContext is the context of every call on one instance, and its
 // deadline. It is made once per instance and reused, so that a call
 // allocates no context and no timer. When a deadline passes, fire sets the
-// instance's stop flag (the guest traps at its next function entry or loop
-// iteration; see instrument) and closes Done (which ends WASI sleeps); the
-// instance is then thrown away, so neither is ever reset.
+// instance's stop flag (the guest traps at its next check; see instrument)
+// and closes Done (which ends WASI sleeps); the instance is then thrown
+// away, so neither is ever reset.
 //
 // The timer is lazy: a call records its deadline and arms the timer only
 // when it is not armed already for that deadline or an earlier one; when
 // the timer fires early (for a call that has ended), it re-arms itself for
 // the call in progress, if any, or stays idle. Re-arming a Go timer on
-// every call cost about a tenth of a cheap event's time.
+// every call cost about a tenth of a cheap event's time. A call's start and
+// stop take no lock: they publish the deadline in due, and read armed
+// after writing due, while expire writes armed before reading due, so
+// that one of the two always sees the other (both are sequentially
+// consistent atomics).
 type callContext struct {
 	parent   context.Context
 	state    *callState
 	flag     api.MutableGlobal // the instance's stop flag; nil until instantiated
 	done     chan struct{}
 	fired    atomic.Bool
-	canceled bool // fired because the caller's context was canceled
+	canceled atomic.Bool // fired because the caller's context was canceled
 	timer    *time.Timer
+	epoch    time.Time // due and armedAt count from it
 	deadline time.Time
 	// unwatch stops watching the caller's context, when it can be canceled.
 	unwatch func() bool
 
-	mu      sync.Mutex // guards the fields below, shared with the timer
-	inCall  bool
-	due     time.Time // the deadline of the call in progress
-	armed   bool
-	armedAt time.Time // when the armed timer fires
+	due     atomic.Int64  // the deadline of the call in progress (ns from epoch); 0 for none
+	calls   atomic.Uint64 // counts calls, so that a late watcher cannot stop the next one
+	armed   atomic.Bool
+	armedAt atomic.Int64 // when the armed timer fires (ns from epoch)
+	mu      sync.Mutex   // serializes arming, expire and the watcher
 }
 
 func (c *callContext) init(s *callState) {
 	c.state = s
 	c.parent = context.Background()
 	c.done = make(chan struct{})
+	c.epoch = time.Now()
 	c.timer = time.AfterFunc(time.Hour, c.expire)
 	c.timer.Stop()
 }
@@ -546,21 +552,23 @@ func (c *callContext) init(s *callState) {
 func (c *callContext) expire() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.armed = false
-	if !c.inCall {
+	c.armed.Store(false)
+	due := c.due.Load()
+	if due == 0 {
 		return
 	}
-	if left := time.Until(c.due); left > 0 {
-		c.arm(left)
+	if left := due - int64(time.Since(c.epoch)); left > 0 {
+		c.arm(time.Duration(left), due)
 		return
 	}
 	c.fire()
 }
 
-func (c *callContext) arm(d time.Duration) {
+// arm sets the timer to fire after d, at (ns from epoch); mu is held.
+func (c *callContext) arm(d time.Duration, at int64) {
 	c.timer.Reset(d)
-	c.armed = true
-	c.armedAt = time.Now().Add(d)
+	c.armedAt.Store(at)
+	c.armed.Store(true)
 }
 
 func (c *callContext) fire() {
@@ -586,18 +594,22 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 	if pd, ok := parent.Deadline(); ok && pd.Before(c.deadline) {
 		c.deadline = pd
 	}
-	c.mu.Lock()
-	c.inCall, c.due = true, c.deadline
-	if !c.armed || c.armedAt.After(c.deadline) {
-		c.arm(c.deadline.Sub(now))
+	due := max(int64(c.deadline.Sub(c.epoch)), 1)
+	c.due.Store(due)
+	call := c.calls.Add(1)
+	if !c.armed.Load() || c.armedAt.Load() > due {
+		c.mu.Lock()
+		if !c.armed.Load() || c.armedAt.Load() > due {
+			c.arm(c.deadline.Sub(now), due)
+		}
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
 	if parent.Done() != nil {
 		c.unwatch = context.AfterFunc(parent, func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			if c.inCall {
-				c.canceled = !errors.Is(parent.Err(), context.DeadlineExceeded)
+			if c.due.Load() != 0 && c.calls.Load() == call && !c.fired.Load() {
+				c.canceled.Store(!errors.Is(parent.Err(), context.DeadlineExceeded))
 				c.fire()
 			}
 		})
@@ -608,9 +620,7 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 // stop ends the call's deadline (the timer, if armed, finds no call when
 // it fires) and reports whether it had passed.
 func (c *callContext) stop() bool {
-	c.mu.Lock()
-	c.inCall = false
-	c.mu.Unlock()
+	c.due.Store(0)
 	if c.unwatch != nil {
 		c.unwatch()
 		c.unwatch = nil
