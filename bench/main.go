@@ -122,9 +122,9 @@ func finish(r testing.BenchmarkResult, cpu0 time.Duration, events int, failure e
 	return t, failure
 }
 
-// timeParallel times events on GOMAXPROCS goroutines (b.RunParallel); s
-// must be safe for concurrent use.
-func timeParallel(ctx context.Context, s system, ev *wasmhook.Event) (timing, error) {
+// timeParallel times events on GOMAXPROCS goroutines (b.RunParallel);
+// each goroutine enriches through the system perGoroutine returns for it.
+func timeParallel(ctx context.Context, perGoroutine func() system, ev *wasmhook.Event) (timing, error) {
 	var mu sync.Mutex
 	var failure error
 	var events int
@@ -133,6 +133,7 @@ func timeParallel(ctx context.Context, s system, ev *wasmhook.Event) (timing, er
 		b.ReportAllocs()
 		events += b.N
 		b.RunParallel(func(pb *testing.PB) {
+			s := perGoroutine()
 			for pb.Next() {
 				if _, err := s.enrich(ctx, ev); err != nil {
 					mu.Lock()
@@ -227,23 +228,29 @@ func run(w io.Writer, rounds int, benchtime string, startup, identical bool) err
 		return err
 	}
 	defer exT.close(ctx)
-	systems := map[string]system{"wasmhook": wh, "native": nativeSystem{}, "extism": ex, "extism-timeout": exT}
+	whInto := &wasmhookIntoSystem{e: wh.e}
+	systems := map[string]system{"wasmhook": wh, "wasmhook-into": whInto, "native": nativeSystem{}, "extism": ex, "extism-timeout": exT}
 	if err := checkSystems(ctx, ev, expected, systems); err != nil {
 		return fmt.Errorf("payload check: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "payloads checked equal (native, wasmhook, Extism without and with a timeout; wasmhook on 2 goroutines)\n")
+	fmt.Fprintf(os.Stderr, "payloads checked equal (native, wasmhook Enrich and EnrichInto, Extism without and with a timeout; wasmhook on 2 goroutines)\n")
 
 	load0 := loadAverage()
 	rows := []*measurement{
 		{name: "wasmhook"}, {name: "native"}, {name: "extism"}, {name: "wasmhook-2g"}, {name: "extism-timeout"}, {name: "native-2g"},
+		{name: "wasmhook-into"}, {name: "wasmhook-into-2g"},
 	}
 	timers := []func() (timing, error){
 		func() (timing, error) { return timeSerial(ctx, wh, ev) },
 		func() (timing, error) { return timeSerial(ctx, nativeSystem{}, ev) },
 		func() (timing, error) { return timeSerial(ctx, ex, ev) },
-		func() (timing, error) { return timeParallel(ctx, wh, ev) },
+		func() (timing, error) { return timeParallel(ctx, func() system { return wh }, ev) },
 		func() (timing, error) { return timeSerial(ctx, exT, ev) },
-		func() (timing, error) { return timeParallel(ctx, nativeSystem{}, ev) },
+		func() (timing, error) { return timeParallel(ctx, func() system { return nativeSystem{} }, ev) },
+		func() (timing, error) { return timeSerial(ctx, whInto, ev) },
+		func() (timing, error) {
+			return timeParallel(ctx, func() system { return &wasmhookIntoSystem{e: wh.e} }, ev)
+		},
 	}
 	for r := range rounds {
 		// Interleaved, and the order rotates each round, so that a noisy
@@ -293,12 +300,19 @@ func printReport(w io.Writer, ev *wasmhook.Event, rows []*measurement, st *start
 	perEvent := func(m *measurement) string { return fmtNs(nsPerOp(m.median())) + "/event" }
 	vsBase := func(m *measurement) string { return fmt.Sprintf("%.2fx wasmhook's time", nsPerOp(m.median())/base) }
 	row("wasmhook: Enrich, C reactors, 1 goroutine", perEvent(rows[0]), rows[0], "1.00x")
+	into := rows[6].median()
+	row("wasmhook: EnrichInto, one Result reused (allocation-free), 1 goroutine", perEvent(rows[6]), rows[6], vsBase(rows[6]))
 	row("native Go reference: encoding/json", perEvent(rows[1]), rows[1], vsBase(rows[1]))
 	row("Extism go-sdk v1.7.1: same C logic, Extism ABI, no timeout (its default)", perEvent(rows[2]), rows[2], vsBase(rows[2]))
 	eps1, eps2 := 1e9/base, 1e9/nsPerOp(wh2)
 	row("wasmhook: Enrich, 2 goroutines (b.RunParallel)",
 		fmt.Sprintf("%s/event = %s events/s", fmtNs(nsPerOp(wh2)), fmtCount(eps2)), rows[3],
 		fmt.Sprintf("%.2fx the events/s of 1 goroutine (%s/s); the process used %.2f CPUs on average", eps2/eps1, fmtCount(eps1), wh2.cpuPerOp/nsPerOp(wh2)))
+	into2 := rows[7].median()
+	epsInto1, epsInto2 := 1e9/nsPerOp(into), 1e9/nsPerOp(into2)
+	row("wasmhook: EnrichInto, 2 goroutines (one Result each)",
+		fmt.Sprintf("%s/event = %s events/s", fmtNs(nsPerOp(into2)), fmtCount(epsInto2)), rows[7],
+		fmt.Sprintf("%.2fx the events/s of 1 goroutine (%s/s); the process used %.2f CPUs on average", epsInto2/epsInto1, fmtCount(epsInto1), into2.cpuPerOp/nsPerOp(into2)))
 	row("Extism go-sdk v1.7.1 with timeout_ms set (termination checks on, as in wasmhook)", perEvent(rows[4]), rows[4], vsBase(rows[4]))
 	native2 := rows[5].median()
 	nat1, nat2 := 1e9/nsPerOp(native), 1e9/nsPerOp(native2)
@@ -330,14 +344,17 @@ func printReport(w io.Writer, ev *wasmhook.Event, rows []*measurement, st *start
 	wallNative, cpuNative := base/nsPerOp(native), wh.cpuPerOp/native.cpuPerOp
 	target(wallNative <= 0.25 && cpuNative <= 0.25, "wasmhook <= 0.25x the native reference's time: %.2fx wall, %.2fx CPU", wallNative, cpuNative)
 	wallExtism, cpuExtism := nsPerOp(ex)/base, ex.cpuPerOp/wh.cpuPerOp
-	target(wallExtism >= 30 && cpuExtism >= 30, "wasmhook >= 30x faster than Extism: %.1fx wall, %.1fx CPU", wallExtism, cpuExtism)
+	target(wallExtism >= 30 && cpuExtism >= 30, "wasmhook (Enrich) >= 30x faster than Extism: %.1fx wall, %.1fx CPU", wallExtism, cpuExtism)
+	wallInto, cpuInto := nsPerOp(ex)/nsPerOp(into), ex.cpuPerOp/into.cpuPerOp
+	target(wallInto >= 30 && cpuInto >= 30, "wasmhook (EnrichInto) >= 30x faster than Extism: %.1fx wall, %.1fx CPU", wallInto, cpuInto)
 	target(wh.AllocsPerOp() <= 10, "wasmhook <= 10 host allocations per event: %d", wh.AllocsPerOp())
 	if eps2 < 1.7*eps1 && nat2 < 1.7*nat1 {
 		fmt.Fprintf(w, "  ???? 2 goroutines >= 1.7x the events/s of 1: %.2fx, not measurable in this run: the native control scaled %.2fx (the process got %.2f CPUs on average with 2 goroutines)\n",
 			eps2/eps1, nat2/nat1, wh2.cpuPerOp/nsPerOp(wh2))
 	} else {
-		target(eps2 >= 1.7*eps1, "2 goroutines >= 1.7x the events/s of 1: %.2fx (native control: %.2fx)", eps2/eps1, nat2/nat1)
+		target(eps2 >= 1.7*eps1, "2 goroutines >= 1.7x the events/s of 1 (Enrich): %.2fx (native control: %.2fx)", eps2/eps1, nat2/nat1)
 	}
+	target(epsInto2 >= 1.7*epsInto1, "2 goroutines >= 1.7x the events/s of 1 (EnrichInto): %.2fx (native control: %.2fx)", epsInto2/epsInto1, nat2/nat1)
 	if st != nil {
 		cold, warm := medianDur(st.cold), medianDur(st.warm)
 		target(float64(warm) <= 0.15*float64(cold), "warm start <= 15%% of cold (new process): %.1f%%", 100*float64(warm)/float64(cold))

@@ -88,6 +88,28 @@ func (s *wasmhookSystem) enrich(ctx context.Context, ev *wasmhook.Event) ([]byte
 
 func (s *wasmhookSystem) close(ctx context.Context) error { return s.e.Close(ctx) }
 
+// wasmhookIntoSystem is the same enricher through EnrichInto with one
+// Result reused for every event: what a host that sends each payload before
+// the next event writes, and allocation-free. Not safe for concurrent use.
+type wasmhookIntoSystem struct {
+	e   *wasmhook.Enricher
+	res wasmhook.Result
+}
+
+func (s *wasmhookIntoSystem) enrich(ctx context.Context, ev *wasmhook.Event) ([]byte, error) {
+	if err := s.e.EnrichInto(ctx, ev, &s.res); err != nil {
+		return nil, err
+	}
+	for i := range s.res.Reports {
+		if err := s.res.Reports[i].Err; err != nil {
+			return nil, err
+		}
+	}
+	return s.res.Payload, nil
+}
+
+func (s *wasmhookIntoSystem) close(context.Context) error { return nil }
+
 // nativeSystem is what a Go application writes by hand: data decoded with
 // encoding/json, three Go functions, an ordered merge, the payload encoded
 // with encoding/json.
