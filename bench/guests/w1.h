@@ -135,6 +135,46 @@ static cursor w1_member(cursor p, cursor end, const char *key, size_t klen) {
 
 #define W1_MEMBER(p, end, lit) w1_member((p), (end), (lit), sizeof(lit) - 1)
 
+/*
+ * p at an object's '{'. Finds the members named a and b (alen and blen
+ * bytes) in one pass, the first of each name as w1_member would: *va and
+ * *vb are their values' first bytes, or 0. Returns 0 when p is not an
+ * object or the object is cut short before both are found.
+ */
+static int w1_member2(cursor p, cursor end, const char *a, size_t alen, cursor *va,
+                      const char *b, size_t blen, cursor *vb) {
+	*va = *vb = 0;
+	p = w1_ws(p, end);
+	if (p >= end || *p != '{')
+		return 0;
+	p = w1_ws(p + 1, end);
+	while (p < end && *p == '"') {
+		cursor k = p + 1;
+		cursor q = w1_skip_string(p, end);
+		if (!q)
+			return 0;
+		size_t n = (size_t)(q - 1 - k);
+		q = w1_ws(q, end);
+		if (q >= end || *q != ':')
+			return 0;
+		q = w1_ws(q + 1, end);
+		if (!*va && n == alen && __builtin_memcmp(k, a, n) == 0)
+			*va = q;
+		else if (!*vb && n == blen && __builtin_memcmp(k, b, n) == 0)
+			*vb = q;
+		if (*va && *vb)
+			return 1;
+		q = w1_skip_value(q, end);
+		if (!q)
+			return 0;
+		q = w1_ws(q, end);
+		if (q < end && *q == ',')
+			q = w1_ws(q + 1, end);
+		p = q;
+	}
+	return 1;
+}
+
 static int w1_hex4(cursor p, cursor end, unsigned *v) {
 	if (end - p < 4)
 		return 0;
@@ -235,10 +275,10 @@ static size_t w1_cb2(cursor in, size_t len, unsigned char *out, size_t cap) {
 	cursor data = W1_MEMBER(in, end, "data");
 	if (!data || *data != '{')
 		return 0;
-	cursor status = W1_MEMBER(data, end, "status");
+	cursor status, name;
+	w1_member2(data, end, "status", 6, &status, "name", 4, &name);
 	cursor value = status ? W1_MEMBER(status, end, "value") : 0;
 	cursor value_end = value ? w1_skip_value(value, end) : 0;
-	cursor name = W1_MEMBER(data, end, "name");
 	long chars = name ? w1_string_chars(name, end) : -1;
 
 	size_t n = W1_LIT(out, 0, cap, "{\"site_status\":");
