@@ -21,9 +21,12 @@ func appendPayload(dst []byte, ev *Event, ts time.Time, merged *jsonraw.Merge) [
 	dst = append(dst, `, "username": `...)
 	dst = appendNullableString(dst, ev.Username)
 	dst = append(dst, `, "request_id": `...)
+	var id []byte // the request id, written once, appended twice
 	if r := ev.Request; r != nil {
+		var buf [36]byte
+		id = abi.AppendUUID(buf[:0], r.ID)
 		dst = append(dst, '"')
-		dst = abi.AppendUUID(dst, r.ID)
+		dst = append(dst, id...)
 		dst = append(dst, '"')
 	} else {
 		dst = append(dst, "null"...)
@@ -32,7 +35,7 @@ func appendPayload(dst []byte, ev *Event, ts time.Time, merged *jsonraw.Merge) [
 	dst = append(dst, ev.Data...)
 	if r := ev.Request; r != nil {
 		dst = append(dst, `, "request": {"id": "`...)
-		dst = abi.AppendUUID(dst, r.ID)
+		dst = append(dst, id...)
 		dst = append(dst, `", "method": `...)
 		dst = jsonraw.AppendASCIIString(dst, r.Method)
 		dst = append(dst, `, "path": `...)
