@@ -99,74 +99,42 @@ static cursor w1_skip_value(cursor p, cursor end) {
 }
 
 /*
- * p at an object's '{'. Finds the member named key (klen bytes) and returns
- * its value's first byte, or 0 when there is none or p is not an object.
+ * p at an object's '{'. Finds the members named keys[0..n) (lens[i] bytes
+ * each) in one pass and stops when all are found: vals[i] is the first
+ * member of that name's value (its first byte), or 0. Keys are compared as
+ * raw bytes, so keys with escapes do not match. Returns 0 when p is not an
+ * object.
  */
-static cursor w1_member(cursor p, cursor end, const char *key, size_t klen) {
+static int w1_members(cursor p, cursor end, size_t n, const char *const *keys, const size_t *lens,
+                      cursor *vals) {
+	size_t left = n;
+	for (size_t i = 0; i < n; i++)
+		vals[i] = 0;
 	p = w1_ws(p, end);
 	if (p >= end || *p != '{')
 		return 0;
 	p = w1_ws(p + 1, end);
-	while (p < end && *p == '"') {
+	while (left > 0 && p < end && *p == '"') {
 		cursor k = p + 1;
 		cursor q = w1_skip_string(p, end);
 		if (!q)
-			return 0;
-		size_t n = (size_t)(q - 1 - k);
-		int match = n == klen;
-		for (size_t i = 0; match && i < n; i++)
-			match = k[i] == (unsigned char)key[i];
-		q = w1_ws(q, end);
-		if (q >= end || *q != ':')
-			return 0;
-		q = w1_ws(q + 1, end);
-		if (match)
-			return q;
-		q = w1_skip_value(q, end);
-		if (!q)
-			return 0;
-		q = w1_ws(q, end);
-		if (q < end && *q == ',')
-			q = w1_ws(q + 1, end);
-		p = q;
-	}
-	return 0;
-}
-
-#define W1_MEMBER(p, end, lit) w1_member((p), (end), (lit), sizeof(lit) - 1)
-
-/*
- * p at an object's '{'. Finds the members named a and b (alen and blen
- * bytes) in one pass, the first of each name as w1_member would: *va and
- * *vb are their values' first bytes, or 0. Returns 0 when p is not an
- * object or the object is cut short before both are found.
- */
-static int w1_member2(cursor p, cursor end, const char *a, size_t alen, cursor *va,
-                      const char *b, size_t blen, cursor *vb) {
-	*va = *vb = 0;
-	p = w1_ws(p, end);
-	if (p >= end || *p != '{')
-		return 0;
-	p = w1_ws(p + 1, end);
-	while (p < end && *p == '"') {
-		cursor k = p + 1;
-		cursor q = w1_skip_string(p, end);
-		if (!q)
-			return 0;
-		size_t n = (size_t)(q - 1 - k);
-		q = w1_ws(q, end);
-		if (q >= end || *q != ':')
-			return 0;
-		q = w1_ws(q + 1, end);
-		if (!*va && n == alen && __builtin_memcmp(k, a, n) == 0)
-			*va = q;
-		else if (!*vb && n == blen && __builtin_memcmp(k, b, n) == 0)
-			*vb = q;
-		if (*va && *vb)
 			return 1;
+		size_t klen = (size_t)(q - 1 - k);
+		q = w1_ws(q, end);
+		if (q >= end || *q != ':')
+			return 1;
+		q = w1_ws(q + 1, end);
+		for (size_t i = 0; i < n; i++) {
+			if (!vals[i] && klen == lens[i] && __builtin_memcmp(k, keys[i], klen) == 0) {
+				vals[i] = q;
+				left--;
+			}
+		}
+		if (left == 0)
+			break;
 		q = w1_skip_value(q, end);
 		if (!q)
-			return 0;
+			return 1;
 		q = w1_ws(q, end);
 		if (q < end && *q == ',')
 			q = w1_ws(q + 1, end);
@@ -174,6 +142,15 @@ static int w1_member2(cursor p, cursor end, const char *a, size_t alen, cursor *
 	}
 	return 1;
 }
+
+/* The value of p's first member named key (a string literal), or 0. */
+static cursor w1_member(cursor p, cursor end, const char *key, size_t klen) {
+	cursor v;
+	w1_members(p, end, 1, &key, &klen, &v);
+	return v;
+}
+
+#define W1_MEMBER(p, end, lit) w1_member((p), (end), (lit), sizeof(lit) - 1)
 
 static int w1_hex4(cursor p, cursor end, unsigned *v) {
 	if (end - p < 4)
@@ -275,8 +252,11 @@ static size_t w1_cb2(cursor in, size_t len, unsigned char *out, size_t cap) {
 	cursor data = W1_MEMBER(in, end, "data");
 	if (!data || *data != '{')
 		return 0;
-	cursor status, name;
-	w1_member2(data, end, "status", 6, &status, "name", 4, &name);
+	static const char *const keys[] = {"status", "name"};
+	static const size_t lens[] = {6, 4};
+	cursor found[2];
+	w1_members(data, end, 2, keys, lens, found);
+	cursor status = found[0], name = found[1];
 	cursor value = status ? W1_MEMBER(status, end, "value") : 0;
 	cursor value_end = value ? w1_skip_value(value, end) : 0;
 	long chars = name ? w1_string_chars(name, end) : -1;
