@@ -108,6 +108,7 @@ type Enricher struct {
 	logger      *slog.Logger
 	parallelism int
 	sensitive   map[string]bool
+	pass        abi.HeaderFilter // nil when sensitive is empty
 	now         func() time.Time
 
 	mu      sync.Mutex // serializes changes: Register, Reload, Close
@@ -200,6 +201,11 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 	}
 	for _, h := range opts.SensitiveHeaders {
 		e.sensitive[http.CanonicalHeaderKey(h)] = true
+	}
+	if len(e.sensitive) > 0 {
+		// Without sensitive headers there is nothing to filter but the
+		// credentials, which AppendInput drops itself.
+		e.pass = func(canonical string) bool { return !e.sensitive[canonical] }
 	}
 	for name, mo := range opts.Modules {
 		if c := bytes.TrimSpace(mo.Config); len(c) > 0 {
@@ -485,7 +491,7 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	defer putWork(w)
 
 	w.inv.Input = abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}
-	w.input = abi.AppendInput(w.input[:0], &w.inv.Input, e.passHeader)
+	w.input = abi.AppendInput(w.input[:0], &w.inv.Input, e.pass)
 	w.inv.Raw = w.input
 
 	e.run(ctx, set, w)
@@ -527,8 +533,6 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	res.Payload = appendPayload(res.Payload[:0], ev, ts, &w.merge)
 	return nil
 }
-
-func (e *Enricher) passHeader(canonical string) bool { return !e.sensitive[canonical] }
 
 // addOutput validates one callback's raw output and merges it: nothing and
 // falsy values are ignored (as NetBox ignores a falsy return); an object is

@@ -87,46 +87,68 @@ func AppendUUID(dst []byte, id uuid.UUID) []byte {
 	return append(dst, buf[:]...)
 }
 
-func isCredential(canonical string) bool {
+// isCredential reports whether a header named name (in any case) is one of
+// CredentialHeaders. It compares ASCII letters without case, which is what
+// [http.CanonicalHeaderKey] would do first: a name it leaves as it is
+// (one with bytes a header name may not have) matches no credential.
+func isCredential(name string) bool {
 	for _, c := range CredentialHeaders {
-		if canonical == c {
+		if equalFoldASCII(name, c) {
 			return true
 		}
 	}
 	return false
 }
 
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// header is one header passed to callbacks.
+type header struct {
+	name   string
+	values []string
+}
+
 // appendHeaders appends `,"headers":{...}` with the headers callbacks may
 // see, lowercase and sorted, or nothing when none are left. It allocates
-// nothing for up to 32 headers.
+// nothing for up to 16 headers. The credential check needs no canonical
+// name; pass, if any, gets one.
 func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
 	if len(h) == 0 {
 		return dst
 	}
-	var buf [32]string
-	names := buf[:0]
-	for name := range h {
-		canonical := http.CanonicalHeaderKey(name)
-		if isCredential(canonical) || (pass != nil && !pass(canonical)) {
+	var buf [16]header
+	hs := buf[:0]
+	for name, values := range h {
+		if isCredential(name) || (pass != nil && !pass(http.CanonicalHeaderKey(name))) {
 			continue
 		}
-		names = append(names, name)
+		hs = append(hs, header{name, values})
 	}
-	if len(names) == 0 {
+	if len(hs) == 0 {
 		return dst
 	}
-	slices.SortFunc(names, compareFold)
+	slices.SortFunc(hs, func(a, b header) int { return compareFold(a.name, b.name) })
 	dst = append(dst, `,"headers":{`...)
-	for i, name := range names {
+	for i, hd := range hs {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendLower(dst, name)
+		dst = appendLower(dst, hd.name)
 		dst = append(dst, ':')
-		if vs := h[name]; len(vs) == 1 {
-			dst = jsonraw.AppendString(dst, vs[0])
+		if len(hd.values) == 1 {
+			dst = jsonraw.AppendString(dst, hd.values[0])
 		} else {
-			dst = jsonraw.AppendString(dst, strings.Join(vs, ", "))
+			dst = jsonraw.AppendString(dst, strings.Join(hd.values, ", "))
 		}
 	}
 	return append(dst, '}')
