@@ -2,6 +2,8 @@ package jsonraw
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -46,11 +48,18 @@ func Members(obj []byte, fn func(key string, value []byte) error) error {
 		if obj[i] != '"' {
 			return invalidChar(i, obj[i], "looking for beginning of object key string")
 		}
-		end, err := skipString(obj, i)
-		if err != nil {
-			return err
+		var key string
+		end, plain := skipPlainString(obj, i)
+		if plain {
+			// No escapes, all ASCII: the key is its bytes.
+			key = unsafe.String(unsafe.SliceData(obj[i+1:]), end-i-2)
+		} else {
+			var err error
+			if end, err = skipString(obj, i); err != nil {
+				return err
+			}
+			key = decodeKey(obj[i+1 : end-1])
 		}
-		key := decodeKey(obj[i+1 : end-1])
 		i = skipSpace(obj, end)
 		if i >= len(obj) {
 			return syntaxErr(i, reasonEOF)
@@ -59,7 +68,7 @@ func Members(obj []byte, fn func(key string, value []byte) error) error {
 			return invalidChar(i, obj[i], "after object key, want ':'")
 		}
 		i = skipSpace(obj, i+1)
-		end, err = skipValue(obj, i)
+		end, err := skipValue(obj, i)
 		if err != nil {
 			return err
 		}
@@ -89,10 +98,37 @@ func endOfObject(b []byte, i int) error {
 	return nil
 }
 
+// skipPlainString returns the offset just past the closing quote of the
+// string whose opening quote is b[i] and true, when the string is plain:
+// printable ASCII without escapes, as most keys are. Otherwise it returns
+// false, having stopped at the first byte that is not plain.
+func skipPlainString(b []byte, i int) (int, bool) {
+	j := i + 1
+	for len(b)-j >= 8 {
+		x := binary.LittleEndian.Uint64(b[j : j+8])
+		if m := specialMask(x); m != 0 {
+			// The lowest flagged byte is exactly the first that is
+			// not plain.
+			j += bits.TrailingZeros64(m) >> 3
+			return j + 1, b[j] == '"'
+		}
+		j += 8
+	}
+	for ; j < len(b); j++ {
+		if !strPlain[b[j]] {
+			return j + 1, b[j] == '"'
+		}
+	}
+	return j, false
+}
+
 // skipString returns the offset just past the closing quote of the
 // string whose opening quote is b[i]. It does not validate the string's
 // contents.
 func skipString(b []byte, i int) (int, error) {
+	if end, plain := skipPlainString(b, i); plain {
+		return end, nil
+	}
 	j := i + 1
 	for {
 		k := bytes.IndexByte(b[j:], '"')
