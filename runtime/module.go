@@ -532,7 +532,7 @@ type callContext struct {
 	unwatch func() bool
 
 	due     atomic.Int64  // the deadline of the call in progress (ns from epoch); 0 for none
-	calls   atomic.Uint64 // counts calls, so that a late watcher cannot stop the next one
+	watched atomic.Uint64 // counts watched calls that ended, so that a late watcher cannot stop the next call
 	armed   atomic.Bool
 	armedAt atomic.Int64 // when the armed timer fires (ns from epoch)
 	mu      sync.Mutex   // serializes arming, expire and the watcher
@@ -596,7 +596,6 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 	}
 	due := max(int64(c.deadline.Sub(c.epoch)), 1)
 	c.due.Store(due)
-	call := c.calls.Add(1)
 	if !c.armed.Load() || c.armedAt.Load() > due {
 		c.mu.Lock()
 		if !c.armed.Load() || c.armedAt.Load() > due {
@@ -605,10 +604,11 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 		c.mu.Unlock()
 	}
 	if parent.Done() != nil {
+		call := c.watched.Load()
 		c.unwatch = context.AfterFunc(parent, func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
-			if c.due.Load() != 0 && c.calls.Load() == call && !c.fired.Load() {
+			if c.due.Load() != 0 && c.watched.Load() == call && !c.fired.Load() {
 				c.canceled.Store(!errors.Is(parent.Err(), context.DeadlineExceeded))
 				c.fire()
 			}
@@ -624,6 +624,9 @@ func (c *callContext) stop() bool {
 	if c.unwatch != nil {
 		c.unwatch()
 		c.unwatch = nil
+		// A watcher that runs from now on finds a count that is not its
+		// call's (or no call at all: due is 0 until the next start).
+		c.watched.Add(1)
 	}
 	c.parent = context.Background()
 	return c.fired.Load()
