@@ -1,10 +1,13 @@
 package abi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/google/uuid"
@@ -53,6 +56,33 @@ func TestAppendInput(t *testing.T) {
 	// their names (a host may fill the map without canonical keys).
 	in.Request.Header = http.Header{"Cookie": {"x"}, "authorization": {"x"}, "PROXY-AUTHORIZATION": {"x"}, "cOOKIE": {"y"}}
 	assert.NotContains(t, string(abi.AppendInput(nil, in, nil)), "headers")
+	// Many headers (more than fit the sort's buffer), and names net/http
+	// would not produce, lowercased and escaped.
+	many := http.Header{`X "Quoted"`: {"q"}, "B-Odd\tName": {"t"}}
+	for i := 0; i < 40; i++ {
+		many[fmt.Sprintf("X-H%02d", 39-i)] = []string{fmt.Sprint(i)}
+	}
+	in.Request.Header = many
+	var headers []string
+	dec := json.NewDecoder(bytes.NewReader(abi.AppendInput(nil, in, nil)))
+	var raw struct{ Request struct{ Headers json.RawMessage } }
+	require.NoError(t, dec.Decode(&raw))
+	tok := json.NewDecoder(bytes.NewReader(raw.Request.Headers))
+	_, err := tok.Token() // {
+	require.NoError(t, err)
+	for tok.More() {
+		k, err := tok.Token()
+		require.NoError(t, err)
+		headers = append(headers, k.(string))
+		_, err = tok.Token()
+		require.NoError(t, err)
+	}
+	require.Len(t, headers, 42)
+	assert.True(t, slices.IsSorted(headers), "sorted: %q", headers)
+	assert.Equal(t, "b-odd\tname", headers[0])
+	assert.Equal(t, `x "quoted"`, headers[1])
+	assert.Equal(t, "x-h00", headers[2])
+
 	// A name that only looks like a credential is passed.
 	in.Request.Header = http.Header{"Authorization2": {"x"}, "Cookies": {"y"}}
 	assert.Contains(t, string(abi.AppendInput(nil, in, nil)), `"headers":{"authorization2":"x","cookies":"y"}`)

@@ -137,7 +137,17 @@ func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
 	if len(hs) == 0 {
 		return dst
 	}
-	slices.SortFunc(hs, func(a, b header) int { return compareFold(a.name, b.name) })
+	if len(hs) <= len(buf) {
+		// A few names: insertion sort, without the calls a generic sort
+		// makes per comparison.
+		for i := 1; i < len(hs); i++ {
+			for j := i; j > 0 && compareFold(hs[j].name, hs[j-1].name) < 0; j-- {
+				hs[j], hs[j-1] = hs[j-1], hs[j]
+			}
+		}
+	} else {
+		slices.SortFunc(hs, func(a, b header) int { return compareFold(a.name, b.name) })
+	}
 	dst = append(dst, `,"headers":{`...)
 	for i, hd := range hs {
 		if i > 0 {
@@ -176,14 +186,15 @@ func lower(c byte) byte {
 // tokens (no quotes, backslashes or controls) when they come from net/http;
 // anything else is escaped.
 func appendLower(dst []byte, name string) []byte {
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return jsonraw.AppendString(dst, strings.ToLower(name))
-		}
-	}
+	start := len(dst)
 	dst = append(dst, '"')
-	for i := 0; i < len(name); i++ {
-		dst = append(dst, lower(name[i]))
+	dst = append(dst, name...)
+	for i := start + 1; i < len(dst); i++ {
+		c := dst[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return jsonraw.AppendString(dst[:start], strings.ToLower(name))
+		}
+		dst[i] = lower(c)
 	}
 	return append(dst, '"')
 }
