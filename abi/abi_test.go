@@ -65,7 +65,9 @@ func TestAppendInput(t *testing.T) {
 	in.Request.Header = many
 	var headers []string
 	dec := json.NewDecoder(bytes.NewReader(abi.AppendInput(nil, in, nil)))
-	var raw struct{ Request struct{ Headers json.RawMessage } }
+	var raw struct {
+		Request struct{ Headers json.RawMessage }
+	}
 	require.NoError(t, dec.Decode(&raw))
 	tok := json.NewDecoder(bytes.NewReader(raw.Request.Headers))
 	_, err := tok.Token() // {
