@@ -46,7 +46,7 @@ func w1Systems(tb testing.TB) (*wasmhook.Event, map[string]system) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { exT.close(ctx) })
-	systems := map[string]system{"wasmhook": wh, "native": nativeSystem{}, "extism": ex, "extism-timeout": exT}
+	systems := map[string]system{"wasmhook": wh, "wasmhook-into": &wasmhookIntoSystem{e: wh.e}, "native": nativeSystem{}, "extism": ex, "extism-timeout": exT}
 	if err := checkSystems(ctx, ev, expected, systems); err != nil {
 		tb.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestStartupModules(t *testing.T) {
 func BenchmarkW1(b *testing.B) {
 	ev, systems := w1Systems(b)
 	ctx := context.Background()
-	for _, name := range []string{"wasmhook", "native", "extism", "extism-timeout"} {
+	for _, name := range []string{"wasmhook", "wasmhook-into", "native", "extism", "extism-timeout"} {
 		s := systems[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
