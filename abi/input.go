@@ -88,28 +88,17 @@ func AppendUUID(dst []byte, id uuid.UUID) []byte {
 }
 
 // isCredential reports whether a header named name (in any case) is one of
-// CredentialHeaders. It compares ASCII letters without case, which is what
-// [http.CanonicalHeaderKey] would do first: a name it leaves as it is
-// (one with bytes a header name may not have) matches no credential.
+// CredentialHeaders: exactly the names [http.CanonicalHeaderKey] would
+// turn into one of them, since it changes only the case of ASCII letters
+// (so the length stays) and leaves a name with bytes a header name may not
+// have as it is, which then matches none.
 func isCredential(name string) bool {
 	for _, c := range CredentialHeaders {
-		if equalFoldASCII(name, c) {
+		if len(name) == len(c) && strings.EqualFold(name, c) {
 			return true
 		}
 	}
 	return false
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // header is one header passed to callbacks.
