@@ -9,25 +9,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// startWatched returns a call context in a call whose caller's context can
+// be canceled (so a watcher is on it), and the cancel function.
+func startWatched(t *testing.T) (*callContext, context.CancelFunc) {
+	t.Helper()
+	c := new(callContext)
+	c.init(&callState{})
+	t.Cleanup(func() { c.timer.Stop() })
+	parent, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	_, err := c.start(parent, time.Now(), time.Hour)
+	require.NoError(t, err)
+	return c, cancel
+}
+
 // TestLateWatcherSparesTheNextCall: a caller's context canceled just as
 // its call ends starts the watcher, which cannot run before stop (it
 // waits for mu here) and finds the next call running when it does. It
 // must leave that call alone.
 func TestLateWatcherSparesTheNextCall(t *testing.T) {
-	var c callContext
-	c.init(&callState{})
-	defer c.timer.Stop()
-
-	parent, cancel := context.WithCancel(context.Background())
-	_, err := c.start(parent, time.Now(), time.Hour)
-	require.NoError(t, err)
-
+	c, cancel := startWatched(t)
 	c.mu.Lock() // the watcher will wait here
 	cancel()
 	// Give the watcher time to start and block on mu.
 	time.Sleep(20 * time.Millisecond)
 	assert.False(t, c.stop(), "the first call ended before its watcher ran")
-	_, err = c.start(context.Background(), time.Now(), time.Hour)
+	_, err := c.start(context.Background(), time.Now(), time.Hour)
 	require.NoError(t, err)
 	c.mu.Unlock()
 
@@ -39,13 +46,7 @@ func TestLateWatcherSparesTheNextCall(t *testing.T) {
 // TestWatcherStopsItsCall: canceling the caller's context stops the call
 // in progress.
 func TestWatcherStopsItsCall(t *testing.T) {
-	var c callContext
-	c.init(&callState{})
-	defer c.timer.Stop()
-
-	parent, cancel := context.WithCancel(context.Background())
-	_, err := c.start(parent, time.Now(), time.Hour)
-	require.NoError(t, err)
+	c, cancel := startWatched(t)
 	cancel()
 	require.Eventually(t, c.fired.Load, 5*time.Second, time.Millisecond)
 	assert.True(t, c.canceled.Load())
