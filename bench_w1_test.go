@@ -74,31 +74,34 @@ func TestW1Setup(t *testing.T) {
 	}
 }
 
-// BenchmarkEnrichW1 enriches W1 with cb2 in every language, through
-// Enrich (a new Result and payload per event) and EnrichInto (one Result
-// reused: no allocation).
+// benchEnrich times e on ev through both APIs: Enrich (a new Result and
+// payload per event) and EnrichInto (one Result reused: no allocation).
+func benchEnrich(b *testing.B, e *wasmhook.Enricher, ev *wasmhook.Event) {
+	b.Run("api=Enrich", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.Enrich(context.Background(), ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("api=EnrichInto", func(b *testing.B) {
+		var res wasmhook.Result
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkEnrichW1 enriches W1 with cb2 in every language.
 func BenchmarkEnrichW1(b *testing.B) {
 	ev := w1Event(b)
 	for lang, cb2 := range cb2Modules() {
 		b.Run("cb2="+lang, func(b *testing.B) {
-			e := w1Enricher(b, cb2, 0)
-			b.Run("api=Enrich", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := e.Enrich(context.Background(), ev); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("api=EnrichInto", func(b *testing.B) {
-				var res wasmhook.Result
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			benchEnrich(b, w1Enricher(b, cb2, 0), ev)
 		})
 	}
 }
@@ -118,29 +121,38 @@ func BenchmarkEnrichW1Callbacks(b *testing.B) {
 			default:
 				e = w1Enricher(b, "examples/c/site_status.wasm", n-3)
 			}
-			var res wasmhook.Result
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchEnrich(b, e, ev)
 		})
 	}
 }
 
-// BenchmarkEnrichW1Parallel enriches W1 from GOMAXPROCS goroutines.
+// BenchmarkEnrichW1Parallel enriches W1 from GOMAXPROCS goroutines,
+// through Enrich and through EnrichInto (one Result per goroutine).
 func BenchmarkEnrichW1Parallel(b *testing.B) {
 	ev := w1Event(b)
 	e := w1Enricher(b, "examples/c/site_status.wasm", 0)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		var res wasmhook.Result
-		for pb.Next() {
-			if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
-				b.Fatal(err)
+	b.Run("api=Enrich", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := e.Enrich(context.Background(), ev); err != nil {
+					b.Error(err)
+					return
+				}
 			}
-		}
+		})
+	})
+	b.Run("api=EnrichInto", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var res wasmhook.Result
+			for pb.Next() {
+				if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 	})
 }
 
@@ -155,13 +167,7 @@ func BenchmarkPayloadW1(b *testing.B) {
 		raw := json.RawMessage(out)
 		require.NoError(b, e.Register(name, func(context.Context, *wasmhook.Input) (any, error) { return raw, nil }))
 	}
-	var res wasmhook.Result
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchEnrich(b, e, ev)
 }
 
 // BenchmarkEnrichW1Command runs cb2 as a WASI command (a fresh instance
@@ -169,13 +175,7 @@ func BenchmarkPayloadW1(b *testing.B) {
 func BenchmarkEnrichW1Command(b *testing.B) {
 	ev := w1Event(b)
 	e := newEnricher(b, wasmhook.Options{Dir: modulesDir(b, map[string]string{"cb2": "command_echo"})})
-	var res wasmhook.Result
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := e.EnrichInto(context.Background(), ev, &res); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchEnrich(b, e, ev)
 }
 
 // BenchmarkCB2Call is one call of cb2 (site_status) per language, through
