@@ -2,8 +2,6 @@ package jsonraw
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -103,23 +101,11 @@ func endOfObject(b []byte, i int) error {
 // printable ASCII without escapes, as most keys are. Otherwise it returns
 // false, having stopped at the first byte that is not plain.
 func skipPlainString(b []byte, i int) (int, bool) {
-	j := i + 1
-	for len(b)-j >= 8 {
-		x := binary.LittleEndian.Uint64(b[j : j+8])
-		if m := specialMask(x); m != 0 {
-			// The lowest flagged byte is exactly the first that is
-			// not plain.
-			j += bits.TrailingZeros64(m) >> 3
-			return j + 1, b[j] == '"'
-		}
-		j += 8
+	j := nextSpecial(b, i+1)
+	if j >= len(b) {
+		return j, false
 	}
-	for ; j < len(b); j++ {
-		if !strPlain[b[j]] {
-			return j + 1, b[j] == '"'
-		}
-	}
-	return j, false
+	return j + 1, b[j] == '"'
 }
 
 // skipString returns the offset just past the closing quote of the

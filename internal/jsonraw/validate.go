@@ -451,27 +451,10 @@ func scanStringSlow(b []byte, j int) (int, error) {
 		err error
 	)
 	for {
-		// Find the next byte that is not plain, eight bytes at a time
-		// while there are eight left.
-		if len(b)-j >= 8 {
-			x := binary.LittleEndian.Uint64(b[j : j+8])
-			m := specialMask(x)
-			if m == 0 {
-				j += 8
-				continue
-			}
-			t := bits.TrailingZeros64(m)
-			j += t >> 3
-			c = byte(x >> (t &^ 7))
-		} else {
-			for j < len(b) && strPlain[b[j]] {
-				j++
-			}
-			if j >= len(b) {
-				return j, syntaxErr(j, reasonEOF)
-			}
-			c = b[j]
+		if j = nextSpecial(b, j); j >= len(b) {
+			return j, syntaxErr(j, reasonEOF)
 		}
+		c = b[j]
 		switch {
 		case c == '"':
 			return j + 1, nil
@@ -499,6 +482,21 @@ func scanStringSlow(b []byte, j int) (int, error) {
 			return j, syntaxErr(j, reasonControl)
 		}
 	}
+}
+
+// nextSpecial returns the offset of the first byte at or after j that is
+// not plain inside a string ('"', '\\', below 0x20 or >= 0x80), or len(b),
+// looking at eight bytes at a time while there are eight left.
+func nextSpecial(b []byte, j int) int {
+	for ; len(b)-j >= 8; j += 8 {
+		if m := specialMask(binary.LittleEndian.Uint64(b[j : j+8])); m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for j < len(b) && strPlain[b[j]] {
+		j++
+	}
+	return j
 }
 
 // scanEscape scans the escape sequence whose backslash is b[j] and
