@@ -23,33 +23,11 @@ import (
 func w1Systems(tb testing.TB) (*wasmhook.Event, map[string]system) {
 	tb.Helper()
 	ctx := context.Background()
-	ev, err := loadW1(w1Event)
+	ev, systems, closeSystems, err := openSystems(ctx)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	expected, err := os.ReadFile(w1ExpectedContext)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	wh, err := newWasmhook(ctx, wasmhookGuests)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { wh.close(ctx) })
-	ex, err := newExtism(ctx, extismGuests, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ex.close(ctx) })
-	exT, err := newExtism(ctx, extismGuests, uint64(callTimeout.Milliseconds()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { exT.close(ctx) })
-	systems := map[string]system{"wasmhook": wh, "wasmhook-into": &wasmhookIntoSystem{e: wh.e}, "native": nativeSystem{}, "extism": ex, "extism-timeout": exT}
-	if err := checkSystems(ctx, ev, expected, systems); err != nil {
-		tb.Fatal(err)
-	}
+	tb.Cleanup(closeSystems)
 	return ev, systems
 }
 
@@ -163,7 +141,7 @@ func TestStartupModules(t *testing.T) {
 func BenchmarkW1(b *testing.B) {
 	ev, systems := w1Systems(b)
 	ctx := context.Background()
-	for _, name := range []string{"wasmhook", "wasmhook-into", "native", "extism", "extism-timeout"} {
+	for _, name := range []string{"wasmhook", "wasmhook-into", "wasmhook-into-copy", "native", "extism", "extism-timeout"} {
 		s := systems[name]
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
