@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/monoclock"
 )
 
 // Module is one loaded module: compiled once, with a pool of instances for
@@ -115,7 +116,7 @@ type instance struct {
 // Call runs the module on one event input and appends its raw output (not
 // yet validated as JSON) to dst. A failure is an *abi.CallError.
 func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
-	return m.CallAt(ctx, time.Now(), input, dst)
+	return m.CallAt(ctx, monoclock.Now(), input, dst)
 }
 
 // CallAt is Call for a caller that has read the clock as the call starts
