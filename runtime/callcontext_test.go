@@ -52,3 +52,33 @@ func TestWatcherStopsItsCall(t *testing.T) {
 	assert.True(t, c.canceled.Load())
 	assert.True(t, c.stop())
 }
+
+// TestWallClockDeadlineMeetsAnotherClock: a caller's deadline without a
+// monotonic reading is compared with the call's own deadline on the real
+// clock, even when the call's start carries a wall reading that is not the
+// system's (monoclock.Now's, after the system clock was set back; here,
+// one hour ahead). Compared on wall readings, the caller's later deadline
+// would replace the call's own time limit.
+func TestWallClockDeadlineMeetsAnotherClock(t *testing.T) {
+	c := new(callContext)
+	c.init(&callState{})
+	t.Cleanup(func() { c.timer.Stop() })
+	now := time.Now().Add(time.Hour)
+	parent, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Minute).Round(0))
+	t.Cleanup(cancel)
+	_, err := c.start(parent, now, time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, now.Add(time.Second), c.deadline, "the caller's deadline, a minute away, replaced the call's limit of a second")
+	c.stop()
+
+	// A caller's deadline that is sooner than the limit still wins.
+	now = time.Now()
+	soon := now.Add(100 * time.Millisecond).Round(0)
+	parent, cancel = context.WithDeadline(context.Background(), soon)
+	t.Cleanup(cancel)
+	_, err = c.start(parent, now, time.Minute)
+	require.NoError(t, err)
+	assert.WithinDuration(t, soon, c.deadline, 50*time.Millisecond)
+	assert.True(t, c.deadline.Before(now.Add(time.Minute)))
+	c.stop()
+}

@@ -592,8 +592,17 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 	}
 	c.parent = parent
 	c.deadline = now.Add(timeout)
-	if pd, ok := parent.Deadline(); ok && pd.Before(c.deadline) {
-		c.deadline = pd
+	if pd, ok := parent.Deadline(); ok {
+		if pd == pd.Round(0) {
+			// No monotonic reading (a deadline made from a wall clock
+			// time): compared with now, it would be compared on now's
+			// wall reading, which need not be the system's (see
+			// monoclock). Move it to now's clock.
+			pd = now.Add(time.Until(pd))
+		}
+		if pd.Before(c.deadline) {
+			c.deadline = pd
+		}
 	}
 	due := max(int64(c.deadline.Sub(c.epoch)), 1)
 	c.due.Store(due)
