@@ -55,6 +55,7 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 		{module: "host_loop", kind: wasmhook.ErrTimeout},
 		{module: "poll_sleep", kind: wasmhook.ErrTimeout},
 		{module: "memory_hog", kind: wasmhook.ErrMemoryLimit},
+		{module: "grow_then_status", kind: wasmhook.ErrMemoryLimit},
 		{module: "recursion", kind: wasmhook.ErrTrap, limits: wasmhook.Limits{Timeout: 30 * time.Second}}, // stack overflow, after ~1 s of growing the stack
 		{module: "trap", kind: wasmhook.ErrTrap},
 		{module: "div_zero", kind: wasmhook.ErrTrap},
@@ -74,6 +75,13 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 		{module: "stderr_flood", adds: map[string]any{"flood": "done"}, limits: wasmhook.Limits{Timeout: 10 * time.Second}},
 		{module: "command_stderr_flood", adds: map[string]any{"flood": "done"}, limits: wasmhook.Limits{Timeout: 10 * time.Second}},
 		{module: "go", kind: wasmhook.ErrTrap, data: `{"name": "x", "panic": true}`},
+		// Instructions whose cost is not constant, and host calls.
+		{module: "fill_loop", kind: wasmhook.ErrTimeout},
+		{module: "fill_line", kind: wasmhook.ErrTimeout},
+		{module: "copy_loop", kind: wasmhook.ErrTimeout},
+		{module: "table_fill_loop", kind: wasmhook.ErrTimeout},
+		{module: "random_loop", kind: wasmhook.ErrTimeout},
+		{module: "table_grow", adds: map[string]any{"table": "refused"}},
 	}
 	for _, c := range cases {
 		t.Run(c.module, func(t *testing.T) {
@@ -107,6 +115,12 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 				} else {
 					assert.ErrorIs(t, res.Reports[1].Err, c.kind, "round %d", round)
 				}
+				if c.kind == wasmhook.ErrTimeout {
+					// Stopped near its limit, not seconds after it: a
+					// bound on containment, generous for a loaded machine.
+					limit := c.limits.Or(hostileLimits).Timeout
+					assert.Less(t, res.Reports[1].Duration, limit+time.Second, "round %d: stopped %v after a %v limit", round, res.Reports[1].Duration, limit)
+				}
 			}
 			require.NoError(t, e.Close(ctx))
 			goroutinesSettle(t, base)
@@ -132,6 +146,9 @@ func TestHostileModulesAtLoad(t *testing.T) {
 		"import_memory":     wasmhook.ErrBadModule,
 		"start_trap":        wasmhook.ErrTrap,
 		"initialize_loop":   wasmhook.ErrTimeout,
+		"table_huge":        wasmhook.ErrBadModule,
+		"reserved_export":   wasmhook.ErrBadModule,
+		"two_markers":       wasmhook.ErrABIMismatch,
 	}
 	for module, kind := range cases {
 		t.Run(module, func(t *testing.T) {

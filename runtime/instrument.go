@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Stopping a guest cheaply.
@@ -30,20 +31,39 @@ import (
 //     and yields to Go. A global updated on every iteration would chain
 //     each iteration to the last through memory (store, then load): that
 //     doubled the time of a guest scanning its input byte by byte;
+//   - every instruction whose cost is not constant (memory.fill, .copy,
+//     .init and .grow; table.fill, .copy, .init and .grow) first adds the
+//     work it is about to do to a third global, and when that passes
+//     workYieldEvery it checks the stop flag and yields: one such
+//     instruction can move the whole memory, and a loop of them checked
+//     only every loopYieldEvery iterations ran for seconds past its limit;
+//   - every call that may reach the host (a call to an imported function,
+//     call_indirect, call_ref) is followed by a check of the stop flag: a
+//     host function can work in proportion to its arguments (random_get
+//     fills a buffer of the guest's choosing);
+//   - every table gets a maximum within the module's memory budget
+//     (tableBudget), so that table.grow past it fails as memory.grow does
+//     past the memory limit instead of growing the host without bound; a
+//     table declared larger than the budget does not load;
 //   - the start section, if any, is removed and its function exported as
 //     StartFuncName, so that the host calls it itself, under a deadline,
 //     after instantiation (wazero would run it inside instantiation, out
 //     of the host's reach).
+//
+// Export names beginning with ReservedExportPrefix belong to the host; a
+// module that has one does not load.
 //
 // The inserted `if`s close before the code that follows them, so no branch
 // depth changes. A guest is stopped at its next function entry, or within
 // loopYieldEvery iterations of a loop, after its deadline, with a trap the
 // host reports as a timeout.
 const (
+	// ReservedExportPrefix begins every export name the host adds.
+	ReservedExportPrefix = "wasmhook:"
 	// StopGlobalName is the export of the added stop flag.
-	StopGlobalName = "wasmhook:stop"
+	StopGlobalName = ReservedExportPrefix + "stop"
 	// StartFuncName is the export of the module's start function, if any.
-	StartFuncName = "wasmhook:start"
+	StartFuncName = ReservedExportPrefix + "start"
 )
 
 // How often a guest yields to Go: every entryYieldEvery function entries
@@ -52,13 +72,28 @@ const (
 const (
 	entryYieldEvery = 1024
 	loopYieldEvery  = 4096
+	// workYieldEvery is the work (bytes moved or filled, 8 bytes per table
+	// element) between two checks of the bulk instructions: about a
+	// hundred microseconds of memory bandwidth.
+	workYieldEvery = 1 << 20
+	// tableElementBytes is what one table element costs the host (wazero
+	// keeps a table as a slice of pointers).
+	tableElementBytes = 8
 )
+
+// tableBudget is the number of elements every table of a module may hold
+// together: an eighth of the memory limit, at tableElementBytes each. Go
+// guests, the largest, have tables of a few thousand elements.
+func tableBudget(memoryLimit uint64) uint64 {
+	return memoryLimit / 8 / tableElementBytes
+}
 
 // Section ids (WebAssembly core spec, binary format).
 const (
 	secType     = 1
 	secImport   = 2
 	secFunction = 3
+	secTable    = 4
 	secMemory   = 5
 	secGlobal   = 6
 	secExport   = 7
@@ -68,10 +103,19 @@ const (
 
 var errShort = errors.New("unexpected end")
 
-// instrument returns bin rewritten as described above. An error means the
-// module does not parse (the compiler would refuse it too) or uses an
-// instruction this rewriter does not know.
-func instrument(bin []byte) ([]byte, error) {
+// A refusal is a module the rewriter understands and the host refuses: a
+// reserved export name, tables over the budget.
+type refusal struct {
+	symbol, reason string
+}
+
+func (r *refusal) Error() string { return r.symbol + ": " + r.reason }
+
+// instrument returns bin rewritten as described above, for a memory limit
+// of memoryLimit bytes. An error is a *refusal, or means that the module
+// does not parse (the compiler would refuse it too) or uses an instruction
+// this rewriter does not know.
+func instrument(bin []byte, memoryLimit uint64) ([]byte, error) {
 	if len(bin) < 8 {
 		return nil, errShort
 	}
@@ -97,7 +141,8 @@ func instrument(bin []byte) ([]byte, error) {
 		sections = append(sections, section{id, content})
 	}
 
-	importedGlobals, definedGlobals := uint32(0), uint32(0)
+	var imported importCounts
+	definedGlobals := uint32(0)
 	start, hasStart, hasMemory := uint32(0), false, false
 	var params, funcTypes []uint32 // params per type; type per defined function
 	for _, s := range sections {
@@ -110,7 +155,9 @@ func instrument(bin []byte) ([]byte, error) {
 		case secFunction:
 			funcTypes, err = readU32s(s.content)
 		case secImport:
-			importedGlobals, err = countImportedGlobals(s.content)
+			imported, err = countImports(s.content)
+		case secExport:
+			err = checkExportNames(s.content)
 		case secGlobal:
 			definedGlobals, err = (&reader{b: s.content}).u32()
 		case secStart:
@@ -126,8 +173,9 @@ func instrument(bin []byte) ([]byte, error) {
 		// one is refused at load anyway, with a better message.
 		return bin, nil
 	}
-	stop := importedGlobals + definedGlobals
+	stop := imported.globals + definedGlobals
 	budget := stop + 1
+	work := stop + 2
 	entry := appendU32([]byte{0x23}, stop)        // global.get $stop
 	entry = append(entry, 0x04, 0x40, 0x00, 0x0b) // if; unreachable; end
 	entry = appendU32(append(entry, 0x23), budget)
@@ -137,10 +185,12 @@ func instrument(bin []byte) ([]byte, error) {
 	entry = append(entry, 0x41, 0x00, 0x40, 0x00, 0x1a)              // i32.const 0; memory.grow 0; drop
 	entry = appendS32(append(entry, 0x41), entryYieldEvery)          // i32.const entryYieldEvery
 	entry = append(appendU32(append(entry, 0x24), budget), 0x0b)     // global.set $budget; end
-	bodies := &codeRewrite{entry: entry, stop: stop, params: params, funcTypes: funcTypes}
+	bodies := &codeRewrite{entry: entry, stop: stop, work: work, params: params, funcTypes: funcTypes, importedFuncs: imported.funcs}
 	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b} // (mut i32) (i32.const 0): $stop
 	newGlobals = appendS32(append(newGlobals, 0x7f, 0x01, 0x41), entryYieldEvery)
-	newGlobals = append(newGlobals, 0x0b) // (mut i32) (i32.const yieldEvery): $budget
+	newGlobals = append(newGlobals, 0x0b)                         // (mut i32) (i32.const yieldEvery): $budget
+	newGlobals = append(newGlobals, 0x7e, 0x01, 0x42, 0x00, 0x0b) // (mut i64) (i64.const 0): $work
+	const addedGlobals = 3
 
 	out := make([]byte, 0, len(bin)+len(bin)/8+64)
 	out = append(out, bin[:8]...)
@@ -153,7 +203,7 @@ func instrument(bin []byte) ([]byte, error) {
 	for _, s := range sections {
 		switch s.id {
 		case secGlobal:
-			g, err := appendToVector(s.content, newGlobals, 2)
+			g, err := appendToVector(s.content, newGlobals, addedGlobals)
 			if err != nil {
 				return nil, err
 			}
@@ -161,7 +211,7 @@ func instrument(bin []byte) ([]byte, error) {
 			wroteGlobal = true
 		case secExport:
 			if !wroteGlobal { // the global section comes right before exports
-				emit(secGlobal, append([]byte{2}, newGlobals...))
+				emit(secGlobal, append([]byte{addedGlobals}, newGlobals...))
 				wroteGlobal = true
 			}
 			add := appendName(nil, StopGlobalName)
@@ -182,6 +232,12 @@ func instrument(bin []byte) ([]byte, error) {
 			emit(secExport, e)
 		case secStart:
 			// Dropped: the host calls the function itself (StartFuncName).
+		case secTable:
+			t, err := boundTables(s.content, tableBudget(memoryLimit), memoryLimit)
+			if err != nil {
+				return nil, err
+			}
+			emit(secTable, t)
 		case secCode:
 			c, err := bodies.code(s.content)
 			if err != nil {
@@ -215,33 +271,37 @@ func appendName(dst []byte, name string) []byte {
 	return append(appendU32(dst, uint32(len(name))), name...)
 }
 
-func countImportedGlobals(sec []byte) (uint32, error) {
+// importCounts are the numbers of imported functions and globals, which
+// come before the module's own in their index spaces.
+type importCounts struct {
+	funcs, globals uint32
+}
+
+func countImports(sec []byte) (importCounts, error) {
+	var c importCounts
 	r := &reader{b: sec}
 	n, err := r.u32()
 	if err != nil {
-		return 0, err
+		return c, err
 	}
-	globals := uint32(0)
 	for i := uint32(0); i < n; i++ {
 		for j := 0; j < 2; j++ { // module and field names
-			l, err := r.u32()
-			if err != nil {
-				return 0, err
-			}
-			if _, err := r.take(l); err != nil {
-				return 0, err
+			if _, err := r.name(); err != nil {
+				return c, err
 			}
 		}
 		kind, err := r.byte()
 		if err != nil {
-			return 0, err
+			return c, err
 		}
 		switch kind {
 		case 0x00, 0x04: // function, tag: a type index (a tag has an attribute byte first)
 			if kind == 0x04 {
 				if _, err := r.byte(); err != nil {
-					return 0, err
+					return c, err
 				}
+			} else {
+				c.funcs++
 			}
 			_, err = r.u32()
 		case 0x01: // table: a reference type and limits
@@ -251,26 +311,122 @@ func countImportedGlobals(sec []byte) (uint32, error) {
 		case 0x02: // memory: limits
 			err = r.limits()
 		case 0x03: // global: a value type and mutability
-			globals++
+			c.globals++
 			if err = r.valType(); err == nil {
 				_, err = r.byte()
 			}
 		default:
-			return 0, fmt.Errorf("unknown import kind %#x", kind)
+			return c, fmt.Errorf("unknown import kind %#x", kind)
 		}
 		if err != nil {
-			return 0, err
+			return c, err
 		}
 	}
-	return globals, nil
+	return c, nil
+}
+
+// checkExportNames refuses an export section that uses a name the host
+// reserves for its own exports.
+func checkExportNames(sec []byte) error {
+	r := &reader{b: sec}
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		name, err := r.name()
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(string(name), ReservedExportPrefix) {
+			return &refusal{symbol: string(name), reason: "export names beginning with " + ReservedExportPrefix + " are reserved for the host"}
+		}
+		if _, err := r.byte(); err != nil { // kind
+			return err
+		}
+		if _, err := r.u32(); err != nil { // index
+			return err
+		}
+	}
+	return nil
+}
+
+// boundTables rewrites a table section so that every table has a maximum
+// and the maxima add up to at most budget elements: each table keeps its
+// initial size and gets an equal share of what the initial sizes leave,
+// within its own declared maximum.
+func boundTables(sec []byte, budget, memoryLimit uint64) ([]byte, error) {
+	type table struct {
+		refType  []byte
+		min, max uint64
+		hasMax   bool
+	}
+	r := &reader{b: sec}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	tables := make([]table, 0, min(n, uint32(len(sec))))
+	var mins uint64
+	for i := uint32(0); i < n; i++ {
+		at := r.off
+		if len(sec) > r.off && sec[r.off] == 0x40 {
+			return nil, fmt.Errorf("table %d: tables with an initializer are not supported", i)
+		}
+		if err := r.valType(); err != nil {
+			return nil, err
+		}
+		t := table{refType: sec[at:r.off]}
+		flags, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		if flags > 0x01 {
+			return nil, fmt.Errorf("table %d: unsupported limits flags %#x", i, flags)
+		}
+		v, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		t.min = uint64(v)
+		if flags == 0x01 {
+			if v, err = r.u32(); err != nil {
+				return nil, err
+			}
+			t.max, t.hasMax = uint64(v), true
+		}
+		mins += t.min
+		tables = append(tables, t)
+	}
+	if r.off != len(sec) {
+		return nil, errors.New("table section: trailing bytes")
+	}
+	if mins > budget {
+		return nil, &refusal{symbol: "table", reason: fmt.Sprintf(
+			"the module's tables start with %d elements; its memory limit of %d bytes allows %d (tables may use an eighth of it, %d bytes an element)",
+			mins, memoryLimit, budget, tableElementBytes)}
+	}
+	share := (budget - mins) / uint64(max(len(tables), 1))
+	out := appendU32(make([]byte, 0, len(sec)+len(tables)*5), uint32(len(tables)))
+	for _, t := range tables {
+		limit := t.min + share
+		if t.hasMax && t.max < limit {
+			limit = t.max
+		}
+		out = append(out, t.refType...)
+		out = appendU32(appendU32(append(out, 0x01), uint32(t.min)), uint32(limit))
+	}
+	return out, nil
 }
 
 // codeRewrite inserts the checks into a code section.
 type codeRewrite struct {
-	entry     []byte   // the function entry check
-	stop      uint32   // the stop flag's global index
-	params    []uint32 // the number of parameters of each type
-	funcTypes []uint32 // the type of each function the code section defines
+	entry         []byte   // the function entry check
+	stop          uint32   // the stop flag's global index
+	work          uint32   // the bulk work counter's global index
+	params        []uint32 // the number of parameters of each type
+	funcTypes     []uint32 // the type of each function the code section defines
+	importedFuncs uint32   // calls to functions below this index reach the host
 }
 
 // code inserts the entry check at the start of every function body and the
@@ -312,7 +468,9 @@ func (c *codeRewrite) code(sec []byte) ([]byte, error) {
 }
 
 // body rewrites one function body, whose type has params parameters: it
-// declares one more i32 local, the loop counter, after the others.
+// declares one more i32 local, the loop counter, after the others, and a
+// second one, scratch space for the bulk instructions' checks, in a
+// function that has any.
 func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	r := &reader{b: code}
 	groups, err := r.u32()
@@ -334,16 +492,22 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	if locals >= 1<<31 {
 		return nil, errors.New("too many locals")
 	}
-	counter := uint32(locals)
+	counter, scratch := uint32(locals), uint32(locals)+1
+	found, err := c.scan(code[r.off:])
+	if err != nil {
+		return nil, err
+	}
 	out = appendU32(out, groups+1)
 	out = append(out, code[declared:r.off]...)
-	out = append(out, 0x01, 0x7f) // one i32: the loop counter
+	if found.bulk {
+		out = append(out, 0x02, 0x7f) // two i32s: the loop counter, the scratch
+	} else {
+		out = append(out, 0x01, 0x7f) // one i32: the loop counter
+	}
 	// The entry check goes only into functions that call: a function
 	// that calls nothing runs for a bounded time between two checks, its
 	// loops' and its caller's.
-	if calls, err := hasCalls(code[r.off:]); err != nil {
-		return nil, err
-	} else if calls {
+	if found.calls {
 		out = append(out, c.entry...)
 	}
 	loop := appendU32([]byte{0x20}, counter)               // local.get $counter
@@ -355,6 +519,8 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	loop = append(loop, 0x04, 0x40, 0x00, 0x0b)            //   if; unreachable; end
 	loop = append(loop, 0x41, 0x00, 0x40, 0x00, 0x1a)      //   i32.const 0; memory.grow 0; drop
 	loop = append(loop, 0x0b)                              // end
+	afterCall := appendU32([]byte{0x23}, c.stop)           // global.get $stop
+	afterCall = append(afterCall, 0x04, 0x40, 0x00, 0x0b)  // if; unreachable; end
 	for r.off < len(code) {
 		at := r.off
 		op, err := r.byte()
@@ -364,32 +530,112 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 		if err := r.immediates(op); err != nil {
 			return nil, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
 		}
+		if shift, ok := bulkShift(code[at:r.off]); ok {
+			out = c.workCheck(out, scratch, shift)
+		}
 		out = append(out, code[at:r.off]...)
-		if op == 0x03 { // loop: check at the top of every iteration
+		switch {
+		case op == 0x03: // loop: check at the top of every iteration
 			out = append(out, loop...)
+		case c.reachesHost(code[at:r.off]):
+			out = append(out, afterCall...)
 		}
 	}
 	return out, nil
 }
 
-// hasCalls reports whether a function's instructions include a call.
-func hasCalls(code []byte) (bool, error) {
+// workCheck appends the check that goes before a bulk instruction, whose
+// count operand (bytes, elements or pages) is on top of the stack: it adds
+// count<<shift to $work and, once that passes workYieldEvery, clears it,
+// traps if the stop flag is set, and yields to Go. The count stays on the
+// stack for the instruction.
+func (c *codeRewrite) workCheck(out []byte, scratch uint32, shift byte) []byte {
+	out = appendU32(append(out, 0x22), scratch) // local.tee $scratch
+	out = appendU32(append(out, 0x20), scratch) // local.get $scratch
+	out = append(out, 0xad)                     // i64.extend_i32_u
+	if shift > 0 {
+		out = append(out, 0x42, shift, 0x86) // i64.const shift; i64.shl
+	}
+	out = appendU32(append(out, 0x23), c.work)             // global.get $work
+	out = append(out, 0x7c)                                // i64.add
+	out = appendU32(append(out, 0x24), c.work)             // global.set $work
+	out = appendU32(append(out, 0x23), c.work)             // global.get $work
+	out = appendS64(append(out, 0x42), workYieldEvery)     // i64.const workYieldEvery
+	out = append(out, 0x5a, 0x04, 0x40)                    // i64.ge_u; if
+	out = appendU32(append(out, 0x42, 0x00, 0x24), c.work) //   i64.const 0; global.set $work
+	out = appendU32(append(out, 0x23), c.stop)             //   global.get $stop
+	out = append(out, 0x04, 0x40, 0x00, 0x0b)              //   if; unreachable; end
+	out = append(out, 0x41, 0x00, 0x40, 0x00, 0x1a)        //   i32.const 0; memory.grow 0; drop
+	return append(out, 0x0b)                               // end
+}
+
+// bulkShift reports whether the instruction ins does work in proportion
+// to the count on top of the stack, and the shift that turns the count
+// into bytes: memory.fill, .copy, .init (bytes), memory.grow (64 KiB
+// pages), table.fill, .copy, .init, .grow (elements).
+func bulkShift(ins []byte) (byte, bool) {
+	switch ins[0] {
+	case 0x40: // memory.grow
+		return 16, true
+	case 0xfc:
+		r := &reader{b: ins, off: 1}
+		sub, err := r.u32()
+		if err != nil {
+			return 0, false
+		}
+		switch sub {
+		case 8, 10, 11: // memory.init, memory.copy, memory.fill
+			return 0, true
+		case 12, 14, 15, 17: // table.init, table.copy, table.grow, table.fill
+			return 3, true // tableElementBytes
+		}
+	}
+	return 0, false
+}
+
+// reachesHost reports whether the instruction ins may call a host
+// function: a call to an imported function, or an indirect call.
+func (c *codeRewrite) reachesHost(ins []byte) bool {
+	switch ins[0] {
+	case 0x10: // call
+		r := &reader{b: ins, off: 1}
+		f, err := r.u32()
+		return err == nil && f < c.importedFuncs
+	case 0x11, 0x14: // call_indirect, call_ref
+		return true
+	}
+	return false
+}
+
+// scanned is what scan finds in a function's instructions.
+type scanned struct {
+	calls bool // any call
+	bulk  bool // any instruction bulkShift counts
+}
+
+// scan reports whether a function's instructions include a call, and a
+// bulk instruction.
+func (c *codeRewrite) scan(code []byte) (scanned, error) {
+	var found scanned
 	r := &reader{b: code}
 	for r.off < len(code) {
 		at := r.off
 		op, err := r.byte()
 		if err != nil {
-			return false, err
+			return found, err
 		}
 		switch op {
 		case 0x10, 0x11, 0x12, 0x13, 0x14, 0x15: // call, call_indirect, return_call(_indirect), call_ref, return_call_ref
-			return true, nil
+			found.calls = true
 		}
 		if err := r.immediates(op); err != nil {
-			return false, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
+			return found, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
+		}
+		if _, ok := bulkShift(code[at:r.off]); ok {
+			found.bulk = true
 		}
 	}
-	return false, nil
+	return found, nil
 }
 
 // paramCounts reads a type section: the number of parameters of each type.
@@ -585,6 +831,15 @@ func (r *reader) byte() (byte, error) {
 	return c, nil
 }
 
+// name reads a name: a length, then that many bytes.
+func (r *reader) name() ([]byte, error) {
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	return r.take(n)
+}
+
 func (r *reader) take(n uint32) ([]byte, error) {
 	if uint64(r.off)+uint64(n) > uint64(len(r.b)) {
 		return nil, errShort
@@ -676,8 +931,8 @@ func (r *reader) limits() error {
 	return nil
 }
 
-// appendS32 appends v as a signed LEB128.
-func appendS32(dst []byte, v int32) []byte {
+// appendS64 appends v as a signed LEB128.
+func appendS64(dst []byte, v int64) []byte {
 	for {
 		c := byte(v & 0x7f)
 		v >>= 7
@@ -687,6 +942,9 @@ func appendS32(dst []byte, v int32) []byte {
 		dst = append(dst, c|0x80)
 	}
 }
+
+// appendS32 appends v as a signed LEB128.
+func appendS32(dst []byte, v int32) []byte { return appendS64(dst, int64(v)) }
 
 func appendU32(dst []byte, v uint32) []byte {
 	for {

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,7 +45,11 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 	}
 	limits := opts.Limits.Or(e.limits).resolved()
 
-	instrumented, err := instrument(bin)
+	instrumented, err := instrument(bin, limits.MemoryBytes)
+	var refused *refusal
+	if errors.As(err, &refused) {
+		return nil, bad(refused.symbol, refused.reason, nil)
+	}
 	if err != nil {
 		// The compiler's own message about the original bytes says more;
 		// if it has none, the module uses what the rewriter cannot parse.
@@ -104,6 +109,10 @@ func (e *Engine) check(c wazero.CompiledModule, file string, limits Limits) (abi
 		}
 	}
 	slices.Sort(markers)
+	if len(markers) > 1 {
+		return "", &abi.LoadError{File: file, Symbol: strings.Join(markers, ", "), Kind: abi.ErrABIMismatch,
+			Reason: "the module declares more than one ABI version; a module speaks exactly one"}
+	}
 	if !slices.Contains(markers, abi.VersionMarkerName) {
 		reason := "no " + abi.VersionMarkerName + " export: the module declares no wasmhook ABI version"
 		symbol := abi.VersionMarkerName

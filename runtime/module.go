@@ -130,9 +130,17 @@ func (m *Module) CallAt(ctx context.Context, start time.Time, input, dst []byte)
 	if err != nil {
 		return dst, err
 	}
-	out, err := m.callReactor(ctx, inst, start, input, dst)
-	m.release(inst, err != nil)
+	out, ran, err := m.callReactor(ctx, inst, start, input, dst)
+	// An instance whose call never started (the caller's context had
+	// ended) is as good as before.
+	m.release(inst, err != nil && ran)
 	return out, err
+}
+
+// callerEnded is the error of a call whose caller's context ended before
+// the guest ran: a timeout (or a cancellation) of the caller's making.
+func (m *Module) callerEnded(fn string, err error) *abi.CallError {
+	return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("the caller's context ended before %s ran: %v", fn, err), err)
 }
 
 // enter admits one call: it fails once the module is closed and waits,
@@ -196,7 +204,13 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 		return inst, nil
 	}
 	m.mu.Unlock()
-	inst, err := m.newInstance(ctx)
+	var inst *instance
+	err := ctx.Err()
+	if err != nil {
+		err = m.callerEnded(abi.OnEventName, err)
+	} else {
+		inst, err = m.newInstance(ctx)
+	}
 	if err != nil {
 		m.mu.Lock()
 		m.leaveLocked()
@@ -305,9 +319,13 @@ func (m *Module) instantiate(ctx context.Context, inst *instance, cfg wazero.Mod
 // the start time limit; on error the instance is thrown away.
 func (m *Module) runStart(ctx context.Context, inst *instance, fn string) error {
 	cctx, err := inst.ctx.start(ctx, time.Now(), m.limits.StartTimeout)
-	if err == nil {
-		_, err = inst.mod.ExportedFunction(fn).Call(cctx)
-		inst.ctx.stop()
+	if err != nil {
+		m.discard(inst)
+		return m.callerEnded(fn, err)
+	}
+	_, err = inst.mod.ExportedFunction(fn).Call(cctx)
+	if fired := inst.ctx.stop(); fired && err == nil {
+		err = errRanPastDeadline
 	}
 	if err != nil {
 		cerr := m.classify(err, inst, fn)
@@ -317,18 +335,30 @@ func (m *Module) runStart(ctx context.Context, inst *instance, fn string) error 
 	return nil
 }
 
-func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Time, input, dst []byte) ([]byte, error) {
+// errRanPastDeadline stands for the guest's own error when it returned
+// normally after its deadline had passed: the deadline holds all the same.
+var errRanPastDeadline = errors.New("returned after its deadline")
+
+// callReactor runs one event on inst; ran reports whether the guest ran
+// (it does not when the caller's context has ended).
+func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Time, input, dst []byte) (out []byte, ran bool, err error) {
 	s := &inst.state
 	s.reset(input, dst)
 	cctx, err := inst.ctx.start(ctx, start, m.limits.Timeout)
 	if err != nil {
-		return dst, abi.NewCallError(m.name, abi.ErrTimeout, err.Error(), err)
+		return dst, false, m.callerEnded(abi.OnEventName, err)
+	}
+	if inst.mem.denied.Load() { // a grow refused in an earlier call that succeeded
+		inst.mem.denied.Store(false)
 	}
 	inst.stack[0] = api.EncodeU32(uint32(len(input)))
 	err = inst.onEvent.CallWithStack(cctx, inst.stack[:])
-	// A deadline that passed just as the guest returned leaves the result
-	// standing; release throws the instance away all the same.
-	inst.ctx.stop()
+	// A guest that returns after its deadline has passed (its last checks
+	// came before the deadline) has still overrun it: its result does not
+	// stand.
+	if fired := inst.ctx.stop(); fired && err == nil {
+		err = errRanPastDeadline
+	}
 	if err != nil {
 		err = m.classify(err, inst, abi.OnEventName)
 	}
@@ -337,19 +367,26 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Tim
 		m.logger.Warn("wasmhook: log limit reached; lines dropped", "dropped_bytes", s.dropped, "limit", m.limits.LogBytes)
 	}
 	if err != nil {
-		return dst, err
+		return dst, true, err
 	}
 	if status := int32(api.DecodeU32(inst.stack[0])); status != abi.StatusOK {
 		msg := string(s.errMsg)
 		if msg == "" {
 			msg = fmt.Sprintf("status %d", status)
 		}
-		return dst, abi.NewCallError(m.name, abi.ErrGuest, validString([]byte(msg)), nil)
+		if inst.mem.denied.Load() {
+			// The guest gave up after a memory.grow was refused: the
+			// limit is the cause, whatever the guest says.
+			return dst, true, abi.NewCallError(m.name, abi.ErrMemoryLimit, fmt.Sprintf(
+				"%s asked for more than its %d-byte memory limit, then returned status %d: %s",
+				abi.OnEventName, m.limits.MemoryBytes, status, validString([]byte(msg))), nil)
+		}
+		return dst, true, abi.NewCallError(m.name, abi.ErrGuest, validString([]byte(msg)), nil)
 	}
 	if !s.outSet {
-		return dst, nil
+		return dst, true, nil
 	}
-	return s.output, nil
+	return s.output, true, nil
 }
 
 // callCommand runs a WASI command in a fresh instance: input on stdin,
@@ -379,17 +416,21 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	start := time.Now()
 	err := m.instantiate(ctx, inst, cfg)
 	if err == nil {
-		var cctx context.Context
-		if cctx, err = inst.ctx.start(ctx, time.Now(), m.limits.Timeout); err == nil {
+		cctx, serr := inst.ctx.start(ctx, time.Now(), m.limits.Timeout)
+		if serr != nil {
+			err = m.callerEnded(abi.StartName, serr)
+		} else {
 			_, err = inst.mod.ExportedFunction(abi.StartName).Call(cctx)
-			inst.ctx.stop()
-		}
-		var exit *sys.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 0 {
-			err = nil
-		}
-		if err != nil {
-			err = m.classify(err, inst, abi.StartName)
+			var exit *sys.ExitError
+			if errors.As(err, &exit) && exit.ExitCode() == 0 {
+				err = nil
+			}
+			if fired := inst.ctx.stop(); fired && err == nil {
+				err = errRanPastDeadline
+			}
+			if err != nil {
+				err = m.classify(err, inst, abi.StartName)
+			}
 		}
 		m.trackPeak(inst.mem)
 		m.stats.discarded.Add(1)
@@ -422,9 +463,11 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 			limit = m.limits.StartTimeout
 		}
 		cause := context.DeadlineExceeded
-		if inst.ctx.canceled.Load() {
-			cause = context.Canceled
-			return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", cause)
+		switch {
+		case inst.ctx.canceled.Load():
+			return abi.NewCallError(m.name, abi.ErrTimeout, fn+" canceled by the caller", context.Canceled)
+		case inst.ctx.callerDeadline:
+			return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past the caller's deadline (sooner than its %s limit) and was stopped", fn, limit), cause)
 		}
 		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, limit), cause)
 	case inst.mem.denied.Load():
@@ -529,6 +572,8 @@ type callContext struct {
 	timer    *time.Timer
 	epoch    time.Time // due and armedAt count from it
 	deadline time.Time
+	// callerDeadline: deadline is the caller's, sooner than the limit.
+	callerDeadline bool
 	// unwatch stops watching the caller's context, when it can be canceled.
 	unwatch func() bool
 
@@ -592,6 +637,7 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 	}
 	c.parent = parent
 	c.deadline = now.Add(timeout)
+	c.callerDeadline = false
 	if pd, ok := parent.Deadline(); ok {
 		if pd == pd.Round(0) {
 			// No monotonic reading (a deadline made from a wall clock
@@ -602,6 +648,7 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 		}
 		if pd.Before(c.deadline) {
 			c.deadline = pd
+			c.callerDeadline = true
 		}
 	}
 	due := max(int64(c.deadline.Sub(c.epoch)), 1)

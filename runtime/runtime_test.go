@@ -382,3 +382,53 @@ func TestPoolWaitersAndClose(t *testing.T) {
 	assert.ErrorIs(t, err, runtime.ErrClosed)
 	assert.EqualValues(t, 3, m.Stats().Calls)
 }
+
+// TestCallerContextEndedBeforeTheCall: a call whose caller's context has
+// ended before the guest runs is a timeout naming the caller, never a
+// trap, and costs no instance: the idle one stays good, and none is made.
+func TestCallerContextEndedBeforeTheCall(t *testing.T) {
+	e := newEngine(t, runtime.Limits{PoolSize: 1, StartTimeout: 10 * time.Second}, nil)
+	m := load(t, e, "fixed", runtime.ModuleOptions{})
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	canceled, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	for _, ctx := range []context.Context{expired, canceled} {
+		before := m.Stats()
+		_, err := m.Call(ctx, []byte(input), nil)
+		require.ErrorIs(t, err, abi.ErrTimeout)
+		assert.ErrorIs(t, err, ctx.Err())
+		assert.ErrorContains(t, err, "the caller's context ended")
+		assert.NotContains(t, err.Error(), "10s", "the start limit is not the cause")
+		after := m.Stats()
+		assert.Equal(t, before.Created, after.Created, "no instance made")
+		assert.Equal(t, before.Discarded, after.Discarded, "the idle instance is kept")
+		assert.Equal(t, 1, after.Idle)
+	}
+	out, err := call(t, m)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"foo":123}`, out)
+
+	// With no idle instance (a trap threw it away), none is made for a
+	// caller whose context has ended.
+	trap := load(t, e, "trap", runtime.ModuleOptions{})
+	_, err = call(t, trap)
+	require.ErrorIs(t, err, abi.ErrTrap)
+	before := trap.Stats()
+	_, err = trap.Call(expired, []byte(input), nil)
+	require.ErrorIs(t, err, abi.ErrTimeout)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, before.Created, trap.Stats().Created)
+}
+
+// TestCallerDeadlineNamedWhenItStopsTheGuest: a guest stopped by the
+// caller's deadline, sooner than its own limit, is told so.
+func TestCallerDeadlineNamedWhenItStopsTheGuest(t *testing.T) {
+	e := newEngine(t, runtime.Limits{Timeout: 10 * time.Second}, nil)
+	m := load(t, e, "loop", runtime.ModuleOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := m.Call(ctx, []byte(input), nil)
+	require.ErrorIs(t, err, abi.ErrTimeout)
+	assert.ErrorContains(t, err, "the caller's deadline")
+}
