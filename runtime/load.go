@@ -79,6 +79,7 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 	}
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
 	_, m.hasStart = compiled.ExportedFunctions()[StartFuncName]
+	m.minMemory = uint64(compiled.ExportedMemories()[abi.MemoryName].Min()) * pageSize
 	if err := e.track(m); err != nil {
 		compiled.Close(ctx)
 		return nil, err

@@ -35,6 +35,8 @@ type Module struct {
 	logger   *slog.Logger
 	hasInit  bool
 	hasStart bool // the module had a start section (exported as StartFuncName)
+	// minMemory is the memory an instance starts with, in bytes.
+	minMemory uint64
 
 	// The pool, guarded by mu: one lock taken once to admit a call and
 	// take an instance, once to put it back. Calls beyond PoolSize wait in
@@ -48,8 +50,13 @@ type Module struct {
 	closed  bool
 	drained chan struct{} // closed by the last call to leave a closed module
 
+	// usualMemory is a moving average of the instances' memory sizes at
+	// the end of a call, guarded by mu (see grownPastUsual).
+	usualMemory uint64
+
 	stats struct {
 		created, discarded atomic.Int64
+		retired            atomic.Int64
 		startNanos         atomic.Int64 // total time spent creating instances
 		peakMemory         atomic.Uint64
 	}
@@ -72,8 +79,12 @@ type Stats struct {
 	// Idle is the number of pooled instances not in use now.
 	Idle int
 	// Created and Discarded count instances created and thrown away
-	// (trapped, timed out, hit a limit; commands: every one).
+	// (trapped, timed out, hit a limit, retired; commands: every one).
 	Created, Discarded int64
+	// Retired counts good instances closed because their memory had grown
+	// far past the module's usual size (memory never shrinks; closing
+	// the instance returns it).
+	Retired int64
 	// Calls counts calls, failed ones included.
 	Calls int64
 	// PeakMemoryBytes is the largest linear memory any instance reached.
@@ -98,6 +109,7 @@ func (m *Module) Stats() Stats {
 		StartTime:       start,
 		Created:         created,
 		Discarded:       m.stats.discarded.Load(),
+		Retired:         m.stats.retired.Load(),
 		Calls:           calls,
 		PeakMemoryBytes: m.stats.peakMemory.Load(),
 	}
@@ -226,16 +238,47 @@ func (m *Module) acquire(ctx context.Context) (*instance, error) {
 func (m *Module) release(inst *instance, broken bool) {
 	m.trackPeak(inst.mem)
 	broken = broken || inst.mod.IsClosed() || inst.ctx.fired.Load()
+	size := uint64(len(inst.mem.buf))
 	m.mu.Lock()
-	keep := !broken && !m.closed
+	grown := m.grownPastUsual(size)
+	keep := !broken && !m.closed && !grown
 	if keep {
 		m.idle = append(m.idle, inst)
 	}
 	m.leaveLocked()
 	m.mu.Unlock()
 	if !keep {
+		if grown && !broken {
+			m.stats.retired.Add(1)
+		}
 		m.discard(inst)
 	}
+}
+
+// Retiring an instance whose memory grew.
+//
+// A WebAssembly memory never shrinks: an instance that once held a large
+// event keeps the memory it grew for as long as it lives, and with every
+// instance of every module kept warm, a host's memory became modules x
+// pool size x the largest event ever seen. So the module keeps a moving
+// average of its instances' memory sizes after a call (usualMemory), and an
+// instance that ends a call with more than twice that, and at least
+// retireSlack more, is closed instead of pooled: its memory goes back to
+// the system, and the next call makes a fresh instance. A module whose
+// events are all large moves its average up and stops retiring.
+const retireSlack = 1 << 20
+
+// grownPastUsual reports whether an instance whose memory is size bytes
+// after a call should be retired, and moves the average; mu is held.
+func (m *Module) grownPastUsual(size uint64) bool {
+	usual := m.usualMemory
+	if usual == 0 {
+		m.usualMemory = size
+		return false
+	}
+	// An exponential moving average with weight 1/16 to the new size.
+	m.usualMemory = uint64(int64(usual) + (int64(size)-int64(usual))/16)
+	return size > 2*usual && size-usual >= retireSlack
 }
 
 func (m *Module) discard(inst *instance) {
@@ -299,12 +342,18 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 // start function was taken out at load) and runs the start function, if
 // the module had one. On error the instance is thrown away.
 func (m *Module) instantiate(ctx context.Context, inst *instance, cfg wazero.ModuleConfig) error {
+	if !inst.mem.prepay(m.minMemory) {
+		return abi.NewCallError(m.name, abi.ErrMemoryLimit, fmt.Sprintf(
+			"no room for another instance's %d bytes of memory: instance memories hold %d bytes of the host's budget of %d (a share of its address-space or commit limit)",
+			m.minMemory, memoryBudget.used.Load(), memoryBudget.Limit()), nil)
+	}
 	ictx := context.WithValue(ctx, stateKey{}, &inst.state)
 	ictx = experimental.WithMemoryAllocator(ictx, inst.mem)
 	mod, err := m.engine.rt.InstantiateModule(ictx, m.compiled, cfg.WithStartFunctions())
 	m.stats.created.Add(1)
 	if err != nil {
 		m.stats.discarded.Add(1)
+		inst.mem.Free() // the budget's charge, if wazero did not free it
 		return m.classify(err, inst, "instantiate")
 	}
 	inst.mod = mod
@@ -350,6 +399,7 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Tim
 	}
 	if inst.mem.denied.Load() { // a grow refused in an earlier call that succeeded
 		inst.mem.denied.Store(false)
+		inst.mem.overBudget.Store(false)
 	}
 	inst.stack[0] = api.EncodeU32(uint32(len(input)))
 	err = inst.onEvent.CallWithStack(cctx, inst.stack[:])
@@ -470,6 +520,8 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 			return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past the caller's deadline (sooner than its %s limit) and was stopped", fn, limit), cause)
 		}
 		return abi.NewCallError(m.name, abi.ErrTimeout, fmt.Sprintf("%s ran past its %s limit and was stopped", fn, limit), cause)
+	case inst.mem.overBudget.Load():
+		return abi.NewCallError(m.name, abi.ErrMemoryLimit, fmt.Sprintf("%s asked for more memory than the host's budget for instance memories has left (%d bytes in all, a share of its address-space or commit limit): %s", fn, memoryBudget.Limit(), firstLine(err.Error())), err)
 	case inst.mem.denied.Load():
 		return abi.NewCallError(m.name, abi.ErrMemoryLimit, fmt.Sprintf("%s asked for more than its %d-byte memory limit: %s", fn, m.limits.MemoryBytes, firstLine(err.Error())), err)
 	case isExit:

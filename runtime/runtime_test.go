@@ -432,3 +432,31 @@ func TestCallerDeadlineNamedWhenItStopsTheGuest(t *testing.T) {
 	require.ErrorIs(t, err, abi.ErrTimeout)
 	assert.ErrorContains(t, err, "the caller's deadline")
 }
+
+// TestInstanceGrownByALargeEventIsRetired: memory never shrinks, so an
+// instance that grew far past its module's usual size for one large event
+// is closed instead of pooled; the next call gets a fresh instance, and
+// small events never retire one.
+func TestInstanceGrownByALargeEventIsRetired(t *testing.T) {
+	e := newEngine(t, runtime.Limits{PoolSize: 1}, nil)
+	m := load(t, e, "grow_with_input", runtime.ModuleOptions{})
+	small := []byte(input)
+	for i := 0; i < 20; i++ {
+		out, err := m.Call(context.Background(), small, nil)
+		require.NoError(t, err)
+		require.JSONEq(t, `{"read": true}`, string(out))
+	}
+	before := m.Stats()
+	assert.Zero(t, before.Retired, "small events retire nothing")
+	big := []byte(`{"data":"` + strings.Repeat("x", 4<<20) + `"}`)
+	_, err := m.Call(context.Background(), big, nil)
+	require.NoError(t, err)
+	after := m.Stats()
+	assert.EqualValues(t, 1, after.Retired-before.Retired, "the instance grown to 4 MiB is retired")
+	assert.Zero(t, after.Idle, "and not pooled")
+	out, err := m.Call(context.Background(), small, nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"read": true}`, string(out))
+	assert.EqualValues(t, after.Created+1, m.Stats().Created, "a fresh instance serves the next event")
+	assert.Equal(t, 1, m.Stats().Idle)
+}
