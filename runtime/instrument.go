@@ -112,9 +112,9 @@ type refusal struct {
 func (r *refusal) Error() string { return r.symbol + ": " + r.reason }
 
 // instrument returns bin rewritten as described above, for a memory limit
-// of memoryLimit bytes. An error is a *refusal, or means that the module
-// does not parse (the compiler would refuse it too) or uses an instruction
-// this rewriter does not know.
+// of memoryLimit bytes. An error is a *refusal, a *malformed module (which
+// must not reach the compiler: see shape.go), or means that the module uses
+// what this rewriter does not know.
 func instrument(bin []byte, memoryLimit uint64) ([]byte, error) {
 	if len(bin) < 8 {
 		return nil, errShort
@@ -128,15 +128,18 @@ func instrument(bin []byte, memoryLimit uint64) ([]byte, error) {
 	for r.off < len(bin) {
 		id, err := r.byte()
 		if err != nil {
-			return nil, err
+			return nil, &malformed{section: id, err: err}
 		}
 		size, err := r.u32()
 		if err != nil {
-			return nil, err
+			return nil, &malformed{section: id, err: err}
 		}
 		content, err := r.take(size)
 		if err != nil {
-			return nil, err
+			return nil, &malformed{section: id, err: fmt.Errorf("%d bytes announced, %d left", size, len(bin)-r.off)}
+		}
+		if err := checkShape(id, content); err != nil {
+			return nil, &malformed{section: id, err: err}
 		}
 		sections = append(sections, section{id, content})
 	}

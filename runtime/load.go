@@ -47,10 +47,13 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 
 	instrumented, err := instrument(bin, limits.MemoryBytes)
 	var refused *refusal
-	if errors.As(err, &refused) {
+	var bent *malformed
+	switch {
+	case errors.As(err, &refused):
 		return nil, bad(refused.symbol, refused.reason, nil)
-	}
-	if err != nil {
+	case errors.As(err, &bent):
+		return nil, bad("", "invalid module", bent)
+	case err != nil:
 		// The compiler's own message about the original bytes says more;
 		// if it has none, the module uses what the rewriter cannot parse.
 		if _, cerr := e.compile(ctx, bin); cerr != nil {
