@@ -146,13 +146,15 @@ func instrument(bin []byte, memoryLimit uint64) ([]byte, error) {
 
 	var imported importCounts
 	definedGlobals := uint32(0)
-	start, hasStart, hasMemory := uint32(0), false, false
+	start, hasStart, hasMemory, hasCode := uint32(0), false, false, false
 	var params, funcTypes []uint32 // params per type; type per defined function
 	for _, s := range sections {
 		var err error
 		switch s.id {
 		case secMemory:
 			hasMemory = true
+		case secCode:
+			hasCode = true
 		case secType:
 			params, err = paramCounts(s.content)
 		case secFunction:
@@ -188,7 +190,8 @@ func instrument(bin []byte, memoryLimit uint64) ([]byte, error) {
 	entry = append(entry, 0x41, 0x00, 0x40, 0x00, 0x1a)              // i32.const 0; memory.grow 0; drop
 	entry = appendS32(append(entry, 0x41), entryYieldEvery)          // i32.const entryYieldEvery
 	entry = append(appendU32(append(entry, 0x24), budget), 0x0b)     // global.set $budget; end
-	bodies := &codeRewrite{entry: entry, stop: stop, work: work, params: params, funcTypes: funcTypes, importedFuncs: imported.funcs}
+	bodies := &codeRewrite{entry: entry, stop: stop, work: work, params: params, funcTypes: funcTypes,
+		importedFuncs: imported.funcs, workFunc: imported.funcs + uint32(len(funcTypes))}
 	newGlobals := []byte{0x7f, 0x01, 0x41, 0x00, 0x0b} // (mut i32) (i32.const 0): $stop
 	newGlobals = appendS32(append(newGlobals, 0x7f, 0x01, 0x41), entryYieldEvery)
 	newGlobals = append(newGlobals, 0x0b)                         // (mut i32) (i32.const yieldEvery): $budget
@@ -235,6 +238,22 @@ func instrument(bin []byte, memoryLimit uint64) ([]byte, error) {
 			emit(secExport, e)
 		case secStart:
 			// Dropped: the host calls the function itself (StartFuncName).
+		case secType, secFunction:
+			// The work function's type, (i32, i32) -> i32, and the function:
+			// appended, so that no index the module uses moves.
+			add := appendU32(nil, uint32(len(params)))
+			if s.id == secType {
+				add = []byte{0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f}
+			}
+			if !hasCode {
+				emit(s.id, s.content)
+				continue
+			}
+			v, err := appendToVector(s.content, add, 1)
+			if err != nil {
+				return nil, err
+			}
+			emit(s.id, v)
 		case secTable:
 			t, err := boundTables(s.content, tableBudget(memoryLimit), memoryLimit)
 			if err != nil {
@@ -430,6 +449,7 @@ type codeRewrite struct {
 	params        []uint32 // the number of parameters of each type
 	funcTypes     []uint32 // the type of each function the code section defines
 	importedFuncs uint32   // calls to functions below this index reach the host
+	workFunc      uint32   // the added function that counts bulk work
 }
 
 // code inserts the entry check at the start of every function body and the
@@ -443,7 +463,7 @@ func (c *codeRewrite) code(sec []byte) ([]byte, error) {
 	if count != uint32(len(c.funcTypes)) {
 		return nil, fmt.Errorf("%d function bodies for %d functions", count, len(c.funcTypes))
 	}
-	out := appendU32(make([]byte, 0, len(sec)+len(sec)/4+int(count)*(len(c.entry)+8)), count)
+	out := appendU32(make([]byte, 0, len(sec)+len(sec)/4+int(count)*(len(c.entry)+8)), count+1)
 	var body []byte
 	for i := uint32(0); i < count; i++ {
 		size, err := r.u32()
@@ -467,13 +487,37 @@ func (c *codeRewrite) code(sec []byte) ([]byte, error) {
 	if r.off != len(sec) {
 		return nil, errors.New("trailing bytes")
 	}
-	return out, nil
+	work := c.workBody()
+	out = appendU32(out, uint32(len(work)))
+	return append(out, work...), nil
+}
+
+// workBody is the body of the work function, (count, shift) -> count,
+// which a bulk instruction's check calls: it adds count<<shift to $work
+// and, once that passes workYieldEvery, clears it, traps if the stop flag
+// is set, and yields to Go. A call rather than inline code: wazero's
+// compile time grows faster than linearly with a function's blocks, and
+// an inline check is a block at every bulk instruction.
+func (c *codeRewrite) workBody() []byte {
+	out := []byte{0x00}                                    // no locals
+	out = append(out, 0x20, 0x00, 0xad)                    // local.get $count; i64.extend_i32_u
+	out = append(out, 0x20, 0x01, 0xad, 0x86)              // local.get $shift; i64.extend_i32_u; i64.shl
+	out = appendU32(append(out, 0x23), c.work)             // global.get $work
+	out = append(out, 0x7c)                                // i64.add
+	out = appendU32(append(out, 0x24), c.work)             // global.set $work
+	out = appendU32(append(out, 0x23), c.work)             // global.get $work
+	out = appendS64(append(out, 0x42), workYieldEvery)     // i64.const workYieldEvery
+	out = append(out, 0x5a, 0x04, 0x40)                    // i64.ge_u; if
+	out = appendU32(append(out, 0x42, 0x00, 0x24), c.work) //   i64.const 0; global.set $work
+	out = appendU32(append(out, 0x23), c.stop)             //   global.get $stop
+	out = append(out, 0x04, 0x40, 0x00, 0x0b)              //   if; unreachable; end
+	out = append(out, 0x41, 0x00, 0x40, 0x00, 0x1a)        //   i32.const 0; memory.grow 0; drop
+	out = append(out, 0x0b)                                // end
+	return append(out, 0x20, 0x00, 0x0b)                   // local.get $count; end
 }
 
 // body rewrites one function body, whose type has params parameters: it
-// declares one more i32 local, the loop counter, after the others, and a
-// second one, scratch space for the bulk instructions' checks, in a
-// function that has any.
+// declares one more i32 local, the loop counter, after the others.
 func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	r := &reader{b: code}
 	groups, err := r.u32()
@@ -495,22 +539,16 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	if locals >= 1<<31 {
 		return nil, errors.New("too many locals")
 	}
-	counter, scratch := uint32(locals), uint32(locals)+1
-	found, err := c.scan(code[r.off:])
-	if err != nil {
-		return nil, err
-	}
+	counter := uint32(locals)
 	out = appendU32(out, groups+1)
 	out = append(out, code[declared:r.off]...)
-	if found.bulk {
-		out = append(out, 0x02, 0x7f) // two i32s: the loop counter, the scratch
-	} else {
-		out = append(out, 0x01, 0x7f) // one i32: the loop counter
-	}
+	out = append(out, 0x01, 0x7f) // one i32: the loop counter
 	// The entry check goes only into functions that call: a function
 	// that calls nothing runs for a bounded time between two checks, its
 	// loops' and its caller's.
-	if found.calls {
+	if calls, err := hasCalls(code[r.off:]); err != nil {
+		return nil, err
+	} else if calls {
 		out = append(out, c.entry...)
 	}
 	loop := appendU32([]byte{0x20}, counter)               // local.get $counter
@@ -534,7 +572,9 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 			return nil, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
 		}
 		if shift, ok := bulkShift(code[at:r.off]); ok {
-			out = c.workCheck(out, scratch, shift)
+			// The count is on top of the stack: call $work(count, shift),
+			// which leaves it there.
+			out = appendU32(append(out, 0x41, shift, 0x10), c.workFunc) // i32.const shift; call $work
 		}
 		out = append(out, code[at:r.off]...)
 		switch {
@@ -545,31 +585,6 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 		}
 	}
 	return out, nil
-}
-
-// workCheck appends the check that goes before a bulk instruction, whose
-// count operand (bytes, elements or pages) is on top of the stack: it adds
-// count<<shift to $work and, once that passes workYieldEvery, clears it,
-// traps if the stop flag is set, and yields to Go. The count stays on the
-// stack for the instruction.
-func (c *codeRewrite) workCheck(out []byte, scratch uint32, shift byte) []byte {
-	out = appendU32(append(out, 0x22), scratch) // local.tee $scratch
-	out = appendU32(append(out, 0x20), scratch) // local.get $scratch
-	out = append(out, 0xad)                     // i64.extend_i32_u
-	if shift > 0 {
-		out = append(out, 0x42, shift, 0x86) // i64.const shift; i64.shl
-	}
-	out = appendU32(append(out, 0x23), c.work)             // global.get $work
-	out = append(out, 0x7c)                                // i64.add
-	out = appendU32(append(out, 0x24), c.work)             // global.set $work
-	out = appendU32(append(out, 0x23), c.work)             // global.get $work
-	out = appendS64(append(out, 0x42), workYieldEvery)     // i64.const workYieldEvery
-	out = append(out, 0x5a, 0x04, 0x40)                    // i64.ge_u; if
-	out = appendU32(append(out, 0x42, 0x00, 0x24), c.work) //   i64.const 0; global.set $work
-	out = appendU32(append(out, 0x23), c.stop)             //   global.get $stop
-	out = append(out, 0x04, 0x40, 0x00, 0x0b)              //   if; unreachable; end
-	out = append(out, 0x41, 0x00, 0x40, 0x00, 0x1a)        //   i32.const 0; memory.grow 0; drop
-	return append(out, 0x0b)                               // end
 }
 
 // bulkShift reports whether the instruction ins does work in proportion
@@ -610,35 +625,24 @@ func (c *codeRewrite) reachesHost(ins []byte) bool {
 	return false
 }
 
-// scanned is what scan finds in a function's instructions.
-type scanned struct {
-	calls bool // any call
-	bulk  bool // any instruction bulkShift counts
-}
-
-// scan reports whether a function's instructions include a call, and a
-// bulk instruction.
-func (c *codeRewrite) scan(code []byte) (scanned, error) {
-	var found scanned
+// hasCalls reports whether a function's instructions include a call.
+func hasCalls(code []byte) (bool, error) {
 	r := &reader{b: code}
 	for r.off < len(code) {
 		at := r.off
 		op, err := r.byte()
 		if err != nil {
-			return found, err
+			return false, err
 		}
 		switch op {
 		case 0x10, 0x11, 0x12, 0x13, 0x14, 0x15: // call, call_indirect, return_call(_indirect), call_ref, return_call_ref
-			found.calls = true
+			return true, nil
 		}
 		if err := r.immediates(op); err != nil {
-			return found, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
-		}
-		if _, ok := bulkShift(code[at:r.off]); ok {
-			found.bulk = true
+			return false, fmt.Errorf("instruction %#x at %d: %w", op, at, err)
 		}
 	}
-	return found, nil
+	return false, nil
 }
 
 // paramCounts reads a type section: the number of parameters of each type.
