@@ -60,6 +60,8 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 		{module: "trap", kind: wasmhook.ErrTrap},
 		{module: "div_zero", kind: wasmhook.ErrTrap},
 		{module: "oob_output", kind: wasmhook.ErrTrap},
+		{module: "error_set_oob", kind: wasmhook.ErrTrap},
+		{module: "log_oob", kind: wasmhook.ErrTrap},
 		{module: "huge_len", kind: wasmhook.ErrOutputTooLarge},
 		{module: "big_output", kind: wasmhook.ErrOutputTooLarge},
 		{module: "not_json", kind: wasmhook.ErrOutputNotJSON},

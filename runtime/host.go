@@ -103,23 +103,25 @@ func fault(kind error, format string, args ...any) {
 	panic(&hostFault{kind: kind, detail: fmt.Sprintf(format, args...)})
 }
 
-// read returns the guest bytes [ptr, ptr+n) or stops the call with ErrTrap.
+// read returns the guest bytes [ptr, ptr+n), a view of the guest's memory,
+// or stops the call with ErrTrap when the range is not inside it. Every
+// (ptr, len) pair a host function takes is checked here, whole and before
+// any cap shortens it (abi/SPEC.md section 3): a guest that passes a bad
+// range has a bug that a cap must not hide.
 func read(mod api.Module, fn string, ptr, n uint32) []byte {
-	b, ok := mod.Memory().Read(ptr, n)
+	b, ok := mod.Memory().Read(ptr, n) // ptr+n in 64 bits: no wrap-around
 	if !ok {
 		fault(abi.ErrTrap, "%s: range [%d, %d) is outside the guest's %d-byte memory", fn, ptr, uint64(ptr)+uint64(n), mod.Memory().Size())
 	}
 	return b
 }
 
+// copyOut copies src to the guest's buffer (ptr, len), at most len bytes,
+// and returns src's length. The whole buffer must be inside the guest's
+// memory, however few bytes are copied.
 func copyOut(mod api.Module, fn string, stack []uint64, src []byte) {
-	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
-	if uint64(n) > uint64(len(src)) {
-		n = uint32(len(src))
-	}
-	if n > 0 && !mod.Memory().Write(ptr, src[:n]) {
-		fault(abi.ErrTrap, "%s: range [%d, %d) is outside the guest's %d-byte memory", fn, ptr, uint64(ptr)+uint64(n), mod.Memory().Size())
-	}
+	buf := read(mod, fn, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+	copy(buf, src)
 	stack[0] = api.EncodeU32(uint32(len(src)))
 }
 
@@ -139,6 +141,9 @@ func configRead(ctx context.Context, mod api.Module, stack []uint64) {
 	copyOut(mod, abi.ConfigReadName, stack, mustState(ctx, abi.ConfigReadName).config)
 }
 
+// outputSet checks the length against the output limit before the range
+// (abi/SPEC.md section 3): a length above the limit is ErrOutputTooLarge
+// wherever it points.
 func outputSet(ctx context.Context, mod api.Module, stack []uint64) {
 	s := mustState(ctx, abi.OutputSetName)
 	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
@@ -152,23 +157,19 @@ func outputSet(ctx context.Context, mod api.Module, stack []uint64) {
 
 func errorSet(ctx context.Context, mod api.Module, stack []uint64) {
 	s := mustState(ctx, abi.ErrorSetName)
-	ptr, n := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
-	if n > maxErrorMessage {
-		n = maxErrorMessage
-	}
-	s.errMsg = append(s.errMsg[:0], read(mod, abi.ErrorSetName, ptr, n)...)
+	b := read(mod, abi.ErrorSetName, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
+	s.errMsg = append(s.errMsg[:0], b[:min(len(b), maxErrorMessage)]...)
 }
 
 func logLine(ctx context.Context, mod api.Module, stack []uint64) {
 	s := mustState(ctx, abi.LogName)
 	level := slog.Level(int32(api.DecodeU32(stack[0])))
-	ptr, n := api.DecodeU32(stack[1]), api.DecodeU32(stack[2])
-	if s.logged+int(n) > s.limits.LogBytes {
-		s.dropped += int(n)
+	b := read(mod, abi.LogName, api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
+	if s.logged+len(b) > s.limits.LogBytes {
+		s.dropped += len(b)
 		return
 	}
-	b := read(mod, abi.LogName, ptr, n)
-	s.logged += int(n)
+	s.logged += len(b)
 	if s.logger.Enabled(ctx, level) {
 		s.logger.Log(ctx, level, validString(b)) // the logger names the callback already
 	}
