@@ -76,6 +76,8 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 		{module: "log_flood", adds: map[string]any{"flood": "done"}, limits: wasmhook.Limits{Timeout: 10 * time.Second}},
 		{module: "stderr_flood", adds: map[string]any{"flood": "done"}, limits: wasmhook.Limits{Timeout: 10 * time.Second}},
 		{module: "command_stderr_flood", adds: map[string]any{"flood": "done"}, limits: wasmhook.Limits{Timeout: 10 * time.Second}},
+		{module: "command_log_flood", adds: map[string]any{"flood": "done"}, limits: wasmhook.Limits{Timeout: 10 * time.Second}},
+		{module: "command_stderr_tail", kind: wasmhook.ErrGuest},
 		{module: "go", kind: wasmhook.ErrTrap, data: `{"name": "x", "panic": true}`},
 		// Instructions whose cost is not constant, and host calls.
 		{module: "fill_loop", kind: wasmhook.ErrTimeout},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
@@ -66,8 +67,8 @@ type callState struct {
 	outSet  bool
 	errMsg  []byte
 	logged  int
-	dropped int
-	stderr  capBuffer
+	dropped int // log bytes dropped past the log limit
+	stderr  stderrBuffer
 }
 
 func (s *callState) reset(input, dst []byte) {
@@ -183,7 +184,8 @@ func validString(b []byte) string {
 	return string([]rune(string(b)))
 }
 
-// capBuffer keeps the first limit bytes written to it and counts the rest.
+// capBuffer keeps the first limit bytes written to it and counts the rest
+// (a command's stdout: anything past the output limit fails the call).
 type capBuffer struct {
 	buf     []byte
 	limit   int
@@ -208,4 +210,78 @@ func (c *capBuffer) Write(p []byte) (int, error) {
 		c.buf = append(c.buf, p...)
 	}
 	return len(p), nil
+}
+
+// stderrBuffer keeps what a guest writes on stderr during one call, at most
+// limit bytes: all of it while it fits; past that, its first half and its
+// last bytes, because a failing program's message (a command's "the end of
+// stderr") comes last. It counts the bytes dropped between the two.
+type stderrBuffer struct {
+	// buf holds the first bytes up to limit; once they overflow, buf[:half]
+	// stays and buf[half:] is a ring of the latest bytes, the oldest at off.
+	buf     []byte
+	limit   int
+	half    int
+	off     int
+	wrapped bool
+	dropped int
+}
+
+func (b *stderrBuffer) reset(limit int) {
+	*b = stderrBuffer{buf: b.buf[:0], limit: limit, half: limit / 2}
+}
+
+func (b *stderrBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := b.limit - len(b.buf); room > 0 {
+		k := min(room, len(p))
+		b.buf = append(b.buf, p[:k]...)
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	b.dropped += len(p) // as many old bytes leave the ring as p brings
+	ring := b.buf[b.half:]
+	if len(ring) == 0 {
+		return n, nil
+	}
+	b.wrapped = true
+	if len(p) >= len(ring) {
+		copy(ring, p[len(p)-len(ring):])
+		b.off = 0
+		return n, nil
+	}
+	k := copy(ring[b.off:], p)
+	copy(ring, p[k:])
+	b.off = (b.off + len(p)) % len(ring)
+	return n, nil
+}
+
+// unwrap rotates the ring in place so that its oldest byte comes first.
+func (b *stderrBuffer) unwrap() {
+	ring := b.buf[b.half:]
+	slices.Reverse(ring[:b.off])
+	slices.Reverse(ring[b.off:])
+	slices.Reverse(ring)
+	b.off = 0
+}
+
+// parts returns what was kept: everything as head, or, when more than
+// limit bytes came, the first ones as head and the latest ones as tail.
+func (b *stderrBuffer) parts() (head, tail []byte) {
+	if !b.wrapped {
+		return b.buf, nil
+	}
+	b.unwrap()
+	return b.buf[:b.half], b.buf[b.half:]
+}
+
+// end returns the latest bytes kept (all of them when nothing was dropped).
+func (b *stderrBuffer) end() []byte {
+	head, tail := b.parts()
+	if tail != nil {
+		return tail
+	}
+	return head
 }

@@ -333,7 +333,7 @@ func (m *Module) newInstance(ctx context.Context) (*instance, error) {
 			return nil, err
 		}
 	}
-	m.flushStderr(&inst.state)
+	m.flushLogs(&inst.state)
 	inst.onEvent = inst.mod.ExportedFunction(abi.OnEventName)
 	return inst, nil
 }
@@ -412,10 +412,7 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Tim
 	if err != nil {
 		err = m.classify(err, inst, abi.OnEventName)
 	}
-	m.flushStderr(s)
-	if s.dropped > 0 {
-		m.logger.Warn("wasmhook: log limit reached; lines dropped", "dropped_bytes", s.dropped, "limit", m.limits.LogBytes)
-	}
+	m.flushLogs(s)
 	if err != nil {
 		return dst, true, err
 	}
@@ -487,7 +484,7 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 		_ = inst.mod.Close(context.Background())
 	}
 	m.stats.startNanos.Add(int64(time.Since(start)))
-	m.flushStderr(s)
+	m.flushLogs(s)
 	if err != nil {
 		return dst, err
 	}
@@ -527,7 +524,7 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 	case isExit:
 		msg := string(inst.state.errMsg)
 		if msg == "" {
-			msg = tail(inst.state.stderr.buf, 512)
+			msg = tail(inst.state.stderr.end(), 512)
 		}
 		detail := fmt.Sprintf("exit code %d", exit.ExitCode())
 		if msg != "" {
@@ -539,22 +536,28 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 	if len(inst.state.errMsg) > 0 { // a guest that reports its error, then traps (AssemblyScript's abort)
 		detail = validString(inst.state.errMsg) + ": " + detail
 	}
-	if se := tail(inst.state.stderr.buf, 512); se != "" {
+	if se := tail(inst.state.stderr.end(), 512); se != "" {
 		detail += "\nstderr: " + se
 	}
 	return abi.NewCallError(m.name, abi.ErrTrap, detail, err)
 }
 
-// flushStderr logs what the guest wrote on stderr during the call.
-func (m *Module) flushStderr(s *callState) {
-	if len(s.stderr.buf) == 0 {
-		return
+// flushLogs ends a call's logging: it logs what the guest wrote on stderr
+// (its start and its end, when it wrote more than the log limit) and then,
+// once per call, a warning if log lines or stderr bytes were dropped.
+func (m *Module) flushLogs(s *callState) {
+	head, tail := s.stderr.parts()
+	if len(head) > 0 || len(tail) > 0 {
+		text := validString(head)
+		if tail != nil {
+			text += fmt.Sprintf("\n[... %d bytes dropped ...]\n", s.stderr.dropped) + validString(tail)
+		}
+		m.logger.Info("wasmhook: guest stderr", "stderr", strings.TrimRight(text, "\n"))
 	}
-	attrs := []any{"stderr", validString(bytes.TrimRight(s.stderr.buf, "\n"))}
-	if s.stderr.dropped > 0 {
-		attrs = append(attrs, "dropped_bytes", s.stderr.dropped)
+	if dropped := s.dropped + s.stderr.dropped; dropped > 0 {
+		m.logger.Warn("wasmhook: log limit reached; the rest of the call's logs was dropped", "dropped_bytes", dropped, "limit", m.limits.LogBytes)
 	}
-	m.logger.Info("wasmhook: guest stderr", attrs...)
+	s.dropped = 0
 	s.stderr.reset(m.limits.LogBytes)
 }
 
