@@ -48,15 +48,42 @@ type Engine struct {
 	// that module is complete, and a second compilation of the same bytes
 	// running at that moment instantiates the incomplete one (a crash in
 	// wazero found by TestReloadUnderLoad). Different modules still
-	// compile in parallel.
-	compiling sync.Map // [sha256.Size]byte → *sync.Mutex
+	// compile in parallel. An entry lives while compilations hold it, so
+	// that reloading new bytes forever does not grow the map.
+	compileMu sync.Mutex
+	compiling map[[sha256.Size]byte]*compileLock
+}
+
+// compileLock is held by the compilation of some bytes; refs counts the
+// compilations of those bytes running or waiting.
+type compileLock struct {
+	sync.Mutex
+	refs int
 }
 
 // compile compiles bin, one compilation at a time for the same bytes.
 func (e *Engine) compile(ctx context.Context, bin []byte) (wazero.CompiledModule, error) {
-	mu, _ := e.compiling.LoadOrStore(sha256.Sum256(bin), new(sync.Mutex))
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	key := sha256.Sum256(bin)
+	e.compileMu.Lock()
+	if e.compiling == nil {
+		e.compiling = map[[sha256.Size]byte]*compileLock{}
+	}
+	l := e.compiling[key]
+	if l == nil {
+		l = new(compileLock)
+		e.compiling[key] = l
+	}
+	l.refs++
+	e.compileMu.Unlock()
+	defer func() {
+		e.compileMu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(e.compiling, key)
+		}
+		e.compileMu.Unlock()
+	}()
+	l.Lock()
+	defer l.Unlock()
 	return e.rt.CompileModule(ctx, bin)
 }
 
