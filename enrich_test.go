@@ -279,6 +279,33 @@ func TestOutputValidation(t *testing.T) {
 			}
 			assert.ErrorIs(t, res.Reports[0].Err, c.kind)
 			assert.NoError(t, res.Reports[1].Err)
+			assert.Positive(t, res.Reports[0].OutputBytes, "the report gives the rejected output's size")
 		})
+	}
+}
+
+// TestNativeOutputValidation: a native callback's output is checked by the
+// enricher (a module's is checked by the runtime, before its instance goes
+// back to the pool).
+func TestNativeOutputValidation(t *testing.T) {
+	cases := map[string]error{
+		`{"a":`:    wasmhook.ErrOutputNotJSON,
+		"\"\xff\"": wasmhook.ErrOutputNotUTF8,
+		`"abc"`:    wasmhook.ErrOutputNotObject,
+		`  `:       nil,
+		`[]`:       nil,
+	}
+	for out, kind := range cases {
+		e := newEnricher(t, wasmhook.Options{})
+		require.NoError(t, e.Register("native", returns(json.RawMessage(out))))
+		require.NoError(t, e.Register("good", returns(map[string]int{"good": 1})))
+		res, err := e.Enrich(context.Background(), &siteEvent)
+		require.NoError(t, err)
+		assert.Equal(t, map[string]any{"good": 1.0}, contextOf(t, res.Payload), "%q", out)
+		if kind == nil {
+			assert.NoError(t, res.Reports[0].Err, "%q", out)
+		} else {
+			assert.ErrorIs(t, res.Reports[0].Err, kind, "%q", out)
+		}
 	}
 }

@@ -65,6 +65,8 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 		{module: "huge_len", kind: wasmhook.ErrOutputTooLarge},
 		{module: "big_output", kind: wasmhook.ErrOutputTooLarge},
 		{module: "not_json", kind: wasmhook.ErrOutputNotJSON},
+		{module: "not_json_once", kind: wasmhook.ErrOutputNotJSON},
+		{module: "command_not_json", kind: wasmhook.ErrOutputNotJSON},
 		{module: "not_object", kind: wasmhook.ErrOutputNotObject},
 		{module: "not_object_string", kind: wasmhook.ErrOutputNotObject},
 		{module: "not_object_number", kind: wasmhook.ErrOutputNotObject},

@@ -29,7 +29,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
@@ -180,6 +179,9 @@ func (e *Enricher) acquire() *callbackSet {
 
 type entry struct {
 	cb registry.Callback
+	// checked: the callback checks its outputs itself (a module does, so
+	// that an instance whose output breaks the rules is thrown away).
+	checked bool
 	// cost is a moving average of the callback's call time in ns.
 	cost atomic.Int64
 }
@@ -351,7 +353,8 @@ func (e *Enricher) swapLocked(drop []registry.Callback) {
 		if en, ok := known[cb]; ok {
 			entries[i] = en
 		} else {
-			entries[i] = &entry{cb: cb}
+			_, checked := cb.(*registry.ModuleCallback)
+			entries[i] = &entry{cb: cb, checked: checked}
 		}
 	}
 	e.set.Store(newSet(entries))
@@ -507,7 +510,7 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 		rep := &res.Reports[i]
 		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i]}
 		if rep.Err == nil {
-			rep.Err = addOutput(&w.merge, en.cb.Name(), w.outputs[i])
+			rep.Err = addOutput(&w.merge, en, w.outputs[i])
 		}
 		if rep.Err != nil {
 			e.logger.Warn("wasmhook: callback failed; its result is dropped",
@@ -535,36 +538,20 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	return nil
 }
 
-// addOutput validates one callback's raw output and merges it: nothing and
-// falsy values are ignored (as NetBox ignores a falsy return); an object is
-// merged; anything else is an error and nothing of it is merged.
-func addOutput(m *jsonraw.Merge, name string, out []byte) error {
-	if len(bytes.TrimSpace(out)) == 0 {
-		return nil
-	}
-	// Validate checks UTF-8 too; which of the two the output fails is
-	// worked out on the error path only.
-	if err := jsonraw.Validate(out); err != nil {
-		if !utf8.Valid(out) {
-			return abi.Errorf(name, abi.ErrOutputNotUTF8, "%d bytes", len(out))
+// addOutput merges one callback's output: nothing and falsy values are
+// ignored (as NetBox ignores a falsy return); an object is merged; an
+// output that breaks the rules (abi.CheckOutput) is an error and nothing
+// of it is merged. Modules' outputs were checked by the runtime already.
+func addOutput(m *jsonraw.Merge, en *entry, out []byte) error {
+	if !en.checked {
+		if err := abi.CheckOutput(en.cb.Name(), out); err != nil {
+			return err
 		}
-		return abi.NewCallError(name, abi.ErrOutputNotJSON, err.Error(), err)
 	}
-	switch jsonraw.Classify(out) {
-	case jsonraw.Falsy:
+	if jsonraw.Classify(out) != jsonraw.Object {
 		return nil
-	case jsonraw.Object:
-		return m.Add(out)
 	}
-	return abi.Errorf(name, abi.ErrOutputNotObject, "got %s", preview(out))
-}
-
-func preview(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 40 {
-		return string(b[:40]) + "..."
-	}
-	return string(b)
+	return m.Add(out)
 }
 
 // costThreshold is the estimated time of an event's callbacks below which

@@ -6,8 +6,9 @@
 //
 // Every call is bounded by [Limits]: wall-clock time (the instance is closed
 // when its deadline passes), linear memory, output size and log size. An
-// instance that trapped, timed out or hit a limit is thrown away, never
-// reused. Guests get no file system, environment, arguments or sockets.
+// instance whose call failed in any way (a trap, a timeout, a limit, a
+// guest error, an output that is not UTF-8 JSON, falsy or an object) is
+// thrown away, never reused. Guests get no file system, environment, arguments or sockets.
 //
 // Note that the package name shadows Go's own runtime package in files that
 // import both; import Go's as goruntime.

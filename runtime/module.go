@@ -79,7 +79,8 @@ type Stats struct {
 	// Idle is the number of pooled instances not in use now.
 	Idle int
 	// Created and Discarded count instances created and thrown away
-	// (trapped, timed out, hit a limit, retired; commands: every one).
+	// (any failed call, a rejected output included; retired; commands:
+	// every one).
 	Created, Discarded int64
 	// Retired counts good instances closed because their memory had grown
 	// far past the module's usual size (memory never shrinks; closing
@@ -125,8 +126,10 @@ type instance struct {
 	stack   [1]uint64
 }
 
-// Call runs the module on one event input and appends its raw output (not
-// yet validated as JSON) to dst. A failure is an *abi.CallError.
+// Call runs the module on one event input and appends its output to dst:
+// nothing, or UTF-8 JSON, falsy or an object (abi.CheckOutput). A failure
+// is an *abi.CallError; for an output that breaks those rules, the output
+// is returned beside it.
 func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
 	return m.CallAt(ctx, monoclock.Now(), input, dst)
 }
@@ -136,13 +139,22 @@ func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
 // reads the clock no more.
 func (m *Module) CallAt(ctx context.Context, start time.Time, input, dst []byte) ([]byte, error) {
 	if m.kind == abi.KindCommand {
-		return m.callCommand(ctx, input, dst)
+		out, err := m.callCommand(ctx, input, dst)
+		if err == nil {
+			err = abi.CheckOutput(m.name, out)
+		}
+		return out, err
 	}
 	inst, err := m.acquire(ctx)
 	if err != nil {
 		return dst, err
 	}
 	out, ran, err := m.callReactor(ctx, inst, start, input, dst)
+	if err == nil {
+		// Before the instance goes back to its pool: one whose output
+		// breaks the rules is thrown away (abi/SPEC.md section 2).
+		err = abi.CheckOutput(m.name, out)
+	}
 	// An instance whose call never started (the caller's context had
 	// ended) is as good as before.
 	m.release(inst, err != nil && ran)
@@ -546,8 +558,10 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 // (its start and its end, when it wrote more than the log limit) and then,
 // once per call, a warning if log lines or stderr bytes were dropped.
 func (m *Module) flushLogs(s *callState) {
-	head, tail := s.stderr.parts()
-	if len(head) > 0 || len(tail) > 0 {
+	if len(s.stderr.buf) == 0 && s.dropped == 0 { // the usual call: nothing to say
+		return
+	}
+	if head, tail := s.stderr.parts(); len(head) > 0 || len(tail) > 0 {
 		text := validString(head)
 		if tail != nil {
 			text += fmt.Sprintf("\n[... %d bytes dropped ...]\n", s.stderr.dropped) + validString(tail)

@@ -460,3 +460,41 @@ func TestInstanceGrownByALargeEventIsRetired(t *testing.T) {
 	assert.EqualValues(t, after.Created+1, m.Stats().Created, "a fresh instance serves the next event")
 	assert.Equal(t, 1, m.Stats().Idle)
 }
+
+// TestBadOutputThrowsTheInstanceAway: an output that is not JSON, not
+// UTF-8 or not an object fails the call, and the instance that produced
+// it is thrown away like any failed one (abi/SPEC.md section 2): a guest
+// that wrote garbage may be in a bad state. not_json_once would output
+// good JSON from a reused instance.
+func TestBadOutputThrowsTheInstanceAway(t *testing.T) {
+	e := newEngine(t, runtime.Limits{PoolSize: 1, OutputBytes: 256 << 10}, nil)
+	cases := map[string]error{
+		"not_json":          abi.ErrOutputNotJSON,
+		"not_json_once":     abi.ErrOutputNotJSON,
+		"deep_json":         abi.ErrOutputNotJSON,
+		"not_utf8":          abi.ErrOutputNotUTF8,
+		"not_object":        abi.ErrOutputNotObject,
+		"not_object_string": abi.ErrOutputNotObject,
+		"not_object_number": abi.ErrOutputNotObject,
+		"not_object_true":   abi.ErrOutputNotObject,
+		"command_not_json":  abi.ErrOutputNotJSON,
+	}
+	for name, kind := range cases {
+		t.Run(name, func(t *testing.T) {
+			m := load(t, e, name, runtime.ModuleOptions{})
+			defer m.Close(context.Background())
+			for i := range 3 {
+				out, err := call(t, m)
+				require.ErrorIs(t, err, kind, "call %d", i)
+				var ce *abi.CallError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, name, ce.Callback)
+				assert.NotEmpty(t, out, "the raw output comes back beside the error")
+			}
+			st := m.Stats()
+			assert.EqualValues(t, 3, st.Created, "a fresh instance per call")
+			assert.EqualValues(t, 3, st.Discarded)
+			assert.Zero(t, st.Idle)
+		})
+	}
+}
