@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	wh "github.com/wasmhook/wasmhook"
 	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
@@ -255,4 +257,41 @@ func TestRunAndBenchReadTheSettingsFile(t *testing.T) {
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("modules:\n  20-geo: {timout: 1s}\n"), 0o644))
 	assertOneLineError(t, wasmhook(t, "", "run", "--modules", dir), 2, "wasmhook.yaml: modules.20-geo.timout: unknown key")
+}
+
+// TestRunCompactPipesIntoSign: piped or with --compact, run prints the
+// payload's exact bytes, nothing after them, so that run | sign signs the
+// body a webhook carries (wasmhook.Sign over the library's payload).
+func TestRunCompactPipesIntoSign(t *testing.T) {
+	const secret = "s3cr3t"
+	dir := modules(t, map[string]string{"10-fixed": "fixed", "20-branch": "active_branch"})
+	raw, err := os.ReadFile("sample-event.json")
+	require.NoError(t, err)
+	var ev wh.Event
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	ctx := context.Background()
+	e, err := wh.New(ctx, wh.Options{Dir: dir})
+	require.NoError(t, err)
+	res, err := e.Enrich(ctx, &ev)
+	require.NoError(t, err)
+	require.NoError(t, e.Close(ctx))
+	payload := string(res.Payload)
+	want := wh.Sign(secret, res.Payload)
+
+	for _, args := range [][]string{{"--compact"}, {}} {
+		r := wasmhook(t, "", append([]string{"run", "--modules", dir}, args...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Equal(t, payload, r.stdout, "run %v prints the payload's exact bytes", args)
+		r = wasmhook(t, r.stdout, "sign", "--secret", secret)
+		assert.Equal(t, want+"\n", r.stdout, "sign signs exactly the bytes it reads")
+	}
+
+	// Through a real pipe, as the README and sign --help show it.
+	sh := exec.Command("sh", "-c", `"$0" run --modules "$1" --compact | "$0" sign --secret "$2"`, binary, dir, secret)
+	out, err := sh.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Equal(t, want+"\n", string(out))
+
+	r := wasmhook(t, "", "run", "--modules", dir, "--indent")
+	assert.True(t, strings.HasSuffix(r.stdout, "}\n"), "indented output ends with a newline")
 }

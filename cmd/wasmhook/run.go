@@ -17,8 +17,11 @@ import (
 const runUsage = `usage: wasmhook run --modules DIR [--event FILE|-] [flags]
 
 Enriches one event with every module of DIR, run in file-name order, and
-prints the payload: indented on a terminal, compact (the exact bytes a
-webhook would carry) when piped. Without --event, a bundled sample NetBox
+prints the payload: indented on a terminal (with a newline after it);
+compact when piped or with --compact: the exact bytes a webhook would
+carry, with no newline after them, so that a pipe into 'wasmhook sign'
+signs the payload itself. With --watch, every payload printed ends with a
+newline (one payload a line). Without --event, a bundled sample NetBox
 event (a dcim.site update) is used.
 
 examples:
@@ -41,7 +44,7 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	verbose := fs.Bool("v", false, "print a report line per callback on stderr, and guest logs")
 	strict := fs.Bool("strict", false, "exit 1 when a callback fails")
 	indent := fs.Bool("indent", false, "indent the payload even when piped")
-	compact := fs.Bool("compact", false, "print the payload as sent, even on a terminal")
+	compact := fs.Bool("compact", false, "print the payload's exact bytes, with no newline after them, even on a terminal")
 	watch := fs.Bool("watch", false, "keep running: reload the modules and enrich the event again on every change (Ctrl-C stops)")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
@@ -69,14 +72,19 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 		}
 		if res.Payload != nil {
 			out := res.Payload
-			if *indent || (!*compact && isTerminal(io.out)) {
+			indented := *indent || (!*compact && isTerminal(io.out))
+			if indented {
 				var b bytes.Buffer
 				if json.Indent(&b, res.Payload, "", "  ") == nil {
 					out = b.Bytes()
 				}
 			}
 			io.out.Write(out)
-			io.out.Write([]byte("\n"))
+			// The compact payload is the body as sent, to the byte; a
+			// stream of them (--watch) needs a separator.
+			if indented || *watch {
+				io.out.Write([]byte("\n"))
+			}
 		}
 		if *verbose {
 			printReports(io, res.Reports)

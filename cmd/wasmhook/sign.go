@@ -14,7 +14,8 @@ const signUsage = `usage: wasmhook sign --secret S [FILE|-]
 
 Prints the X-Hook-Signature of a body, as NetBox computes it: the lowercase
 hex HMAC-SHA512 of the body's exact bytes, keyed with the secret. Reads stdin
-without FILE.
+without FILE. Nothing is trimmed: a newline at the end is part of the body
+(run prints none after a compact payload).
 
 example:
   wasmhook run --modules plugins --compact | wasmhook sign --secret s3cr3t
