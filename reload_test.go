@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -176,4 +177,181 @@ func TestReloadUnderLoad(t *testing.T) {
 	assert.Positive(t, events.Load())
 	assert.Equal(t, 2, wasmhook.LoadedModules(e), "generation 30 has a and b; every replaced module is closed")
 	t.Logf("%d events across 29 reloads", events.Load())
+}
+
+// startSlowEvent enriches siteEvent on its own goroutine and returns once
+// the event is inside the enricher's first callback (a sleep_config
+// module): the event then holds the callback set of this moment.
+func startSlowEvent(t *testing.T, e *wasmhook.Enricher) <-chan *wasmhook.Result {
+	t.Helper()
+	done := make(chan *wasmhook.Result, 1)
+	go func() {
+		res, err := e.Enrich(context.Background(), &siteEvent)
+		if err != nil {
+			t.Errorf("Enrich: %v", err)
+		}
+		done <- res
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Stats()[0].Calls == 0 {
+		require.True(t, time.Now().Before(deadline), "the event never reached the slow module")
+		time.Sleep(time.Millisecond)
+	}
+	return done
+}
+
+// requireInFlight fails the test (rather than letting it pass for the
+// wrong reason) when the slow event ended before the test's reloads did.
+func requireInFlight(t *testing.T, done <-chan *wasmhook.Result) {
+	t.Helper()
+	select {
+	case res := <-done:
+		t.Fatalf("the slow event ended before the reloads did (machine too loaded?): %v", res)
+	default:
+	}
+}
+
+// TestReloadKeepsModulesOfOlderGenerationsInFlight is the scenario of a
+// module closed under an event: an event starts on {10-slow, 20-b, 30-c};
+// 30-c is rewritten (a second generation, which shares 20-b) and then
+// 20-b deleted (a third). The second generation drains at once, but the
+// event still runs on the first, which holds 20-b: 20-b must stay open
+// until that event is done.
+func TestReloadKeepsModulesOfOlderGenerationsInFlight(t *testing.T) {
+	ctx := context.Background()
+	dir := modulesDir(t, map[string]string{"10-slow": "sleep_config", "20-b": "fixed", "30-c": "active_branch"})
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Parallelism: 1, Modules: map[string]wasmhook.ModuleOptions{
+		"10-slow": {Config: []byte(`{"slow":500}`), OnFailure: wasmhook.FailEvent},
+	}})
+	done := startSlowEvent(t, e)
+
+	writeAtomically(t, filepath.Join(dir, "30-c.wasm"), withGeneration(testmod.Read(t, "active_branch"), 2))
+	_, err := e.Reload(ctx)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(filepath.Join(dir, "20-b.wasm")))
+	res, err := e.Reload(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Removed)
+	requireInFlight(t, done)
+	assert.Equal(t, 4, wasmhook.LoadedModules(e), "10-slow, 20-b and both 30-c stay open while the event runs")
+
+	out := <-done
+	require.NotNil(t, out)
+	assert.Empty(t, out.Failed())
+	assert.Equal(t, map[string]any{"slow": 500.0, "foo": 123.0, "active_branch": nil}, contextOf(t, out.Payload))
+	assert.Equal(t, 2, wasmhook.LoadedModules(e), "once the event is done, 20-b and the first 30-c are closed")
+}
+
+// TestCloseWaitsForOlderGenerations: Close waits for events on every
+// generation, not only the current one, before it closes the modules. The
+// event runs on {10-slow, 20-b}; 10-slow is rewritten, so the current
+// generation shares only 20-b with it, and no call of the current one
+// is in flight.
+func TestCloseWaitsForOlderGenerations(t *testing.T) {
+	ctx := context.Background()
+	dir := modulesDir(t, map[string]string{"10-slow": "sleep_config", "20-b": "fixed"})
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: dir, Parallelism: 1, Logger: testmod.Logger(io.Discard),
+		CompilationCacheDir: compilationCache, Limits: wasmhook.Limits{Timeout: 10 * time.Second},
+		Modules: map[string]wasmhook.ModuleOptions{"10-slow": {Config: []byte(`{"slow":300}`)}}})
+	require.NoError(t, err)
+	done := startSlowEvent(t, e)
+
+	writeAtomically(t, filepath.Join(dir, "10-slow.wasm"), withGeneration(testmod.Read(t, "sleep_config"), 2))
+	_, err = e.Reload(ctx)
+	require.NoError(t, err)
+	requireInFlight(t, done)
+	require.NoError(t, e.Close(ctx))
+
+	out := <-done
+	require.NotNil(t, out)
+	assert.Empty(t, out.Failed(), "the event on the first generation finished before Close closed its modules")
+	assert.Equal(t, map[string]any{"slow": 300.0, "foo": 123.0}, contextOf(t, out.Payload))
+	assert.Zero(t, wasmhook.LoadedModules(e))
+}
+
+// TestReloadChurnLosesNoResult reloads as fast as it can while events,
+// each slower than several reloads, run on 4 goroutines: modules are
+// rewritten, kept, deleted and brought back, so events keep running on
+// generations older than ones that have drained. Every event must get
+// every callback's result, from one generation.
+func TestReloadChurnLosesNoResult(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fixed, branch, echo := testmod.Read(t, "fixed"), testmod.Read(t, "active_branch"), testmod.Read(t, "echo_config")
+	// Generation g: 10-slow always (the same bytes: kept), 20-b while
+	// g%3 != 0 (the same bytes while there: kept, then deleted), 30-c
+	// rewritten every time, 40-d while (g/2)%2 == 0 (kept for two
+	// generations, deleted for two, then compiled anew), 50-gen rewritten
+	// every time and saying g. An event (30 ms in 10-slow) outlives
+	// a few reloads, and a generation often drains before an older one.
+	writeGeneration := func(gen int) {
+		present := func(name string, b []byte, ok bool) {
+			if ok {
+				writeAtomically(t, filepath.Join(dir, name+".wasm"), b)
+			} else {
+				require.NoError(t, os.RemoveAll(filepath.Join(dir, name+".wasm")))
+			}
+		}
+		present("20-b", fixed, gen%3 != 0)
+		present("30-c", withGeneration(echo, gen), true)
+		present("40-d", withGeneration(branch, gen/2), (gen/2)%2 == 0)
+		present("50-gen", withGeneration(echo, gen), true)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, ".settings.tmp"), []byte(fmt.Sprintf(
+			`{"modules": {"10-slow": {"config": {"slow": 30}}, "30-c": {"config": {"c": 1}}, "50-gen": {"config": {"gen": %d}}}}`, gen)), 0o644))
+		require.NoError(t, os.Rename(filepath.Join(dir, ".settings.tmp"), filepath.Join(dir, "wasmhook.json")))
+	}
+	writeAtomically(t, filepath.Join(dir, "10-slow.wasm"), testmod.Read(t, "sleep_config"))
+	writeAtomically(t, filepath.Join(dir, "20-b.wasm"), fixed)
+	writeGeneration(2)
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Parallelism: 1})
+
+	var stop atomic.Bool
+	var events atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				res, err := e.Enrich(ctx, &siteEvent)
+				if err != nil {
+					t.Errorf("Enrich: %v", err)
+					return
+				}
+				if len(res.Failed()) > 0 {
+					t.Errorf("a good callback's result was lost: %v", res.Failed()[0].Err)
+					return
+				}
+				c := contextOf(t, res.Payload)
+				gen, _ := c["gen"].(float64)
+				_, hasB := c["foo"]
+				_, hasD := c["active_branch"]
+				if c["slow"] != 30.0 || c["c"] != 1.0 || gen < 2 || hasB != (int(gen)%3 != 0) || hasD != ((int(gen)/2)%2 == 0) {
+					t.Errorf("a payload not from one whole generation: %v", c)
+					return
+				}
+				events.Add(1)
+			}
+		}()
+	}
+	// 60 generations, or as many as 3 s allow on a loaded machine.
+	start, gen := time.Now(), 2
+	for gen < 60 && time.Since(start) < 3*time.Second && !t.Failed() {
+		gen++
+		writeGeneration(gen)
+		_, err := e.Reload(ctx)
+		require.NoError(t, err)
+	}
+	stop.Store(true)
+	wg.Wait()
+	assert.Positive(t, events.Load())
+	want := 3 // 10-slow, 30-c, 50-gen; every other module is closed
+	if gen%3 != 0 {
+		want++ // 20-b
+	}
+	if (gen/2)%2 == 0 {
+		want++ // 40-d
+	}
+	assert.Equal(t, want, wasmhook.LoadedModules(e), "the modules of generation %d alone are open", gen)
+	t.Logf("%d events across %d reloads in %v", events.Load(), gen-2, time.Since(start))
 }

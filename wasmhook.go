@@ -114,28 +114,20 @@ type Enricher struct {
 	mu      sync.Mutex // serializes changes: Register, Reload, Close
 	skipped []error    // guarded by mu
 	set     atomic.Pointer[callbackSet]
+	gens    generations
 	closed  atomic.Bool
 }
 
 // callbackSet is one generation of callbacks in load order, with what the
 // enricher learns about their cost. It is replaced, never modified. Every
 // Enrich holds a reference to the set it runs on; the enricher holds one
-// while the set is current. When the last reference goes, the modules the
-// set held and its successor does not are closed.
+// while the set is current. A set drains when its last reference goes.
 type callbackSet struct {
 	entries []*entry
 	refs    atomic.Int64
-	// drop is what to close when the set drains; set before the
-	// enricher's reference is released.
-	drop []registry.Callback
+	gens    *generations
 	// drained is closed when the last reference is released.
 	drained chan struct{}
-}
-
-func newSet(entries []*entry) *callbackSet {
-	s := &callbackSet{entries: entries, drained: make(chan struct{})}
-	s.refs.Store(1)
-	return s
 }
 
 // tryAcquire takes a reference unless the set has drained.
@@ -151,15 +143,91 @@ func (s *callbackSet) tryAcquire() bool {
 	}
 }
 
-// release drops a reference; the last one closes what the set dropped.
+// release drops a reference; the last one drains the set.
 func (s *callbackSet) release() {
 	if s.refs.Add(-1) != 0 {
 		return
 	}
-	for _, cb := range s.drop {
-		cb.Close(context.Background())
-	}
+	s.gens.drain(s)
 	close(s.drained)
+}
+
+// generations are the callback sets that have not drained, and for each
+// module the number of them that hold it. A module is closed when the
+// last set holding it drains, and not before: an event still running on
+// an older set than one that has drained may yet call it (a set that
+// drains at once, while an event on its predecessor sleeps, must not
+// close a module the two share).
+type generations struct {
+	mu   sync.Mutex
+	live map[*callbackSet]struct{}
+	uses map[*runtime.Module]int
+}
+
+// newSet makes a set with the enricher's reference taken and counts its
+// modules.
+func (g *generations) newSet(entries []*entry) *callbackSet {
+	s := &callbackSet{entries: entries, gens: g, drained: make(chan struct{})}
+	s.refs.Store(1)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.live == nil {
+		g.live, g.uses = map[*callbackSet]struct{}{}, map[*runtime.Module]int{}
+	}
+	g.live[s] = struct{}{}
+	for _, en := range entries {
+		if m := moduleOf(en.cb); m != nil {
+			g.uses[m]++
+		}
+	}
+	return s
+}
+
+// drain forgets a drained set and closes the modules no other set holds.
+func (g *generations) drain(s *callbackSet) {
+	var unused []*runtime.Module
+	g.mu.Lock()
+	delete(g.live, s)
+	for _, en := range s.entries {
+		if m := moduleOf(en.cb); m != nil {
+			if g.uses[m]--; g.uses[m] == 0 {
+				delete(g.uses, m)
+				unused = append(unused, m)
+			}
+		}
+	}
+	g.mu.Unlock()
+	for _, m := range unused {
+		m.Close(context.Background())
+	}
+}
+
+// wait returns once every set has drained, or ctx is done.
+func (g *generations) wait(ctx context.Context) {
+	for {
+		g.mu.Lock()
+		var s *callbackSet
+		for s = range g.live {
+			break
+		}
+		g.mu.Unlock()
+		if s == nil {
+			return
+		}
+		select {
+		case <-s.drained:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// moduleOf returns the module behind a callback, nil for a native one.
+func moduleOf(cb registry.Callback) *runtime.Module {
+	if m, ok := cb.(*registry.ModuleCallback); ok {
+		return m.Module
+	}
+	return nil
 }
 
 // acquire returns the current set with a reference taken, or nil once the
@@ -229,7 +297,7 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 		return nil, err
 	}
 	e.engine = engine
-	e.set.Store(newSet(nil))
+	e.set.Store(e.gens.newSet(nil))
 	if opts.Dir != "" {
 		if _, err := e.Reload(ctx); err != nil {
 			engine.Close(ctx)
@@ -297,18 +365,18 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 		}
 		return nil, fmt.Errorf("wasmhook: %w", err)
 	}
-	var removed []registry.Callback
+	removed := 0
 	for _, cb := range previous {
 		if !slices.ContainsFunc(loaded.Callbacks, sameModule(cb)) {
-			removed = append(removed, cb)
+			removed++
 		}
 	}
-	e.swapLocked(removed)
+	e.swapLocked()
 	return &ReloadResult{
 		Callbacks: e.Callbacks(),
 		Compiled:  loaded.Compiled,
 		Reused:    loaded.Reused,
-		Removed:   len(removed),
+		Removed:   removed,
 		Skipped:   loaded.Skipped,
 	}, nil
 }
@@ -334,14 +402,15 @@ func (e *Enricher) Register(name string, fn CallbackFunc) error {
 	if err := e.reg.Register(name, fn); err != nil {
 		return fmt.Errorf("wasmhook: %w", err)
 	}
-	e.swapLocked(nil)
+	e.swapLocked()
 	return nil
 }
 
 // swapLocked makes the registry's callbacks the current set, keeping what
-// was learnt about callbacks that stay, and retires the old set: drop is
-// closed once the old set drains.
-func (e *Enricher) swapLocked(drop []registry.Callback) {
+// was learnt about callbacks that stay, and releases the enricher's
+// reference on the old set. A module that left is closed once no set
+// holding it has an event in flight (see generations).
+func (e *Enricher) swapLocked() {
 	old := e.set.Load()
 	known := map[registry.Callback]*entry{}
 	for _, en := range old.entries {
@@ -357,8 +426,7 @@ func (e *Enricher) swapLocked(drop []registry.Callback) {
 			entries[i] = &entry{cb: cb, checked: checked}
 		}
 	}
-	e.set.Store(newSet(entries))
-	old.drop = drop
+	e.set.Store(e.gens.newSet(entries))
 	old.release()
 }
 
@@ -622,7 +690,8 @@ func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start ti
 	return end
 }
 
-// Close waits for Enrich calls in flight, then releases every module.
+// Close waits for Enrich calls in flight (on the current callback set and
+// on any older one), then releases every module.
 // Enrich, Register and Reload fail with ErrClosed afterwards.
 func (e *Enricher) Close(ctx context.Context) error {
 	e.mu.Lock()
@@ -630,12 +699,11 @@ func (e *Enricher) Close(ctx context.Context) error {
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	cur := e.set.Load()
-	cur.release()
-	select {
-	case <-cur.drained:
-	case <-ctx.Done():
-	}
+	e.set.Load().release()
+	// Events may still run on older sets than the current one; each set
+	// closes its modules as it drains. What is left when ctx ends first
+	// is closed under them.
+	e.gens.wait(ctx)
 	err := e.reg.Close(ctx)
 	if cerr := e.engine.Close(ctx); err == nil {
 		err = cerr
