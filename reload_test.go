@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -354,4 +355,75 @@ func TestReloadChurnLosesNoResult(t *testing.T) {
 	}
 	assert.Equal(t, want, wasmhook.LoadedModules(e), "the modules of generation %d alone are open", gen)
 	t.Logf("%d events across %d reloads in %v", events.Load(), gen-2, time.Since(start))
+}
+
+// TestReloadAfterDeletingAModuleWithSettings: settings (in code or in the
+// settings file) that name a module whose file is then deleted must not
+// stop the directory from reloading: the module goes, new modules come,
+// and the settings left over are reported, with one warning.
+func TestReloadAfterDeletingAModuleWithSettings(t *testing.T) {
+	ctx := context.Background()
+	cases := map[string]struct {
+		settings string // the settings file, "" for none
+		modules  map[string]wasmhook.ModuleOptions
+	}{
+		"Options.Modules": {modules: map[string]wasmhook.ModuleOptions{
+			"20-b": {Limits: wasmhook.Limits{Timeout: 5 * time.Second}}, "10-a": {Config: []byte(`{"a":1}`)}}},
+		"Options.Modules disabling it": {modules: map[string]wasmhook.ModuleOptions{"20-b": {Disabled: true}}},
+		"settings file modules":        {settings: `{"modules": {"20-b": {"timeout": "5s"}}}`},
+		"settings file order":          {settings: `{"order": ["20-b", "10-a"]}`},
+		"both":                         {settings: `{"order": ["20-b"], "modules": {"20-b": {"on_failure": "fail"}}}`, modules: map[string]wasmhook.ModuleOptions{"20-b": {}}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := modulesDir(t, map[string]string{"10-a": "echo_config", "20-b": "fixed"})
+			if tc.settings != "" {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.json"), []byte(tc.settings), 0o644))
+			}
+			var logs testmod.LogBuffer
+			e := newEnricher(t, wasmhook.Options{Dir: dir, Modules: tc.modules, Logger: testmod.Logger(&logs)})
+
+			require.NoError(t, os.Remove(filepath.Join(dir, "20-b.wasm")))
+			writeAtomically(t, filepath.Join(dir, "30-c.wasm"), testmod.Read(t, "active_branch"))
+			res, err := e.Reload(ctx)
+			require.NoError(t, err, "a deleted module must not freeze the directory")
+			assert.Equal(t, []string{"10-a", "30-c"}, callbackNames(e), "20-b gone, 30-c loaded")
+			assert.Equal(t, []string{"20-b"}, res.Unmatched)
+			assert.Equal(t, 1, res.Compiled)
+			assert.Equal(t, 2, wasmhook.LoadedModules(e))
+			warnings := strings.Count(logs.String(), "settings name a module that is not in the directory")
+			assert.Positive(t, warnings)
+			assert.Contains(t, logs.String(), "module=20-b")
+
+			// A rescan that finds the same: reported again, not logged again.
+			res, err = e.Reload(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, []string{"20-b"}, res.Unmatched)
+			assert.Equal(t, warnings, strings.Count(logs.String(), "settings name a module that is not in the directory"))
+
+			// The module comes back: its settings apply again.
+			writeAtomically(t, filepath.Join(dir, "20-b.wasm"), testmod.Read(t, "fixed"))
+			res, err = e.Reload(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, res.Unmatched)
+			if tc.modules["20-b"].Disabled {
+				assert.NotContains(t, callbackNames(e), "20-b")
+			} else {
+				assert.Contains(t, callbackNames(e), "20-b")
+			}
+		})
+	}
+}
+
+// TestNewRefusesSettingsForNoModule: at New, before anything runs, a name
+// with no module file is taken for a typo and fails, naming the setting.
+func TestNewRefusesSettingsForNoModule(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"10-a": "fixed"})
+	_, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Logger: testmod.Logger(io.Discard),
+		Modules: map[string]wasmhook.ModuleOptions{"10-b": {}}})
+	assert.ErrorContains(t, err, `settings for module "10-b", but there is no 10-b.wasm in `+dir)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("order: [10-b]\n"), 0o644))
+	_, err = wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Logger: testmod.Logger(io.Discard)})
+	assert.ErrorContains(t, err, "wasmhook.yaml: order[0]: there is no 10-b.wasm in "+dir)
 }

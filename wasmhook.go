@@ -78,7 +78,11 @@ type Options struct {
 	// Limits are the limits of every module; zero fields take DefaultLimits.
 	Limits Limits
 	// Modules holds per-module settings by callback name (the file name
-	// without ".wasm"). A name with no module is an error.
+	// without ".wasm"). In New, a name with no module file is an error
+	// (a misspelt name would leave a module without its settings). After
+	// New, a reload ignores such a name (its module file was deleted,
+	// say): it logs a warning once and lists the name in
+	// ReloadResult.Unmatched, and the rest of the directory reloads.
 	Modules map[string]ModuleOptions
 	// SkipInvalid loads the valid modules of Dir and reports the invalid
 	// ones (Enricher.Skipped) instead of failing.
@@ -111,11 +115,12 @@ type Enricher struct {
 	pass        abi.HeaderFilter // nil when sensitive is empty
 	now         func() time.Time
 
-	mu      sync.Mutex // serializes changes: Register, Reload, Close
-	skipped []error    // guarded by mu
-	set     atomic.Pointer[callbackSet]
-	gens    generations
-	closed  atomic.Bool
+	mu        sync.Mutex           // serializes changes: Register, Reload, Close
+	skipped   []error              // guarded by mu
+	unmatched []registry.Unmatched // guarded by mu
+	set       atomic.Pointer[callbackSet]
+	gens      generations
+	closed    atomic.Bool
 }
 
 // callbackSet is one generation of callbacks in load order, with what the
@@ -299,7 +304,7 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 	e.engine = engine
 	e.set.Store(e.gens.newSet(nil))
 	if opts.Dir != "" {
-		if _, err := e.Reload(ctx); err != nil {
+		if _, err := e.reload(ctx, true); err != nil {
 			engine.Close(ctx)
 			return nil, err
 		}
@@ -317,6 +322,12 @@ type ReloadResult struct {
 	Compiled, Reused, Removed int
 	// Skipped are the modules left out with Options.SkipInvalid.
 	Skipped []error
+	// Unmatched are the callback names, sorted, that settings name
+	// (Options.Modules, or the settings file's modules or order) but that
+	// have no module file in the directory: those settings were ignored.
+	// A name is logged as a warning when it first appears, not on every
+	// reload that finds it again.
+	Unmatched []string
 }
 
 // Reload rescans the modules directory and its settings file, compiles
@@ -326,8 +337,16 @@ type ReloadResult struct {
 // that left are closed once those calls drain. When a module fails to load
 // the old set stays in force and the error names the file, unless
 // Options.SkipInvalid is set: then the rest loads and the result lists the
-// failure.
+// failure. Settings that name a module the directory does not hold (its
+// file was deleted) are no error: they are ignored, logged once and listed
+// in ReloadResult.Unmatched.
 func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
+	return e.reload(ctx, false)
+}
+
+// reload is Reload; the first load (New's) is strict about settings that
+// name no module.
+func (e *Enricher) reload(ctx context.Context, first bool) (*ReloadResult, error) {
 	if e.opts.Dir == "" {
 		return nil, fmt.Errorf("wasmhook: reload: no modules directory")
 	}
@@ -338,9 +357,10 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 	}
 	previous := e.reg.Modules()
 	loaded, err := registry.LoadDir(ctx, e.engine, e.opts.Dir, registry.LoadOptions{
-		Modules:     e.opts.Modules,
-		SkipInvalid: e.opts.SkipInvalid,
-		Previous:    previous,
+		Modules:         e.opts.Modules,
+		IgnoreUnmatched: !first,
+		SkipInvalid:     e.opts.SkipInvalid,
+		Previous:        previous,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wasmhook: %w", err)
@@ -353,9 +373,21 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 		}
 	}
 	e.skipped = loaded.Skipped
+	for _, u := range loaded.Unmatched {
+		if !slices.Contains(e.unmatched, u) {
+			e.logger.Warn("wasmhook: settings name a module that is not in the directory; they are ignored", "module", u.Name, "error", u)
+		}
+	}
+	e.unmatched = loaded.Unmatched
+	var unmatched []string
+	for _, u := range loaded.Unmatched {
+		unmatched = append(unmatched, u.Name)
+	}
+	slices.Sort(unmatched)
+	unmatched = slices.Compact(unmatched)
 	if slices.Equal(previous, loaded.Callbacks) {
 		// Nothing changed: the current set stays, with what it learnt.
-		return &ReloadResult{Callbacks: e.Callbacks(), Reused: loaded.Reused, Skipped: loaded.Skipped}, nil
+		return &ReloadResult{Callbacks: e.Callbacks(), Reused: loaded.Reused, Skipped: loaded.Skipped, Unmatched: unmatched}, nil
 	}
 	if _, err := e.reg.SetModules(loaded.Callbacks); err != nil {
 		for _, cb := range loaded.Callbacks {
@@ -378,6 +410,7 @@ func (e *Enricher) Reload(ctx context.Context) (*ReloadResult, error) {
 		Reused:    loaded.Reused,
 		Removed:   removed,
 		Skipped:   loaded.Skipped,
+		Unmatched: unmatched,
 	}, nil
 }
 

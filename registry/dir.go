@@ -42,8 +42,15 @@ type ModuleOptions struct {
 type LoadOptions struct {
 	// Modules holds per-module options by callback name, under the
 	// directory's settings file (whose fields win where both set one). A
-	// name with no module file in the directory is an error.
+	// name with no module file in the directory is an error, unless
+	// IgnoreUnmatched is set.
 	Modules map[string]ModuleOptions
+	// IgnoreUnmatched makes settings that name a module the directory
+	// does not hold (in Modules, or in the settings file's modules or
+	// order) no error: they are ignored and listed in Loaded.Unmatched.
+	// An enricher sets it for every load after its first, so that
+	// deleting a module file never stops the directory from reloading.
+	IgnoreUnmatched bool
 	// SkipInvalid loads the valid modules and reports the others in
 	// Loaded.Skipped, instead of failing.
 	SkipInvalid bool
@@ -64,6 +71,42 @@ type Loaded struct {
 	// Compiled and Reused count the modules compiled by this load and
 	// those taken over from Previous.
 	Compiled, Reused int
+	// Unmatched are the settings ignored because they name a module the
+	// directory does not hold (IgnoreUnmatched), in the order the errors
+	// of a strict load would come: the file's modules, its order, then
+	// LoadOptions.Modules, each sorted by name.
+	Unmatched []Unmatched
+}
+
+// Unmatched is a setting that names a module the directory does not hold;
+// a strict load fails with it.
+type Unmatched struct {
+	// Name is the callback name the setting names.
+	Name string
+	// File is the settings file, "" for LoadOptions.Modules.
+	File string
+	// Key is the setting's key in the file ("modules.NAME", "order[1]"),
+	// "" for LoadOptions.Modules.
+	Key string
+	// Dir is the modules directory.
+	Dir string
+}
+
+// Error says what is wrong, naming the file and the key, as a strict load
+// does.
+func (u Unmatched) Error() string {
+	if u.File == "" {
+		return fmt.Sprintf("settings for module %q, but there is no %s in %s", u.Name, u.Name+Ext, u.Dir)
+	}
+	return fmt.Sprintf("%v: %s: %s: there is no %s in %s", ErrSettings, u.File, u.Key, u.Name+Ext, u.Dir)
+}
+
+// Unwrap returns ErrSettings for a setting of the settings file.
+func (u Unmatched) Unwrap() error {
+	if u.File == "" {
+		return nil
+	}
+	return ErrSettings
 }
 
 // ModuleFiles lists the module files of dir in file-name order: every
@@ -109,8 +152,12 @@ func LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOpti
 	for _, f := range files {
 		byName[NameOf(f)] = f
 	}
-	if err := checkSettings(settings, opts.Modules, byName, dir); err != nil {
+	unmatched, err := checkSettings(settings, opts.Modules, byName, dir)
+	if err != nil {
 		return nil, err
+	}
+	if len(unmatched) > 0 && !opts.IgnoreUnmatched {
+		return nil, unmatched[0]
 	}
 	files = ordered(files, settings.Order)
 
@@ -147,7 +194,7 @@ func LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOpti
 	}
 	wg.Wait()
 
-	loaded := &Loaded{Settings: settings}
+	loaded := &Loaded{Settings: settings, Unmatched: unmatched}
 	for _, s := range slots {
 		switch {
 		case s.err != nil:
@@ -171,29 +218,31 @@ func LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOpti
 	return loaded, nil
 }
 
-// checkSettings refuses settings for modules the directory does not hold.
-func checkSettings(s *Settings, api map[string]ModuleOptions, byName map[string]string, dir string) error {
+// checkSettings lists the settings that name a module the directory does
+// not hold; a name listed twice in order is an error.
+func checkSettings(s *Settings, api map[string]ModuleOptions, byName map[string]string, dir string) ([]Unmatched, error) {
+	var unmatched []Unmatched
 	for _, name := range slices.Sorted(maps.Keys(s.Modules)) {
 		if _, ok := byName[name]; !ok {
-			return fmt.Errorf("%w: %s: modules.%s: there is no %s in %s", ErrSettings, s.File, name, name+Ext, dir)
+			unmatched = append(unmatched, Unmatched{Name: name, File: s.File, Key: "modules." + name, Dir: dir})
 		}
 	}
 	seen := map[string]bool{}
 	for i, name := range s.Order {
-		if _, ok := byName[name]; !ok {
-			return fmt.Errorf("%w: %s: order[%d]: there is no %s in %s", ErrSettings, s.File, i, name+Ext, dir)
-		}
 		if seen[name] {
-			return fmt.Errorf("%w: %s: order[%d]: %s is listed twice", ErrSettings, s.File, i, name)
+			return nil, fmt.Errorf("%w: %s: order[%d]: %s is listed twice", ErrSettings, s.File, i, name)
 		}
 		seen[name] = true
+		if _, ok := byName[name]; !ok {
+			unmatched = append(unmatched, Unmatched{Name: name, File: s.File, Key: fmt.Sprintf("order[%d]", i), Dir: dir})
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(api)) {
 		if _, ok := byName[name]; !ok {
-			return fmt.Errorf("settings for module %q, but there is no %s in %s", name, name+Ext, dir)
+			unmatched = append(unmatched, Unmatched{Name: name, Dir: dir})
 		}
 	}
-	return nil
+	return unmatched, nil
 }
 
 // ordered puts the files named in order first, in that order.

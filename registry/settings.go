@@ -49,8 +49,9 @@ const (
 //	    on_failure: skip              # or fail
 //
 // in YAML (wasmhook.yaml) or the same shape in JSON (wasmhook.json). It is
-// strict: an unknown key, or settings for a module the directory does not
-// hold, is an error naming the file and the key.
+// strict: an unknown key is an error naming the file and the key, and so
+// are settings for a module the directory does not hold, unless the load
+// ignores those (LoadOptions.IgnoreUnmatched).
 type Settings struct {
 	// File is the settings file, "" when the directory has none.
 	File string

@@ -107,3 +107,37 @@ func TestSettingsFileShapesTheLoad(t *testing.T) {
 	_, err = load()
 	assert.ErrorContains(t, err, "keep one settings file")
 }
+
+func TestLoadDirIgnoreUnmatched(t *testing.T) {
+	dir := t.TempDir()
+	copyWAT(t, dir, "echo_config", "10-a.wasm")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"),
+		[]byte("order: [gone, 10-a]\nmodules:\n  gone: {timeout: 1s}\n  10-a: {config: {from: file}}\n"), 0o644))
+	opts := registry.LoadOptions{Modules: map[string]registry.ModuleOptions{"api-gone": {}, "10-a": {}}}
+
+	// Strict (an enricher's first load): the first unmatched setting fails it.
+	_, err := registry.LoadDir(context.Background(), engine(t), dir, opts)
+	require.ErrorIs(t, err, registry.ErrSettings)
+	assert.ErrorContains(t, err, "wasmhook.yaml: modules.gone: there is no gone.wasm in "+dir)
+
+	// Ignored: the rest loads and every unmatched setting is listed.
+	opts.IgnoreUnmatched = true
+	l, err := registry.LoadDir(context.Background(), engine(t), dir, opts)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10-a"}, names(l.Callbacks))
+	file := filepath.Join(dir, "wasmhook.yaml")
+	assert.Equal(t, []registry.Unmatched{
+		{Name: "gone", File: file, Key: "modules.gone", Dir: dir},
+		{Name: "gone", File: file, Key: "order[0]", Dir: dir},
+		{Name: "api-gone", Dir: dir},
+	}, l.Unmatched)
+	assert.ErrorIs(t, l.Unmatched[1], registry.ErrSettings)
+	assert.EqualError(t, l.Unmatched[1], "invalid settings: "+file+": order[0]: there is no gone.wasm in "+dir)
+	assert.NotErrorIs(t, l.Unmatched[2], registry.ErrSettings)
+	assert.EqualError(t, l.Unmatched[2], `settings for module "api-gone", but there is no api-gone.wasm in `+dir)
+
+	// A name listed twice is a mistake in the file, not a deletion: still an error.
+	require.NoError(t, os.WriteFile(file, []byte("order: [10-a, 10-a]\n"), 0o644))
+	_, err = registry.LoadDir(context.Background(), engine(t), dir, opts)
+	assert.ErrorContains(t, err, "order[1]: 10-a is listed twice")
+}
