@@ -145,3 +145,48 @@ func BenchmarkAppendInput(b *testing.B) {
 		})
 	}
 }
+
+// TestAppendInputJoinsNamesDifferingInCase: an http.Header filled without
+// canonical keys can hold one header under several spellings; the input
+// has it once, its values in a stable order: the canonical spelling's,
+// then the others' in byte order of their names.
+func TestAppendInputJoinsNamesDifferingInCase(t *testing.T) {
+	in := &abi.Input{ObjectType: "dcim.site", EventType: "object_updated", Data: []byte(`{}`), Request: &abi.Request{}}
+	cases := []struct {
+		header http.Header
+		pass   abi.HeaderFilter
+		want   string
+	}{
+		{http.Header{"x-lower": {"b"}, "X-Lower": {"a"}}, nil, `"headers":{"x-lower":"a, b"}`},
+		{http.Header{"x-lower": {"c"}, "X-LOWER": {"b"}, "X-Lower": {"a1", "a2"}, "Accept": {"*/*"}, "x-LoweR": {"d"}}, nil,
+			`"headers":{"accept":"*/*","x-lower":"a1, a2, b, d, c"}`},
+		{http.Header{"x-b": {"2"}, "X-B": {"1"}, "x-a": {"1"}, "X-C": {"1"}, "x-c": {"2"}}, nil,
+			`"headers":{"x-a":"1","x-b":"1, 2","x-c":"1, 2"}`},
+		// No canonical spelling: byte order.
+		{http.Header{"x-lower": {"b"}, "X-LOWER": {"a"}}, nil, `"headers":{"x-lower":"a, b"}`},
+		// Credentials and filtered headers go in every spelling.
+		{http.Header{"authorization": {"s"}, "Authorization": {"s"}, "x-key": {"s"}, "X-Key": {"s"}, "a": {"1"}, "A": {"0"}},
+			func(name string) bool { return name != "X-Key" }, `"headers":{"a":"0, 1"}`},
+	}
+	// More names than the sort's buffer holds take the other sort.
+	many := http.Header{"X-Dup": {"canonical"}, "x-dup": {"lower"}, "X-DUP": {"upper"}}
+	want := `"headers":{"x-dup":"canonical, upper, lower"`
+	for i := range 20 {
+		many[fmt.Sprintf("X-H%02d", i)] = []string{fmt.Sprint(i)}
+		want += fmt.Sprintf(`,"x-h%02d":"%d"`, i, i)
+	}
+	cases = append(cases, struct {
+		header http.Header
+		pass   abi.HeaderFilter
+		want   string
+	}{many, nil, want + "}"})
+
+	for _, tc := range cases {
+		in.Request.Header = tc.header
+		for range 50 { // map iteration order changes from run to run
+			got := string(abi.AppendInput(nil, in, tc.pass))
+			require.Contains(t, got, tc.want+"}}")
+			require.True(t, json.Valid([]byte(got)))
+		}
+	}
+}

@@ -108,9 +108,12 @@ type header struct {
 }
 
 // appendHeaders appends `,"headers":{...}` with the headers callbacks may
-// see, lowercase and sorted, or nothing when none are left. It allocates
-// nothing for up to 16 headers. The credential check needs no canonical
-// name; pass, if any, gets one.
+// see, lowercase and sorted, or nothing when none are left. Names that
+// differ only in letter case (an http.Header filled without canonical keys
+// can hold several) are one header: their values are joined, those of the
+// canonical spelling first, then the others' in byte order of their names.
+// It allocates nothing for up to 16 headers without such names. The
+// credential check needs no canonical name; pass, if any, gets one.
 func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
 	if len(h) == 0 {
 		return dst
@@ -126,31 +129,77 @@ func appendHeaders(dst []byte, h http.Header, pass HeaderFilter) []byte {
 	if len(hs) == 0 {
 		return dst
 	}
+	// Names equal but for case compare equal only to each other; any
+	// comparison sort compares the names that end up side by side, so
+	// dup is set when there are any.
+	dup := false
 	if len(hs) <= len(buf) {
 		// A few names: insertion sort, without the calls a generic sort
 		// makes per comparison.
 		for i := 1; i < len(hs); i++ {
-			for j := i; j > 0 && compareFold(hs[j].name, hs[j-1].name) < 0; j-- {
+			for j := i; j > 0; j-- {
+				c := compareFold(hs[j].name, hs[j-1].name)
+				if c == 0 {
+					dup = true
+					c = compareSpelling(hs[j].name, hs[j-1].name)
+				}
+				if c >= 0 {
+					break
+				}
 				hs[j], hs[j-1] = hs[j-1], hs[j]
 			}
 		}
 	} else {
-		slices.SortFunc(hs, func(a, b header) int { return compareFold(a.name, b.name) })
+		slices.SortFunc(hs, func(a, b header) int {
+			if c := compareFold(a.name, b.name); c != 0 {
+				return c
+			}
+			dup = true
+			return compareSpelling(a.name, b.name)
+		})
 	}
 	dst = append(dst, `,"headers":{`...)
-	for i, hd := range hs {
+	for i := 0; i < len(hs); {
+		hd := hs[i]
+		n := 1
+		if dup {
+			for i+n < len(hs) && compareFold(hs[i+n].name, hd.name) == 0 {
+				n++
+			}
+		}
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = appendLower(dst, hd.name)
 		dst = append(dst, ':')
-		if len(hd.values) == 1 {
+		switch {
+		case n > 1:
+			var values []string
+			for _, same := range hs[i : i+n] {
+				values = append(values, same.values...)
+			}
+			dst = jsonraw.AppendString(dst, strings.Join(values, ", "))
+		case len(hd.values) == 1:
 			dst = jsonraw.AppendString(dst, hd.values[0])
-		} else {
+		default:
 			dst = jsonraw.AppendString(dst, strings.Join(hd.values, ", "))
 		}
+		i += n
 	}
 	return append(dst, '}')
+}
+
+// compareSpelling orders names equal but for case: the canonical spelling
+// first, then byte order.
+func compareSpelling(a, b string) int {
+	ca, cb := http.CanonicalHeaderKey(a) == a, http.CanonicalHeaderKey(b) == b
+	switch {
+	case ca && !cb:
+		return -1
+	case cb && !ca:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // compareFold orders header names by their lowercase form, byte by byte.
