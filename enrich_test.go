@@ -309,3 +309,56 @@ func TestNativeOutputValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestNativeCallbacksSeeCredentialsOnlyWhenAskedTo: native callbacks get
+// the request modules get, without credentials or sensitive headers,
+// unless the enricher is told to hand them the request as given.
+func TestNativeCallbacksSeeCredentialsOnlyWhenAskedTo(t *testing.T) {
+	header := http.Header{
+		"Authorization":       {"Token secret"},
+		"cookie":              {"sessionid=secret"},
+		"Proxy-Authorization": {"Basic secret"},
+		"X-Api-Key":           {"secret"},
+		"User-Agent":          {"netbox/4.6"},
+	}
+	ev := siteEvent
+	ev.Request = &wasmhook.Request{ID: uuid.New(), Method: "PATCH", Path: "/api/dcim/sites/4/", User: "jstretch", Header: header}
+	for _, native := range []bool{false, true} {
+		t.Run(fmt.Sprint("NativeCredentials=", native), func(t *testing.T) {
+			dir := modulesDir(t, map[string]string{"echo": "echo_input"})
+			e := newEnricher(t, wasmhook.Options{Dir: dir, SensitiveHeaders: []string{"x-api-key"}, NativeCredentials: native})
+			var seen wasmhook.Request
+			require.NoError(t, e.Register("native", func(_ context.Context, in *wasmhook.Input) (any, error) {
+				seen = *in.Request
+				seen.Header = in.Request.Header.Clone()
+				return nil, nil
+			}))
+			for range 2 { // the second event reuses the first's scratch space
+				res, err := e.Enrich(context.Background(), &ev)
+				require.NoError(t, err)
+				require.Empty(t, res.Failed())
+				assert.NotContains(t, string(res.Payload), "secret", "modules never see credentials")
+			}
+			assert.Equal(t, ev.Request.ID, seen.ID)
+			assert.Equal(t, "jstretch", seen.User)
+			if native {
+				assert.Equal(t, header, seen.Header, "the request as given")
+			} else {
+				assert.Equal(t, http.Header{"User-Agent": {"netbox/4.6"}}, seen.Header)
+			}
+			assert.Len(t, ev.Request.Header, 5, "the caller's request is left as it is")
+		})
+	}
+	// An event whose request holds nothing to drop is handed over as it is.
+	e := newEnricher(t, wasmhook.Options{})
+	plain := siteEvent
+	plain.Request = &wasmhook.Request{ID: uuid.New(), Header: http.Header{"Accept": {"*/*"}}}
+	var got *wasmhook.Request
+	require.NoError(t, e.Register("native", func(_ context.Context, in *wasmhook.Input) (any, error) {
+		got = in.Request
+		return nil, nil
+	}))
+	_, err := e.Enrich(context.Background(), &plain)
+	require.NoError(t, err)
+	assert.Same(t, plain.Request, got)
+}

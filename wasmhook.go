@@ -101,6 +101,11 @@ type Options struct {
 	// SensitiveHeaders are request headers never passed to callbacks, in
 	// addition to Authorization, Cookie and Proxy-Authorization.
 	SensitiveHeaders []string
+	// NativeCredentials hands native Go callbacks (Register) the event's
+	// request as given, every header included: Authorization, Cookie,
+	// Proxy-Authorization and SensitiveHeaders too. By default they see
+	// the headers modules see. Modules never see those headers.
+	NativeCredentials bool
 }
 
 // Enricher runs callbacks over events. It is safe for concurrent use by
@@ -129,6 +134,8 @@ type Enricher struct {
 // while the set is current. A set drains when its last reference goes.
 type callbackSet struct {
 	entries []*entry
+	// natives is set when an entry is a native callback.
+	natives bool
 	refs    atomic.Int64
 	gens    *generations
 	// drained is closed when the last reference is released.
@@ -183,6 +190,8 @@ func (g *generations) newSet(entries []*entry) *callbackSet {
 	for _, en := range entries {
 		if m := moduleOf(en.cb); m != nil {
 			g.uses[m]++
+		} else {
+			s.natives = true
 		}
 	}
 	return s
@@ -598,6 +607,10 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	w.inv.Input = abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}
 	w.input = abi.AppendInput(w.input[:0], &w.inv.Input, e.pass)
 	w.inv.Raw = w.input
+	if set.natives && ev.Request != nil && !e.opts.NativeCredentials {
+		// Native callbacks see the headers modules see.
+		w.inv.Input.Request = ev.Request.Filtered(e.pass, &w.request)
+	}
 
 	e.run(ctx, set, w)
 
@@ -748,6 +761,7 @@ func (e *Enricher) Close(ctx context.Context) error {
 type work struct {
 	input     []byte
 	inv       registry.Invocation
+	request   abi.Request // the request native callbacks see, when filtered
 	outputs   [][]byte
 	errs      []error
 	durations []time.Duration
@@ -773,5 +787,10 @@ func getWork(n int) *work {
 func putWork(w *work) {
 	w.merge.Reset()
 	w.inv = registry.Invocation{}
+	if len(w.request.Header) > 0 {
+		// Keep the map for the next event, not this one's request.
+		clear(w.request.Header)
+		w.request = abi.Request{Header: w.request.Header}
+	}
 	workPool.Put(w)
 }

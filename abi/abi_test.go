@@ -190,3 +190,17 @@ func TestAppendInputJoinsNamesDifferingInCase(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestFiltered(t *testing.T) {
+	r := &abi.Request{ID: uuid.New(), Method: "PATCH", User: "u", Header: http.Header{"Accept": {"*/*"}, "X-Key": {"k"}}}
+	var buf abi.Request
+	assert.Same(t, r, r.Filtered(nil, &buf), "nothing to drop: r itself")
+	got := r.Filtered(func(name string) bool { return name != "X-Key" }, &buf)
+	assert.Same(t, &buf, got)
+	assert.Equal(t, abi.Request{ID: r.ID, Method: "PATCH", User: "u", Header: http.Header{"Accept": {"*/*"}}}, buf)
+
+	r.Header = http.Header{"authorization": {"s"}, "COOKIE": {"s"}, "Proxy-Authorization": {"s"}, "X-Other": {"o"}}
+	got = r.Filtered(nil, &buf)
+	assert.Equal(t, http.Header{"X-Other": {"o"}}, got.Header, "the map is reused and cleared")
+	assert.Len(t, r.Header, 4, "r is left as it is")
+}

@@ -23,8 +23,44 @@ type Request struct {
 	User string
 	// Header holds the request's headers. Callbacks see them without the
 	// credential headers ([CredentialHeaders]) and without any header the
-	// operator marks sensitive; the payload never carries headers.
+	// operator marks sensitive: modules always, native Go callbacks unless
+	// the enricher is told to hand them the request as given
+	// (wasmhook.Options.NativeCredentials). The payload never carries
+	// headers.
 	Header http.Header
+}
+
+// Filtered returns r as a callback may see it: without the credential
+// headers and without those pass refuses. It returns r itself when no
+// header is to be dropped; else it fills buf, reusing buf.Header's map, and
+// returns buf, whose header values are shared with r's.
+func (r *Request) Filtered(pass HeaderFilter, buf *Request) *Request {
+	drop := func(name string) bool {
+		return isCredential(name) || (pass != nil && !pass(http.CanonicalHeaderKey(name)))
+	}
+	found := false
+	for name := range r.Header {
+		if drop(name) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return r
+	}
+	h := buf.Header
+	if h == nil {
+		h = make(http.Header, len(r.Header))
+	}
+	clear(h)
+	for name, values := range r.Header {
+		if !drop(name) {
+			h[name] = values
+		}
+	}
+	*buf = *r
+	buf.Header = h
+	return buf
 }
 
 // CredentialHeaders are never passed to a callback, whatever the operator

@@ -22,7 +22,8 @@ var ErrDuplicate = errors.New("duplicate callback name")
 
 // Invocation is one event as callbacks receive it.
 type Invocation struct {
-	// Input is the event, for native callbacks.
+	// Input is the event, for native callbacks; its request's headers
+	// are filtered as the caller chose (see abi.Request.Filtered).
 	abi.Input
 	// Raw is the ABI input JSON (abi.AppendInput), for modules.
 	Raw []byte
@@ -51,7 +52,9 @@ type Callback interface {
 // Func is a native Go callback. It may return nil (nothing to add), a
 // map or struct that encoding/json encodes as an object, or json.RawMessage
 // holding an object. A returned error or a panic is reported as
-// abi.ErrGuest and the callback's result is dropped.
+// abi.ErrGuest and the callback's result is dropped. in, and what it
+// points to, are valid during the call only and must not be modified:
+// other callbacks of the event may read them at the same time.
 type Func func(ctx context.Context, in *abi.Input) (any, error)
 
 // Registry holds the current callbacks in load order: the modules of a
