@@ -64,6 +64,9 @@ var DefaultLimits = runtime.DefaultLimits
 // CallbackFunc is a native Go callback: it gets the event's input and may
 // return nil, a map or struct that encodes as a JSON object, or a
 // json.RawMessage holding one. An error (or a panic) drops its result.
+// The input's request has the headers modules see (no credentials, no
+// SensitiveHeaders) unless Options.NativeCredentials is set; the input is
+// valid during the call only and must not be modified.
 type CallbackFunc = registry.Func
 
 // Input is what a callback gets for one event.
@@ -434,7 +437,8 @@ func sameModule(a registry.Callback) func(registry.Callback) bool {
 
 // Register appends a native Go callback under name, after every module
 // (and every callback registered before it). A name in use is
-// ErrDuplicate.
+// ErrDuplicate. The callback sees the request's headers as modules do,
+// unless Options.NativeCredentials is set.
 func (e *Enricher) Register(name string, fn CallbackFunc) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
