@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -292,19 +291,12 @@ func effective(mo ModuleOptions, s ModuleSettings) ModuleOptions {
 	return mo
 }
 
-// loadFile reads and loads one module, or reuses prev when the file's bytes
-// and the options that shape the module are unchanged.
+// loadFile reads and loads one module (see readModule), or reuses prev when
+// the file's bytes and the options that shape the module are unchanged.
 func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts ModuleOptions, prev *ModuleCallback) (*ModuleCallback, bool, error) {
-	info, err := os.Stat(file)
+	bin, err := readModule(file)
 	if err != nil {
-		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "cannot stat", Err: unwrapPath(err)}
-	}
-	if !info.Mode().IsRegular() {
-		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "not a regular file"}
-	}
-	bin, err := os.ReadFile(file)
-	if err != nil {
-		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadModule, Reason: "cannot read", Err: unwrapPath(err)}
+		return nil, false, err
 	}
 	hash := sha256.Sum256(bin)
 	if prev != nil && prev.Hash == hash && prev.Options.Limits == opts.Limits && bytes.Equal(prev.Options.Config, opts.Config) {

@@ -73,12 +73,15 @@ type ModuleSettings struct {
 	OnFailure   FailurePolicy
 }
 
-// ReadSettings reads the settings file of dir, if it has one.
+// ReadSettings reads the settings file of dir, if it has one. It is read
+// as module files are: opened once, refused unless it is a regular file,
+// and no larger than MaxSettingsBytes.
 func ReadSettings(dir string) (*Settings, error) {
 	var found []string
 	for _, name := range SettingsFiles {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			found = append(found, filepath.Join(dir, name))
+		file := filepath.Join(dir, name)
+		if _, err := os.Lstat(file); err == nil {
+			found = append(found, file)
 		}
 	}
 	switch len(found) {
@@ -89,9 +92,9 @@ func ReadSettings(dir string) (*Settings, error) {
 		return nil, fmt.Errorf("%w: %s and %s: keep one settings file", ErrSettings, found[0], found[1])
 	}
 	file := found[0]
-	raw, err := os.ReadFile(file)
+	raw, err := readRegular(file, MaxSettingsBytes, "the settings file", 0, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSettings, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrSettings, file, err)
 	}
 	return ParseSettings(file, raw)
 }
