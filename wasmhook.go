@@ -129,6 +129,7 @@ type Enricher struct {
 	set       atomic.Pointer[callbackSet]
 	gens      generations
 	closed    atomic.Bool
+	watches   watchSet // the running Watch calls, ended by Close
 }
 
 // callbackSet is one generation of callbacks in load order, with what the
@@ -740,15 +741,16 @@ func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start ti
 	return end
 }
 
-// Close waits for Enrich calls in flight (on the current callback set and
-// on any older one), then releases every module.
-// Enrich, Register and Reload fail with ErrClosed afterwards.
+// Close ends any running Watch, waits for Enrich calls in flight (on the
+// current callback set and on any older one), then releases every module.
+// Enrich, Register, Reload and Watch fail with ErrClosed afterwards.
 func (e *Enricher) Close(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	e.watches.close()
 	e.set.Load().release()
 	// Events may still run on older sets than the current one; each set
 	// closes its modules as it drains. What is left when ctx ends first
