@@ -279,3 +279,19 @@ func TestSettingsFilesThatAreNotRegularFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestModulesDirectoryThatIsNotADirectory: a named pipe or a file where
+// the modules directory should be is refused at once (os.ReadDir opens
+// with O_DIRECTORY, which does not wait for a pipe's writer).
+func TestModulesDirectoryThatIsNotADirectory(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "modules")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	t.Cleanup(func() { unblockFIFO(fifo) })
+	_, err := loadWithin(t, engine(t), fifo, registry.LoadOptions{})
+	assert.EqualError(t, err, "modules directory: open "+fifo+": not a directory")
+
+	file := filepath.Join(t.TempDir(), "modules")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	_, err = loadWithin(t, engine(t), file, registry.LoadOptions{})
+	assert.EqualError(t, err, "modules directory: open "+file+": not a directory")
+}
