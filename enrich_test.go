@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,6 +137,27 @@ func TestRunawayModuleIsStoppedOthersSurvive(t *testing.T) {
 		assert.ErrorIs(t, res.Reports[1].Err, wasmhook.ErrTimeout)
 		assert.ErrorIs(t, res.Reports[3].Err, wasmhook.ErrTrap)
 		assert.Len(t, res.Failed(), 2)
+	}
+}
+
+// TestReturningAfterTheLimitIsATimeout: a guest that returns after its
+// time limit has passed is timed out, even when it returned before the
+// timer that stops guests fired. Echoing a 256 KiB event takes far longer
+// than the 20 µs limit (the copies and the output's check), and the guest
+// itself runs for a time close to the timer's latency, so that without the
+// check after the call many of these calls passed.
+func TestReturningAfterTheLimitIsATimeout(t *testing.T) {
+	dir := modulesDir(t, map[string]string{"10-echo": "echo_input", "20-fixed": "fixed"})
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleOptions{
+		"10-echo": {Limits: wasmhook.Limits{Timeout: 20 * time.Microsecond, OutputBytes: 1 << 20}},
+	}})
+	ev := siteEvent
+	ev.Data = json.RawMessage(`{"blob": "` + strings.Repeat("x", 256<<10) + `"}`)
+	for i := 0; i < 100; i++ {
+		res, err := e.Enrich(context.Background(), &ev)
+		require.NoError(t, err)
+		require.ErrorIs(t, res.Reports[0].Err, wasmhook.ErrTimeout, "event %d", i)
+		require.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, res.Payload), "event %d", i)
 	}
 }
 

@@ -268,6 +268,8 @@ type entry struct {
 	// checked: the callback checks its outputs itself (a module does, so
 	// that an instance whose output breaks the rules is thrown away).
 	checked bool
+	// limit is a module's time limit; 0 for a native callback.
+	limit time.Duration
 	// cost is a moving average of the callback's call time in ns.
 	cost atomic.Int64
 }
@@ -469,8 +471,10 @@ func (e *Enricher) swapLocked() {
 		if en, ok := known[cb]; ok {
 			entries[i] = en
 		} else {
-			_, checked := cb.(*registry.ModuleCallback)
-			entries[i] = &entry{cb: cb, checked: checked}
+			entries[i] = &entry{cb: cb}
+			if m := moduleOf(cb); m != nil {
+				entries[i].checked, entries[i].limit = true, m.Limits().Timeout
+			}
 		}
 	}
 	e.set.Store(e.gens.newSet(entries))
@@ -729,6 +733,12 @@ func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start ti
 	d := time.Since(start)
 	end := start.Add(d)
 	w.durations[i] = d
+	if d > en.limit && en.limit > 0 && w.errs[i] == nil {
+		// The guest returned after its deadline, before the timer that
+		// would have stopped it fired: the limit holds all the same.
+		w.errs[i] = abi.NewCallError(en.cb.Name(), abi.ErrTimeout,
+			fmt.Sprintf("returned after its %s limit (took %s)", en.limit, d.Round(time.Microsecond)), nil)
+	}
 	// An exponential moving average, 1/8 weight to the new sample, stored
 	// only when it moves by costStep or more: the entry is shared by every
 	// goroutine enriching, and a write on every call would bounce its
