@@ -11,6 +11,8 @@ GO        ?= go
 WAT2WASM  ?= wat2wasm
 CLANG     ?= clang
 RUSTC     ?= /usr/bin/rustc
+NPM       ?= npm
+NPX       ?= npx
 BIN       := bin
 WASMHOOK  := $(BIN)/wasmhook
 
@@ -93,8 +95,20 @@ $(DEMO_DIR)/70-go-command.wasm: $(wildcard examples/go/command/*.go)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -C examples/go/command -o $(abspath $@) .
 
 ## wasm: rebuild every committed .wasm from its source
-wasm: $(WAT_WASM) $(C_WASM) $(RUST_WASM) $(AS_WASM)
+# The rules that build a committed module from its source exist only inside
+# `make wasm`. Git writes a clone's files in its own order, so a source (say
+# guest-sdk/c/wasmhook.h) can be newer than the module committed beside it,
+# and the Rust and AssemblyScript rules depend on bin/ and node_modules that
+# a clone never has: with the rules always defined, `make demo` would call
+# clang on a machine that has only Go. Outside `make wasm` a committed module
+# is a plain file, used as it is.
+wasm:
+	$(MAKE) WASM_REBUILD=1 wasm-modules
 	$(MAKE) -C bench wasm
+
+ifeq ($(WASM_REBUILD),1)
+.PHONY: wasm-modules
+wasm-modules: $(WAT_WASM) $(C_WASM) $(RUST_WASM) $(AS_WASM)
 
 %.wasm: %.wat
 	$(WAT2WASM) $< -o $@
@@ -115,14 +129,15 @@ examples/rust/%.wasm: examples/rust/%.rs $(RUST_SDK)
 	chmod 644 $@
 
 $(AS_WASM): examples/assemblyscript/site_status.ts $(wildcard guest-sdk/assemblyscript/assembly/*.ts) examples/assemblyscript/node_modules
-	cd examples/assemblyscript && npx asc site_status.ts -O3 --use abort=../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort --outFile site_status.wasm
+	cd examples/assemblyscript && $(NPX) asc site_status.ts -O3 --use abort=../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort --outFile site_status.wasm
 
 examples/assemblyscript/node_modules: examples/assemblyscript/package-lock.json
-	cd examples/assemblyscript && npm ci --no-audit --no-fund
+	cd examples/assemblyscript && $(NPM) ci --no-audit --no-fund
 	@touch $@
+endif
 
 guest-sdk/assemblyscript/node_modules: guest-sdk/assemblyscript/package-lock.json
-	cd guest-sdk/assemblyscript && npm ci --no-audit --no-fund
+	cd guest-sdk/assemblyscript && $(NPM) ci --no-audit --no-fund
 	@touch $@
 
 ## test-sdks: the C, Rust and AssemblyScript SDKs' own tests
@@ -130,7 +145,7 @@ test-sdks: guest-sdk/assemblyscript/node_modules
 	@mkdir -p $(BIN)
 	gcc -std=c99 -Wall -Wextra -Werror -o $(BIN)/test_json guest-sdk/c/test/test_json.c && $(BIN)/test_json
 	$(RUSTC) --edition 2021 --test guest-sdk/rust/src/lib.rs -o $(BIN)/wasmhook-rust-test && $(BIN)/wasmhook-rust-test
-	cd guest-sdk/assemblyscript && npm test
+	cd guest-sdk/assemblyscript && $(NPM) test
 
 ## tools: install the guest toolchains, pinned
 tools:
