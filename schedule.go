@@ -1,0 +1,126 @@
+package wasmhook
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
+	"github.com/wasmhook/wasmhook/internal/monoclock"
+	"github.com/wasmhook/wasmhook/registry"
+)
+
+// costThreshold is the estimated time of an event's callbacks below which
+// they run one after another: starting goroutines costs about a microsecond,
+// more than a cheap reactor call.
+const costThreshold = 50 * time.Microsecond
+
+// costStep is the least change of a callback's cost average worth a write.
+const costStep = int64(250 * time.Nanosecond)
+
+// run calls every callback, one after another or in parallel, storing the
+// outputs in load order so that the merge never depends on timing.
+func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
+	n := len(set.entries)
+	if n == 0 {
+		return
+	}
+	var estimate int64
+	for _, en := range set.entries {
+		estimate += en.cost.Load()
+	}
+	// One clock read ends a call and starts the next: the clock is read
+	// n+1 times for n calls, each time the monotonic clock alone (a
+	// call's deadline and duration need nothing else).
+	if e.parallelism == 1 || n == 1 || time.Duration(estimate) < costThreshold {
+		now := monoclock.Now()
+		for i := range set.entries {
+			now = e.call(ctx, set.entries[i], w, i, now)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	workers := min(e.parallelism, n)
+	wg.Add(workers - 1)
+	worker := func() {
+		now := monoclock.Now()
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			now = e.call(ctx, set.entries[i], w, i, now)
+		}
+	}
+	for range workers - 1 {
+		go func() { defer wg.Done(); worker() }()
+	}
+	worker()
+	wg.Wait()
+}
+
+// call runs entry i, which starts at start, and returns when it ended.
+func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start time.Time) time.Time {
+	w.outputs[i], w.errs[i] = en.cb.Call(ctx, start, &w.inv, w.outputs[i][:0])
+	d := time.Since(start)
+	end := start.Add(d)
+	w.durations[i] = d
+	if d > en.limit && en.limit > 0 && w.errs[i] == nil {
+		// The guest returned after its deadline, before the timer that
+		// would have stopped it fired: the limit holds all the same.
+		w.errs[i] = abi.NewCallError(en.cb.Name(), abi.ErrTimeout,
+			fmt.Sprintf("returned after its %s limit (took %s)", en.limit, d.Round(time.Microsecond)), nil)
+	}
+	// An exponential moving average, 1/8 weight to the new sample, stored
+	// only when it moves by costStep or more: the entry is shared by every
+	// goroutine enriching, and a write on every call would bounce its
+	// cache line between cores. The average stays within 8*costStep of
+	// the real cost, which is plenty against costThreshold.
+	old := en.cost.Load()
+	if delta := (int64(d) - old) / 8; delta >= costStep || delta <= -costStep {
+		en.cost.Store(old + delta)
+	}
+	return end
+}
+
+// work is the scratch space of one Enrich call, pooled.
+type work struct {
+	input     []byte
+	inv       registry.Invocation
+	request   abi.Request // the request native callbacks see, when filtered
+	outputs   [][]byte
+	errs      []error
+	durations []time.Duration
+	merge     jsonraw.Merge
+}
+
+var workPool = sync.Pool{New: func() any { return new(work) }}
+
+func getWork(n int) *work {
+	w := workPool.Get().(*work)
+	if cap(w.outputs) < n {
+		w.outputs = make([][]byte, n)
+		w.errs = make([]error, n)
+		w.durations = make([]time.Duration, n)
+	}
+	w.outputs, w.errs, w.durations = w.outputs[:n], w.errs[:n], w.durations[:n]
+	for i := range w.errs {
+		w.errs[i] = nil
+	}
+	return w
+}
+
+func putWork(w *work) {
+	w.merge.Reset()
+	w.inv = registry.Invocation{}
+	if len(w.request.Header) > 0 {
+		// Keep the map for the next event, not this one's request.
+		clear(w.request.Header)
+		w.request = abi.Request{Header: w.request.Header}
+	}
+	workPool.Put(w)
+}
