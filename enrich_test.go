@@ -90,7 +90,7 @@ func TestEnrichWithModulesOfEveryKind(t *testing.T) {
 	})
 	e := newEnricher(t, wasmhook.Options{
 		Dir:     dir,
-		Modules: map[string]wasmhook.ModuleOptions{"20-go": {Config: []byte(`{"namespace": "geo"}`)}},
+		Modules: map[string]wasmhook.ModuleSettings{"20-go": {Config: []byte(`{"namespace": "geo"}`)}},
 	})
 	assert.Equal(t, []wasmhook.CallbackInfo{
 		{Name: "10-fixed", Kind: "reactor", File: filepath.Join(dir, "10-fixed.wasm")},
@@ -148,7 +148,7 @@ func TestRunawayModuleIsStoppedOthersSurvive(t *testing.T) {
 // check after the call many of these calls passed.
 func TestReturningAfterTheLimitIsATimeout(t *testing.T) {
 	dir := modulesDir(t, map[string]string{"10-echo": "echo_input", "20-fixed": "fixed"})
-	e := newEnricher(t, wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleOptions{
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleSettings{
 		"10-echo": {Limits: wasmhook.Limits{Timeout: 20 * time.Microsecond, OutputBytes: 1 << 20}},
 	}})
 	ev := siteEvent
@@ -255,7 +255,7 @@ func TestNewFailsOnABadModuleNamingIt(t *testing.T) {
 	require.Len(t, e.Skipped(), 1)
 	assert.ErrorIs(t, e.Skipped()[0], wasmhook.ErrABIMismatch)
 
-	_, err = wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleOptions{"10-fixed": {Config: []byte(`[1]`)}}})
+	_, err = wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleSettings{"10-fixed": {Config: []byte(`[1]`)}}})
 	assert.ErrorContains(t, err, `configuration of module "10-fixed" is not a JSON object`)
 }
 

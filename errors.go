@@ -14,6 +14,7 @@ import (
 var (
 	ErrBadModule       = abi.ErrBadModule
 	ErrABIMismatch     = abi.ErrABIMismatch
+	ErrBadConfig       = abi.ErrBadConfig
 	ErrTrap            = abi.ErrTrap
 	ErrTimeout         = abi.ErrTimeout
 	ErrMemoryLimit     = abi.ErrMemoryLimit
@@ -22,6 +23,8 @@ var (
 	ErrOutputNotObject = abi.ErrOutputNotObject
 	ErrOutputNotUTF8   = abi.ErrOutputNotUTF8
 	ErrGuest           = abi.ErrGuest
+	// ErrSettings: the modules directory's settings file is not valid.
+	ErrSettings = registry.ErrSettings
 	// ErrDuplicate: a callback of that name exists already.
 	ErrDuplicate = registry.ErrDuplicate
 	// ErrClosed: the enricher is closed.

@@ -96,7 +96,7 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 			ctx := context.Background()
 			e, err := wasmhook.New(ctx, wasmhook.Options{
 				Dir: dir, Limits: hostileLimits, Logger: testmod.Logger(io.Discard), CompilationCacheDir: compilationCache,
-				Modules: map[string]wasmhook.ModuleOptions{"20-hostile": {Limits: c.limits}},
+				Modules: map[string]wasmhook.ModuleSettings{"20-hostile": {Limits: c.limits}},
 			})
 			require.NoError(t, err)
 			ev := siteEvent
@@ -207,7 +207,7 @@ func TestSoak(t *testing.T) {
 		"50-loop": "sometimes_loop", "60-calls": "calls", "70-oob": "oob_output", "80-echo": "echo_config", "90-hog": "memory_hog",
 	})
 	e := newEnricher(t, wasmhook.Options{Dir: dir, Limits: wasmhook.Limits{Timeout: 10 * time.Second, MemoryBytes: 2 << 20, PoolSize: 4},
-		Modules: map[string]wasmhook.ModuleOptions{
+		Modules: map[string]wasmhook.ModuleSettings{
 			"50-loop": {Limits: wasmhook.Limits{Timeout: 5 * time.Millisecond}},
 			"80-echo": {Config: []byte(`{"echo": "config"}`)},
 		}})

@@ -221,7 +221,7 @@ func requireInFlight(t *testing.T, done <-chan *wasmhook.Result) {
 func TestReloadKeepsModulesOfOlderGenerationsInFlight(t *testing.T) {
 	ctx := context.Background()
 	dir := modulesDir(t, map[string]string{"10-slow": "sleep_config", "20-b": "fixed", "30-c": "active_branch"})
-	e := newEnricher(t, wasmhook.Options{Dir: dir, Parallelism: 1, Modules: map[string]wasmhook.ModuleOptions{
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Parallelism: 1, Modules: map[string]wasmhook.ModuleSettings{
 		"10-slow": {Config: []byte(`{"slow":500}`), OnFailure: wasmhook.FailEvent},
 	}})
 	done := startSlowEvent(t, e)
@@ -253,7 +253,7 @@ func TestCloseWaitsForOlderGenerations(t *testing.T) {
 	dir := modulesDir(t, map[string]string{"10-slow": "sleep_config", "20-b": "fixed"})
 	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: dir, Parallelism: 1, Logger: testmod.Logger(io.Discard),
 		CompilationCacheDir: compilationCache, Limits: wasmhook.Limits{Timeout: 10 * time.Second},
-		Modules: map[string]wasmhook.ModuleOptions{"10-slow": {Config: []byte(`{"slow":300}`)}}})
+		Modules: map[string]wasmhook.ModuleSettings{"10-slow": {Config: []byte(`{"slow":300}`)}}})
 	require.NoError(t, err)
 	done := startSlowEvent(t, e)
 
@@ -365,14 +365,14 @@ func TestReloadAfterDeletingAModuleWithSettings(t *testing.T) {
 	ctx := context.Background()
 	cases := map[string]struct {
 		settings string // the settings file, "" for none
-		modules  map[string]wasmhook.ModuleOptions
+		modules  map[string]wasmhook.ModuleSettings
 	}{
-		"Options.Modules": {modules: map[string]wasmhook.ModuleOptions{
+		"Options.Modules": {modules: map[string]wasmhook.ModuleSettings{
 			"20-b": {Limits: wasmhook.Limits{Timeout: 5 * time.Second}}, "10-a": {Config: []byte(`{"a":1}`)}}},
-		"Options.Modules disabling it": {modules: map[string]wasmhook.ModuleOptions{"20-b": {Disabled: true}}},
+		"Options.Modules disabling it": {modules: map[string]wasmhook.ModuleSettings{"20-b": {Disabled: true}}},
 		"settings file modules":        {settings: `{"modules": {"20-b": {"timeout": "5s"}}}`},
 		"settings file order":          {settings: `{"order": ["20-b", "10-a"]}`},
-		"both":                         {settings: `{"order": ["20-b"], "modules": {"20-b": {"on_failure": "fail"}}}`, modules: map[string]wasmhook.ModuleOptions{"20-b": {}}},
+		"both":                         {settings: `{"order": ["20-b"], "modules": {"20-b": {"on_failure": "fail"}}}`, modules: map[string]wasmhook.ModuleSettings{"20-b": {}}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -420,7 +420,7 @@ func TestReloadAfterDeletingAModuleWithSettings(t *testing.T) {
 func TestNewRefusesSettingsForNoModule(t *testing.T) {
 	dir := modulesDir(t, map[string]string{"10-a": "fixed"})
 	_, err := wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Logger: testmod.Logger(io.Discard),
-		Modules: map[string]wasmhook.ModuleOptions{"10-b": {}}})
+		Modules: map[string]wasmhook.ModuleSettings{"10-b": {}}})
 	assert.ErrorContains(t, err, `settings for module "10-b", but there is no 10-b.wasm in `+dir)
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("order: [10-b]\n"), 0o644))

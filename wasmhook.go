@@ -18,7 +18,6 @@
 package wasmhook
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,7 +30,6 @@ import (
 	"time"
 
 	"github.com/wasmhook/wasmhook/abi"
-	"github.com/wasmhook/wasmhook/internal/jsonraw"
 	"github.com/wasmhook/wasmhook/registry"
 	"github.com/wasmhook/wasmhook/runtime"
 )
@@ -40,12 +38,18 @@ import (
 // and [DefaultLimits] for the values in force where none is set.
 type Limits = runtime.Limits
 
-// ModuleOptions are one module's settings: its configuration (a JSON
+// Bytes is a size in bytes, as limits give it; as text, 65536, 64KiB or
+// 32MiB.
+type Bytes = runtime.Bytes
+
+// ModuleSettings are one module's settings: its configuration (a JSON
 // object the guest reads with config_read), limits overriding the
 // enricher's, whether it is disabled, and what its failure does to the
-// event (FailurePolicy). A settings file in the modules directory can set
-// the same (see registry.Settings); where both set a field, the file wins.
-type ModuleOptions = registry.ModuleOptions
+// event (FailurePolicy). Options.Modules and the modules directory's
+// settings file (wasmhook.yaml) give the same fields; where both set one,
+// the file wins. registry.ModuleSettings documents each field and its key
+// in the file.
+type ModuleSettings = registry.ModuleSettings
 
 // FailurePolicy says what a callback's failure does to the event: Skip
 // (the default) drops its result, FailEvent makes Enrich fail.
@@ -57,8 +61,8 @@ const (
 	FailEvent = registry.FailEvent
 )
 
-// DefaultLimits are the limits in force where nobody set one.
-var DefaultLimits = runtime.DefaultLimits
+// DefaultLimits returns the limits in force where nobody set one.
+func DefaultLimits() Limits { return runtime.DefaultLimits() }
 
 // CallbackFunc is a native Go callback: it gets the event's input and may
 // return nil, a map or struct that encodes as a JSON object, or a
@@ -85,7 +89,7 @@ type Options struct {
 	// New, a reload ignores such a name (its module file was deleted,
 	// say): it logs a warning once and lists the name in
 	// ReloadResult.Unmatched, and the rest of the directory reloads.
-	Modules map[string]ModuleOptions
+	Modules map[string]ModuleSettings
 	// SkipInvalid loads the valid modules of Dir and reports the invalid
 	// ones (Enricher.Skipped) instead of failing.
 	SkipInvalid bool
@@ -154,13 +158,6 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 		// Without sensitive headers there is nothing to filter but the
 		// credentials, which AppendInput drops itself.
 		e.pass = func(canonical string) bool { return !e.sensitive[canonical] }
-	}
-	for name, mo := range opts.Modules {
-		if c := bytes.TrimSpace(mo.Config); len(c) > 0 {
-			if err := jsonraw.Validate(c); err != nil || c[0] != '{' {
-				return nil, fmt.Errorf("wasmhook: configuration of module %q is not a JSON object", name)
-			}
-		}
 	}
 	if opts.Dir == "" && len(opts.Modules) > 0 {
 		return nil, fmt.Errorf("wasmhook: settings for modules but no modules directory")

@@ -105,7 +105,7 @@ func TestWatchNeedsADirectory(t *testing.T) {
 
 func TestFailEventPolicy(t *testing.T) {
 	dir := modulesDir(t, map[string]string{"10-fixed": "fixed", "20-trap": "trap"})
-	e := newEnricher(t, wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleOptions{"20-trap": {OnFailure: wasmhook.FailEvent}}})
+	e := newEnricher(t, wasmhook.Options{Dir: dir, Modules: map[string]wasmhook.ModuleSettings{"20-trap": {OnFailure: wasmhook.FailEvent}}})
 	res, err := e.Enrich(context.Background(), &siteEvent)
 	require.ErrorIs(t, err, wasmhook.ErrEventFailed)
 	assert.ErrorIs(t, err, wasmhook.ErrTrap)
@@ -294,7 +294,7 @@ func TestWatchFollowsAConfigMapVolume(t *testing.T) {
 	eventually(t, "the new 20-b is in force", func() bool { return slices.Equal(contextKeys(), []string{"active_branch", "foo"}) })
 
 	// The settings file comes, through the same kind of link.
-	configMap(t, dir, map[string][]byte{"10-a.wasm": fixed, "20-b.wasm": branch, "wasmhook.yaml": []byte("modules: {10-a: {enabled: false}}\n")})
+	configMap(t, dir, map[string][]byte{"10-a.wasm": fixed, "20-b.wasm": branch, "wasmhook.yaml": []byte("modules: {10-a: {disabled: true}}\n")})
 	eventually(t, "the settings disable 10-a", func() bool { return slices.Equal(callbackNames(e), []string{"20-b"}) })
 
 	// And changes again.

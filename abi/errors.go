@@ -6,8 +6,8 @@ import (
 )
 
 // Failure classes. Every error the host reports for a call matches exactly
-// one of them with [errors.Is]. A load error matches ErrBadModule or
-// ErrABIMismatch and, when the module's first instance failed to start
+// one of them with [errors.Is]. A load error matches ErrBadModule,
+// ErrABIMismatch or ErrBadConfig and, when the module's first instance failed to start
 // (a trapping start function, an _initialize past its time limit), also
 // the class of that failure.
 var (
@@ -17,6 +17,9 @@ var (
 	// ErrABIMismatch: the module declares no ABI version, or one this host
 	// does not speak.
 	ErrABIMismatch = errors.New("ABI version mismatch")
+	// ErrBadConfig: the module's configuration, from code or from a
+	// settings file, is not a JSON object.
+	ErrBadConfig = errors.New("bad configuration")
 	// ErrTrap: the guest trapped (unreachable, out-of-bounds access, stack
 	// exhaustion, division by zero...) or passed the host a range outside its
 	// memory.
@@ -45,7 +48,7 @@ type LoadError struct {
 	File string
 	// Symbol is the import or export at fault, "" when none is.
 	Symbol string
-	// Kind is ErrBadModule or ErrABIMismatch.
+	// Kind is ErrBadModule, ErrABIMismatch or ErrBadConfig.
 	Kind error
 	// Reason says what is wrong, for a person.
 	Reason string

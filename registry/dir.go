@@ -22,20 +22,6 @@ import (
 // Ext is the file name extension of callback modules.
 const Ext = ".wasm"
 
-// ModuleOptions are one module's settings. The zero value runs the module
-// with the engine's limits, no configuration, skipping it when it fails.
-type ModuleOptions struct {
-	// Config is the JSON object the guest reads with config_read; nil
-	// means "{}".
-	Config []byte
-	// Limits override the engine's; zero fields inherit them.
-	Limits runtime.Limits
-	// Disabled leaves the module out.
-	Disabled bool
-	// OnFailure is Skip (the default) or FailEvent.
-	OnFailure FailurePolicy
-}
-
 // LoadOptions configure LoadDir. The zero value loads every module with the
 // engine's limits and no configuration.
 type LoadOptions struct {
@@ -43,7 +29,7 @@ type LoadOptions struct {
 	// directory's settings file (whose fields win where both set one). A
 	// name with no module file in the directory is an error, unless
 	// IgnoreUnmatched is set.
-	Modules map[string]ModuleOptions
+	Modules map[string]ModuleSettings
 	// IgnoreUnmatched makes settings that name a module the directory
 	// does not hold (in Modules, or in the settings file's modules or
 	// order) no error: they are ignored and listed in Loaded.Unmatched.
@@ -169,14 +155,14 @@ func LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOpti
 
 	type slot struct {
 		file   string
-		opts   ModuleOptions
+		opts   ModuleSettings
 		cb     *ModuleCallback
 		err    error
 		reused bool
 	}
 	var slots []*slot
 	for _, f := range files {
-		mo := effective(opts.Modules[NameOf(f)], settings.Modules[NameOf(f)])
+		mo := settings.Modules[NameOf(f)].Over(opts.Modules[NameOf(f)])
 		if !mo.Disabled {
 			slots = append(slots, &slot{file: f, opts: mo})
 		}
@@ -219,7 +205,7 @@ func LoadDir(ctx context.Context, eng *runtime.Engine, dir string, opts LoadOpti
 
 // checkSettings lists the settings that name a module the directory does
 // not hold; a name listed twice in order is an error.
-func checkSettings(s *Settings, api map[string]ModuleOptions, byName map[string]string, dir string) ([]Unmatched, error) {
+func checkSettings(s *Settings, api map[string]ModuleSettings, byName map[string]string, dir string) ([]Unmatched, error) {
 	var unmatched []Unmatched
 	for _, name := range slices.Sorted(maps.Keys(s.Modules)) {
 		if _, ok := byName[name]; !ok {
@@ -268,48 +254,25 @@ func ordered(files, order []string) []string {
 	return out
 }
 
-// effective applies a settings file entry over the API's options.
-func effective(mo ModuleOptions, s ModuleSettings) ModuleOptions {
-	if s.Config != nil {
-		mo.Config = s.Config
-	}
-	if s.Timeout > 0 {
-		mo.Limits.Timeout = s.Timeout
-	}
-	if s.MemoryBytes > 0 {
-		mo.Limits.MemoryBytes = s.MemoryBytes
-	}
-	if s.OutputBytes > 0 {
-		mo.Limits.OutputBytes = s.OutputBytes
-	}
-	if s.Enabled != nil {
-		mo.Disabled = !*s.Enabled
-	}
-	if s.OnFailure != "" {
-		mo.OnFailure = s.OnFailure
-	}
-	return mo
-}
-
 // loadFile reads and loads one module (see readModule), or reuses prev when
 // the file's bytes and the options that shape the module are unchanged.
-func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts ModuleOptions, prev *ModuleCallback) (*ModuleCallback, bool, error) {
+func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts ModuleSettings, prev *ModuleCallback) (*ModuleCallback, bool, error) {
 	bin, err := readModule(file)
 	if err != nil {
 		return nil, false, err
 	}
 	hash := sha256.Sum256(bin)
-	if prev != nil && prev.Hash == hash && prev.Options.Limits == opts.Limits && bytes.Equal(prev.Options.Config, opts.Config) {
-		if prev.Options.OnFailure.orSkip() == opts.OnFailure.orSkip() {
+	if prev != nil && prev.Hash == hash && prev.Settings.Limits == opts.Limits && bytes.Equal(prev.Settings.Config, opts.Config) {
+		if prev.Settings.OnFailure.orSkip() == opts.OnFailure.orSkip() {
 			return prev, true, nil // nothing changed: the same callback
 		}
-		return &ModuleCallback{Module: prev.Module, Hash: hash, Options: opts}, true, nil
+		return &ModuleCallback{Module: prev.Module, Hash: hash, Settings: opts}, true, nil
 	}
 	m, err := eng.Load(ctx, NameOf(file), file, bin, runtime.ModuleOptions{Config: opts.Config, Limits: opts.Limits})
 	if err != nil {
 		return nil, false, err
 	}
-	return &ModuleCallback{Module: m, Hash: hash, Options: opts}, false, nil
+	return &ModuleCallback{Module: m, Hash: hash, Settings: opts}, false, nil
 }
 
 // unwrapPath drops the *fs.PathError wrapper, whose path the LoadError

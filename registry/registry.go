@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/wasmhook/wasmhook/abi"
@@ -59,37 +57,27 @@ type Func func(ctx context.Context, in *abi.Input) (any, error)
 
 // Registry holds the current callbacks in load order: the modules of a
 // directory first, then the native callbacks in registration order. The
-// zero value is ready to use; it is safe for concurrent use.
+// zero value is ready to use. It is a plain value, not safe for concurrent
+// use: its owner (an enricher) serializes changes and publishes the list
+// (Callbacks) to the goroutines that run events.
 type Registry struct {
-	mu      sync.Mutex
 	modules []Callback
 	natives []Callback
-	list    atomic.Pointer[[]Callback]
+	list    []Callback
 }
 
-// Callbacks returns the callbacks in load order. The slice is shared and
-// never modified: every change makes a new one.
-func (r *Registry) Callbacks() []Callback {
-	if p := r.list.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
+// Callbacks returns the callbacks in load order. The slice is never
+// modified: every change makes a new one.
+func (r *Registry) Callbacks() []Callback { return r.list }
 
 // Modules returns the module callbacks in load order.
-func (r *Registry) Modules() []Callback {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.modules
-}
+func (r *Registry) Modules() []Callback { return r.modules }
 
 // SetModules replaces the module callbacks and returns the ones replaced.
 // It fails with ErrDuplicate, changing nothing, when two callbacks would
 // share a name. It closes nothing: the caller closes what it replaced once
 // no call uses it.
 func (r *Registry) SetModules(mods []Callback) (old []Callback, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if err := checkNames(mods, r.natives); err != nil {
 		return nil, err
 	}
@@ -106,8 +94,6 @@ func (r *Registry) Register(name string, fn Func) error {
 	if fn == nil {
 		return fmt.Errorf("registry: callback %q: nil function", name)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	natives := append(r.natives[:len(r.natives):len(r.natives)], &goCallback{name: name, fn: fn})
 	if err := checkNames(r.modules, natives); err != nil {
 		return err
@@ -119,8 +105,7 @@ func (r *Registry) Register(name string, fn Func) error {
 
 func (r *Registry) publish() {
 	list := make([]Callback, 0, len(r.modules)+len(r.natives))
-	list = append(append(list, r.modules...), r.natives...)
-	r.list.Store(&list)
+	r.list = append(append(list, r.modules...), r.natives...)
 }
 
 func checkNames(lists ...[]Callback) error {
@@ -138,11 +123,8 @@ func checkNames(lists ...[]Callback) error {
 
 // Close closes every callback and empties the registry.
 func (r *Registry) Close(ctx context.Context) error {
-	r.mu.Lock()
-	list := r.Callbacks()
-	r.modules, r.natives = nil, nil
-	r.list.Store(nil)
-	r.mu.Unlock()
+	list := r.list
+	*r = Registry{}
 	var errs []error
 	for _, cb := range list {
 		errs = append(errs, cb.Close(ctx))
@@ -155,8 +137,8 @@ type ModuleCallback struct {
 	*runtime.Module
 	// Hash is the SHA-256 of the module's bytes.
 	Hash [32]byte
-	// Options are the options it was loaded with.
-	Options ModuleOptions
+	// Settings are the settings it was loaded with.
+	Settings ModuleSettings
 }
 
 // Call implements Callback.
@@ -165,7 +147,7 @@ func (m *ModuleCallback) Call(ctx context.Context, start time.Time, inv *Invocat
 }
 
 // OnFailure implements Callback.
-func (m *ModuleCallback) OnFailure() FailurePolicy { return m.Options.OnFailure.orSkip() }
+func (m *ModuleCallback) OnFailure() FailurePolicy { return m.Settings.OnFailure.orSkip() }
 
 func (p FailurePolicy) orSkip() FailurePolicy {
 	if p == "" {

@@ -109,7 +109,7 @@ func TestLoadDirErrors(t *testing.T) {
 	dir := t.TempDir()
 	copyWAT(t, dir, "fixed", "a.wasm")
 	_, err = loadInto(&r, engine(t), dir, registry.LoadOptions{
-		Modules: map[string]registry.ModuleOptions{"geo": {Config: []byte(`{}`)}},
+		Modules: map[string]registry.ModuleSettings{"geo": {Config: []byte(`{}`)}},
 	})
 	assert.ErrorContains(t, err, `settings for module "geo", but there is no geo.wasm in`)
 
@@ -123,7 +123,7 @@ func TestLoadDirPassesModuleOptions(t *testing.T) {
 	copyWAT(t, dir, "echo_config", "geo.wasm")
 	var r registry.Registry
 	_, err := loadInto(&r, engine(t), dir, registry.LoadOptions{
-		Modules: map[string]registry.ModuleOptions{"geo": {Config: []byte(`{"namespace":"geo"}`)}},
+		Modules: map[string]registry.ModuleSettings{"geo": {Config: []byte(`{"namespace":"geo"}`)}},
 	})
 	require.NoError(t, err)
 	out, err := r.Callbacks()[0].Call(context.Background(), time.Now(), &registry.Invocation{Raw: []byte(`{}`)}, nil)

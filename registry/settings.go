@@ -1,20 +1,21 @@
 package registry
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
-	"github.com/wasmhook/wasmhook/internal/units"
+	"github.com/wasmhook/wasmhook/runtime"
 )
 
 // SettingsFiles are the names a modules directory's settings file may have;
@@ -36,41 +37,97 @@ const (
 	FailEvent FailurePolicy = "fail"
 )
 
+// UnmarshalText accepts "skip" or "fail".
+func (p *FailurePolicy) UnmarshalText(text []byte) error {
+	switch v := FailurePolicy(text); v {
+	case Skip, FailEvent:
+		*p = v
+		return nil
+	}
+	return fmt.Errorf("want %q or %q", Skip, FailEvent)
+}
+
+// ModuleSettings are one module's settings: the same fields whether they
+// are given in code (the enricher's Options.Modules) or in the directory's
+// settings file (modules.NAME), where the keys are the yaml tags. The zero
+// value runs the module with the enricher's limits, no configuration,
+// skipping it when it fails. The module's limits are resolved and its
+// configuration checked once, when the module loads.
+type ModuleSettings struct {
+	// Config is the JSON object the guest reads with config_read; nil
+	// means "{}". In a settings file: a mapping.
+	Config Config `yaml:"config"`
+	// Limits override the enricher's; zero fields inherit them. In a
+	// settings file their keys sit beside config: timeout, start_timeout,
+	// memory, output, log, pool.
+	runtime.Limits `yaml:",inline"`
+	// Disabled leaves the module out.
+	Disabled bool `yaml:"disabled"`
+	// OnFailure is Skip (the default) or FailEvent.
+	OnFailure FailurePolicy `yaml:"on_failure"`
+}
+
+// Over returns s with every field it does not set taken from base: s's
+// configuration, limits and failure policy win where set, and a module
+// disabled in either is disabled.
+func (s ModuleSettings) Over(base ModuleSettings) ModuleSettings {
+	if s.Config == nil {
+		s.Config = base.Config
+	}
+	s.Limits = s.Limits.Or(base.Limits)
+	s.Disabled = s.Disabled || base.Disabled
+	if s.OnFailure == "" {
+		s.OnFailure = base.OnFailure
+	}
+	return s
+}
+
+// Config is a module's configuration: JSON bytes, meant to hold an
+// object. In a settings file it is written as YAML (or JSON) and kept
+// as JSON, in the file's key order and number spelling.
+type Config []byte
+
+// UnmarshalYAML keeps a mapping as JSON.
+func (c *Config) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return errors.New("want an object")
+	}
+	b, err := yamlToJSON(nil, n)
+	if err != nil {
+		return err
+	}
+	*c = b
+	return nil
+}
+
 // Settings are a modules directory's settings file:
 //
 //	order: [20-geo, 10-branch]        # optional: these first, in this order
 //	modules:
 //	  20-geo:
 //	    config: {namespace: geo}      # the JSON object the guest reads
-//	    timeout: 100ms
-//	    memory: 32MiB
+//	    timeout: 100ms                # and any other limit: start_timeout,
+//	    memory: 32MiB                 # memory, output, log, pool
 //	    output: 16KiB
-//	    enabled: true
+//	    disabled: false
 //	    on_failure: skip              # or fail
 //
-// in YAML (wasmhook.yaml) or the same shape in JSON (wasmhook.json). It is
-// strict: an unknown key is an error naming the file and the key, and so
+// in YAML (wasmhook.yaml or wasmhook.yml) or the same shape in JSON
+// (wasmhook.json). It is strict: an unknown key, a key given twice or a
+// value of the wrong kind is an error naming the file and the key, and so
 // are settings for a module the directory does not hold, unless the load
 // ignores those (LoadOptions.IgnoreUnmatched).
 type Settings struct {
 	// File is the settings file, "" when the directory has none.
-	File string
+	File string `yaml:"-"`
 	// Order lists callback names to run first, in this order; the others
 	// follow in file-name order.
-	Order []string
+	Order []string `yaml:"order"`
 	// Modules holds per-module settings by callback name.
-	Modules map[string]ModuleSettings
-}
-
-// ModuleSettings are one module's entry in a settings file. Zero fields are
-// not set.
-type ModuleSettings struct {
-	Config      []byte
-	Timeout     time.Duration
-	MemoryBytes uint64
-	OutputBytes int
-	Enabled     *bool
-	OnFailure   FailurePolicy
+	Modules map[string]ModuleSettings `yaml:"modules"`
 }
 
 // ReadSettings reads the settings file of dir, if it has one. It is read
@@ -99,150 +156,129 @@ func ReadSettings(dir string) (*Settings, error) {
 	return ParseSettings(file, raw)
 }
 
-// ParseSettings parses a settings file's bytes; file names it in errors and
-// its extension says whether it is YAML or JSON.
+// ParseSettings parses a settings file's bytes; file names it in errors.
+// YAML and JSON are read alike (a JSON document is a YAML one).
 func ParseSettings(file string, raw []byte) (*Settings, error) {
-	fail := func(key, format string, args ...any) error {
-		where := file
-		if key != "" {
-			where += ": " + key
-		}
-		return fmt.Errorf("%w: %s: %s", ErrSettings, where, fmt.Sprintf(format, args...))
-	}
-	doc := raw
-	if !strings.HasSuffix(file, ".json") {
-		var node yaml.Node
-		if err := yaml.Unmarshal(raw, &node); err != nil {
-			return nil, fail("", "%v", err)
-		}
-		var err error
-		if doc, err = yamlToJSON(nil, &node); err != nil {
-			return nil, fail("", "%v", err)
-		}
-	}
 	s := &Settings{File: file, Modules: map[string]ModuleSettings{}}
-	if len(bytes.TrimSpace(doc)) == 0 || string(bytes.TrimSpace(doc)) == "null" {
-		return s, nil
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrSettings, file, err)
 	}
-	if err := jsonraw.Validate(doc); err != nil {
-		return nil, fail("", "%v", err)
+	n := &doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
 	}
-	top, err := object(doc)
-	if err != nil {
-		return nil, fail("", "%v", err)
+	if n.Kind == 0 || n.Kind == yaml.DocumentNode || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return s, nil // an empty file
 	}
-	for _, key := range sortedKeys(top) {
-		v := top[key]
-		switch key {
-		case "order":
-			if err := json.Unmarshal(v, &s.Order); err != nil {
-				return nil, fail("order", "want a list of module names")
-			}
-		case "modules":
-			mods, err := object(v)
-			if err != nil {
-				return nil, fail("modules", "%v", err)
-			}
-			for _, name := range sortedKeys(mods) {
-				ms, err := parseModule(mods[name], func(key, format string, args ...any) error {
-					return fail("modules."+name+keySuffix(key), format, args...)
-				})
-				if err != nil {
-					return nil, err
-				}
-				s.Modules[name] = ms
-			}
-		default:
-			return nil, fail(key, "unknown key (want order or modules)")
-		}
+	if err := decodeStrict(n, reflect.ValueOf(s).Elem(), ""); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrSettings, file, err)
 	}
 	return s, nil
 }
 
-func keySuffix(key string) string {
-	if key == "" {
-		return ""
+// decodeStrict decodes the YAML mapping n into the struct v, one key at a
+// time, so that an error names its key path: a key that names no field
+// (fields are named by their yaml tags; inline structs are flattened), a
+// key given twice, or a value that does not decode. A map of structs is
+// decoded the same way, entry by entry.
+func decodeStrict(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
 	}
-	return "." + key
-}
-
-func parseModule(raw json.RawMessage, fail func(key, format string, args ...any) error) (ModuleSettings, error) {
-	var ms ModuleSettings
-	fields, err := object(raw)
-	if err != nil {
-		return ms, fail("", "%v", err)
+	if n.Kind != yaml.MappingNode {
+		return keyError(path, n, errors.New("want a mapping"))
 	}
-	for _, key := range sortedKeys(fields) {
-		v := fields[key]
-		var str string
-		isString := json.Unmarshal(v, &str) == nil
-		switch key {
-		case "config":
-			if c := bytes.TrimSpace(v); len(c) == 0 || c[0] != '{' {
-				return ms, fail(key, "want an object")
+	fields := map[string]reflect.Value{}
+	yamlFields(v, fields)
+	if v.Kind() == reflect.Map && v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i].Value, n.Content[i+1]
+		at := key
+		if path != "" {
+			at = path + "." + key
+		}
+		if seen[key] {
+			return keyError(at, n.Content[i], errors.New("given twice"))
+		}
+		seen[key] = true
+		if v.Kind() == reflect.Map { // modules: each entry a struct
+			elem := reflect.New(v.Type().Elem()).Elem()
+			if err := decodeStrict(val, elem, at); err != nil {
+				return err
 			}
-			ms.Config = bytes.TrimSpace(v)
-		case "timeout":
-			d, err := time.ParseDuration(str)
-			if !isString || err != nil || d <= 0 {
-				return ms, fail(key, "want a duration like 100ms")
+			v.SetMapIndex(reflect.ValueOf(key), elem)
+			continue
+		}
+		f, ok := fields[key]
+		if !ok {
+			return keyError(at, n.Content[i], fmt.Errorf("unknown key (want %s)", strings.Join(slices.Sorted(maps.Keys(fields)), ", ")))
+		}
+		if f.Kind() == reflect.Map && f.Type().Elem().Kind() == reflect.Struct {
+			if err := decodeStrict(val, f, at); err != nil {
+				return err
 			}
-			ms.Timeout = d
-		case "memory", "output":
-			if !isString {
-				str = string(v)
-			}
-			n, err := units.ParseBytes(str)
-			if err != nil || n == 0 {
-				return ms, fail(key, "want a size like 64KiB or 32MiB")
-			}
-			if key == "memory" {
-				ms.MemoryBytes = n
-			} else {
-				ms.OutputBytes = int(n)
-			}
-		case "enabled":
-			var b bool
-			if err := json.Unmarshal(v, &b); err != nil {
-				return ms, fail(key, "want true or false")
-			}
-			ms.Enabled = &b
-		case "on_failure":
-			p := FailurePolicy(str)
-			if !isString || (p != Skip && p != FailEvent) {
-				return ms, fail(key, "want %q or %q", Skip, FailEvent)
-			}
-			ms.OnFailure = p
-		default:
-			return ms, fail(key, "unknown key (want config, timeout, memory, output, enabled or on_failure)")
+			continue
+		}
+		if err := val.Decode(f.Addr().Interface()); err != nil {
+			return keyError(at, val, valueError(f.Type(), err))
+		}
+		if f.CanInt() && f.Int() < 0 { // a limit: zero inherits, below zero means nothing
+			return keyError(at, val, errors.New("want zero or more"))
 		}
 	}
-	return ms, nil
+	return nil
 }
 
-// object decodes one JSON object's members, refusing duplicates.
-func object(raw []byte) (map[string]json.RawMessage, error) {
-	if c := bytes.TrimSpace(raw); len(c) == 0 || c[0] != '{' {
-		return nil, errors.New("want a mapping")
+// yamlFields lists the fields of struct v by yaml key, flattening inline
+// structs.
+func yamlFields(v reflect.Value, into map[string]reflect.Value) {
+	if v.Kind() != reflect.Struct {
+		return
 	}
-	out := map[string]json.RawMessage{}
-	err := jsonraw.Members(raw, func(key string, value []byte) error {
-		if _, dup := out[key]; dup {
-			return fmt.Errorf("%q given twice", key)
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+		case opts == "inline":
+			yamlFields(v.Field(i), into)
+		case name != "":
+			into[name] = v.Field(i)
 		}
-		out[key] = json.RawMessage(value)
-		return nil
-	})
-	return out, err
+	}
 }
 
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+var durationType = reflect.TypeFor[time.Duration]()
+
+// valueError says what a key wants, in the words of the settings file.
+func valueError(t reflect.Type, err error) error {
+	switch {
+	case t == durationType:
+		return errors.New("want a duration like 100ms")
+	case t.Kind() == reflect.Bool:
+		return errors.New("want true or false")
+	case t.Kind() == reflect.Int:
+		return errors.New("want a whole number")
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		return errors.New("want a list of module names")
 	}
-	sort.Strings(keys)
-	return keys
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return errors.New(te.Errors[0])
+	}
+	return err // a type's own UnmarshalText or UnmarshalYAML: it says what it wants
+}
+
+// keyError names the key and, after the reason, the line.
+func keyError(path string, n *yaml.Node, err error) error {
+	if path == "" {
+		return fmt.Errorf("%w (line %d)", err, n.Line)
+	}
+	return fmt.Errorf("%s: %w (line %d)", path, err, n.Line)
 }
 
 // yamlToJSON appends the JSON form of a YAML node, keeping mapping order

@@ -22,10 +22,10 @@ modules:
     timeout: 100ms
     memory: 32MiB
     output: 16KiB
-    enabled: true
+    disabled: false
     on_failure: fail
   branch:
-    enabled: false
+    disabled: true
 `
 	s, err := registry.ParseSettings("wasmhook.yaml", []byte(yaml))
 	require.NoError(t, err)
@@ -34,15 +34,15 @@ modules:
 	assert.Equal(t, `{"namespace":"geo","n":1.50,"list":["a",true,null],"nested":{"z":1,"a":2}}`, string(geo.Config), "key order and number text kept")
 	assert.Equal(t, 100*time.Millisecond, geo.Timeout)
 	assert.EqualValues(t, 32<<20, geo.MemoryBytes)
-	assert.Equal(t, 16<<10, geo.OutputBytes)
-	assert.True(t, *geo.Enabled)
+	assert.EqualValues(t, 16<<10, geo.OutputBytes)
+	assert.False(t, geo.Disabled)
 	assert.Equal(t, registry.FailEvent, geo.OnFailure)
-	assert.False(t, *s.Modules["branch"].Enabled)
+	assert.True(t, s.Modules["branch"].Disabled)
 
 	j := `{"order": ["geo"], "modules": {"geo": {"config": {"namespace": "geo"}, "memory": 1048576, "timeout": "1s"}}}`
 	s, err = registry.ParseSettings("wasmhook.json", []byte(j))
 	require.NoError(t, err)
-	assert.Equal(t, `{"namespace": "geo"}`, string(s.Modules["geo"].Config))
+	assert.Equal(t, `{"namespace":"geo"}`, string(s.Modules["geo"].Config), "JSON is read as YAML: kept in key order, spaces dropped")
 	assert.EqualValues(t, 1<<20, s.Modules["geo"].MemoryBytes)
 }
 
@@ -52,9 +52,12 @@ func TestParseSettingsIsStrict(t *testing.T) {
 		"modules: {geo: {timout: 1s}}":                "wasmhook.yaml: modules.geo.timout: unknown key",
 		"modules: {geo: {timeout: fast}}":             "modules.geo.timeout: want a duration",
 		"modules: {geo: {memory: lots}}":              "modules.geo.memory: want a size",
+		"modules: {geo: {timeout: -1s}}":              "modules.geo.timeout: want zero or more",
+		"modules: {geo: {pool: -2}}":                  "modules.geo.pool: want zero or more",
+		"modules: {geo: {enabled: false}}":            "modules.geo.enabled: unknown key",
 		"modules: {geo: {config: [1]}}":               "modules.geo.config: want an object",
 		"modules: {geo: {on_failure: panic}}":         `modules.geo.on_failure: want "skip" or "fail"`,
-		"modules: {geo: {enabled: maybe}}":            "modules.geo.enabled: want true or false",
+		"modules: {geo: {disabled: maybe}}":           "modules.geo.disabled: want true or false",
 		"modules: [geo]":                              "wasmhook.yaml: modules: want a mapping",
 		"order: geo":                                  "order: want a list",
 		"modules: {geo: {config: {a: 1}}\n  bad: [":   "wasmhook.yaml: yaml",
@@ -81,11 +84,11 @@ func TestSettingsFileShapesTheLoad(t *testing.T) {
 	}
 	load := func() (*registry.Loaded, error) {
 		return registry.LoadDir(context.Background(), engine(t), dir, registry.LoadOptions{
-			Modules: map[string]registry.ModuleOptions{"10-a": {Config: []byte(`{"from": "api"}`)}},
+			Modules: map[string]registry.ModuleSettings{"10-a": {Config: []byte(`{"from": "api"}`)}},
 		})
 	}
 
-	write("order: [30-c]\nmodules:\n  10-a: {config: {from: file}, timeout: 50ms, on_failure: fail}\n  20-b: {enabled: false}\n")
+	write("order: [30-c]\nmodules:\n  10-a: {config: {from: file}, timeout: 50ms, on_failure: fail}\n  20-b: {disabled: true}\n")
 	l, err := load()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"30-c", "10-a"}, names(l.Callbacks), "order first, then file-name order; disabled left out")
@@ -96,7 +99,7 @@ func TestSettingsFileShapesTheLoad(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"from":"file"}`, string(out), "the file's config wins over the API's")
 
-	write("modules:\n  99-missing: {enabled: false}\n")
+	write("modules:\n  99-missing: {disabled: true}\n")
 	_, err = load()
 	assert.ErrorContains(t, err, "wasmhook.yaml: modules.99-missing: there is no 99-missing.wasm in "+dir)
 	write("order: [10-a, nope]\n")
@@ -113,7 +116,7 @@ func TestLoadDirIgnoreUnmatched(t *testing.T) {
 	copyWAT(t, dir, "echo_config", "10-a.wasm")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"),
 		[]byte("order: [gone, 10-a]\nmodules:\n  gone: {timeout: 1s}\n  10-a: {config: {from: file}}\n"), 0o644))
-	opts := registry.LoadOptions{Modules: map[string]registry.ModuleOptions{"api-gone": {}, "10-a": {}}}
+	opts := registry.LoadOptions{Modules: map[string]registry.ModuleSettings{"api-gone": {}, "10-a": {}}}
 
 	// Strict (an enricher's first load): the first unmatched setting fails it.
 	_, err := registry.LoadDir(context.Background(), engine(t), dir, opts)

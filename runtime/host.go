@@ -78,7 +78,7 @@ func (s *callState) reset(input, dst []byte) {
 	s.errMsg = s.errMsg[:0]
 	s.logged = 0
 	s.dropped = 0
-	s.stderr.reset(s.limits.LogBytes)
+	s.stderr.reset(int(s.limits.LogBytes))
 }
 
 type stateKey struct{}
@@ -166,7 +166,7 @@ func logLine(ctx context.Context, mod api.Module, stack []uint64) {
 	s := mustState(ctx, abi.LogName)
 	level := slog.Level(int32(api.DecodeU32(stack[0])))
 	b := read(mod, abi.LogName, api.DecodeU32(stack[1]), api.DecodeU32(stack[2]))
-	if s.logged+len(b) > s.limits.LogBytes {
+	if s.logged+len(b) > int(s.limits.LogBytes) {
 		s.dropped += len(b)
 		return
 	}

@@ -37,7 +37,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 		if err != nil {
 			continue // a module meant not to compile
 		}
-		out, err := instrument(bin, DefaultLimits.MemoryBytes)
+		out, err := instrument(bin, uint64(DefaultLimits().MemoryBytes))
 		var refused *refusal
 		if errors.As(err, &refused) {
 			assert.Contains(t, []string{"reserved_export.wasm", "table_huge.wasm"}, filepath.Base(f), "refused: %v", err)
@@ -59,7 +59,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 
 	start, err := os.ReadFile("../testdata/hostile/start_trap.wasm")
 	require.NoError(t, err)
-	out, err := instrument(start, DefaultLimits.MemoryBytes)
+	out, err := instrument(start, uint64(DefaultLimits().MemoryBytes))
 	require.NoError(t, err)
 	c, err := rt.CompileModule(ctx, out)
 	require.NoError(t, err)
@@ -70,7 +70,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 	assert.ErrorContains(t, err, "unreachable")
 
 	for _, bad := range [][]byte{nil, []byte("\x00asm\x01\x00\x00\x00\x0a\x05\x01"), []byte("hello")} {
-		_, err := instrument(bad, DefaultLimits.MemoryBytes)
+		_, err := instrument(bad, uint64(DefaultLimits().MemoryBytes))
 		assert.Error(t, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
 )
 
 // ModuleOptions are one module's settings.
@@ -39,13 +40,19 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 	case !bytes.HasPrefix(bin, wasmMagic):
 		return nil, bad("", "not a WebAssembly module (no \\0asm header)", nil)
 	}
-	config := opts.Config
-	if len(bytes.TrimSpace(config)) == 0 {
+	config := bytes.TrimSpace(opts.Config)
+	if len(config) == 0 {
 		config = []byte("{}")
+	}
+	// The one place a configuration is checked, whether it came from code
+	// or from a settings file.
+	if err := jsonraw.Validate(config); err != nil || config[0] != '{' {
+		return nil, &abi.LoadError{File: file, Kind: abi.ErrBadConfig,
+			Reason: fmt.Sprintf("configuration of module %q is not a JSON object", name), Err: err}
 	}
 	limits := opts.Limits.Or(e.limits).resolved()
 
-	instrumented, err := instrument(bin, limits.MemoryBytes)
+	instrumented, err := instrument(bin, uint64(limits.MemoryBytes))
 	var refused *refusal
 	var bent *malformed
 	switch {
@@ -154,7 +161,7 @@ func (e *Engine) check(c wazero.CompiledModule, file string, limits Limits) (abi
 	if !ok {
 		return "", bad(abi.MemoryName, "the module exports no memory named %q", abi.MemoryName)
 	}
-	if min := uint64(mem.Min()) * pageSize; min > limits.MemoryBytes {
+	if min := uint64(mem.Min()) * pageSize; min > uint64(limits.MemoryBytes) {
 		return "", &abi.LoadError{File: file, Symbol: abi.MemoryName, Kind: abi.ErrBadModule,
 			Reason: fmt.Sprintf("the module needs %d bytes of memory at start; its memory limit is %d", min, limits.MemoryBytes)}
 	}

@@ -321,7 +321,7 @@ func (m *Module) moduleConfig() wazero.ModuleConfig {
 // blank returns an instance not yet instantiated: its memory, call state
 // and call context.
 func (m *Module) blank() *instance {
-	inst := &instance{mem: newLimitedMemory(m.limits.MemoryBytes)}
+	inst := &instance{mem: newLimitedMemory(uint64(m.limits.MemoryBytes))}
 	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
 	inst.state.reset(nil, nil)
 	inst.ctx.init(&inst.state)
@@ -465,7 +465,7 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	s := &inst.state
 	s.reset(input, dst)
 	defer inst.ctx.timer.Stop()
-	stdout := capBuffer{buf: dst[:0], limit: m.limits.OutputBytes}
+	stdout := capBuffer{buf: dst[:0], limit: int(m.limits.OutputBytes)}
 	cfg := m.moduleConfig().
 		WithStdin(bytes.NewReader(input)).
 		WithStdout(&stdout).
@@ -572,7 +572,7 @@ func (m *Module) flushLogs(s *callState) {
 		m.logger.Warn("wasmhook: log limit reached; the rest of the call's logs was dropped", "dropped_bytes", dropped, "limit", m.limits.LogBytes)
 	}
 	s.dropped = 0
-	s.stderr.reset(m.limits.LogBytes)
+	s.stderr.reset(int(m.limits.LogBytes))
 }
 
 func tail(b []byte, n int) string {

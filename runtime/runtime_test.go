@@ -202,7 +202,7 @@ func TestPerModuleLimitsOverrideTheEngine(t *testing.T) {
 	e := newEngine(t, runtime.Limits{Timeout: 10 * time.Second}, nil)
 	m := load(t, e, "loop", runtime.ModuleOptions{Limits: runtime.Limits{Timeout: 20 * time.Millisecond}})
 	assert.Equal(t, 20*time.Millisecond, m.Limits().Timeout)
-	assert.Equal(t, runtime.DefaultLimits.OutputBytes, m.Limits().OutputBytes)
+	assert.Equal(t, runtime.DefaultLimits().OutputBytes, m.Limits().OutputBytes)
 	_, err := call(t, m)
 	assert.ErrorIs(t, err, abi.ErrTimeout)
 }

@@ -105,7 +105,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 			cb.Name, cb.Kind, p50.Round(100*time.Nanosecond),
 			against(p99.Round(100*time.Nanosecond).String(), float64(p99), lim.Timeout.String(), float64(lim.Timeout)),
 			st.StartTime.Round(time.Microsecond),
-			against(formatBytes(st.PeakMemoryBytes), float64(st.PeakMemoryBytes), formatBytes(lim.MemoryBytes), float64(lim.MemoryBytes)),
+			against(formatBytes(st.PeakMemoryBytes), float64(st.PeakMemoryBytes), formatBytes(uint64(lim.MemoryBytes)), float64(lim.MemoryBytes)),
 			against(formatBytes(uint64(outputs[i])), float64(outputs[i]), formatBytes(uint64(lim.OutputBytes)), float64(lim.OutputBytes)),
 			failures[i], len(d))
 	}

@@ -30,12 +30,12 @@ type enricherFlags struct {
 }
 
 func (f *enricherFlags) register(fs *flag.FlagSet) {
-	d := wasmhook.DefaultLimits
+	d := wasmhook.DefaultLimits()
 	fs.StringVar(&f.dir, "modules", "", "modules directory (required)")
 	fs.StringVar(&f.event, "event", "", "event JSON file, - for stdin (default: a bundled sample NetBox event)")
 	fs.StringVar(&f.cache, "cache-dir", "", "compilation cache directory: later runs start faster")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit per call (default "+d.Timeout.String()+")")
-	fs.Var(&f.memory, "memory", "memory limit per instance, e.g. 32MiB (default "+formatBytes(d.MemoryBytes)+")")
+	fs.Var(&f.memory, "memory", "memory limit per instance, e.g. 32MiB (default "+formatBytes(uint64(d.MemoryBytes))+")")
 	fs.Var(&f.output, "output-limit", "output limit per call, e.g. 16KiB (default "+formatBytes(uint64(d.OutputBytes))+")")
 	fs.Var(&f.configs, "config", "NAME=JSON: the configuration of module NAME (repeatable)")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "load the valid modules and report the others, instead of failing")
@@ -65,8 +65,8 @@ func (f *enricherFlags) open(ctx context.Context, cmd string, io stdio, logger *
 		Dir: f.dir,
 		Limits: wasmhook.Limits{
 			Timeout:     f.timeout,
-			MemoryBytes: uint64(f.memory),
-			OutputBytes: int(f.output),
+			MemoryBytes: wasmhook.Bytes(f.memory),
+			OutputBytes: wasmhook.Bytes(f.output),
 		},
 		Modules:             modules,
 		SkipInvalid:         f.skipInvalid,
@@ -106,16 +106,16 @@ func (c *configFlag) Set(v string) error {
 	return nil
 }
 
-func (c configFlag) modules() (map[string]wasmhook.ModuleOptions, error) {
+func (c configFlag) modules() (map[string]wasmhook.ModuleSettings, error) {
 	if len(c) == 0 {
 		return nil, nil
 	}
-	m := make(map[string]wasmhook.ModuleOptions, len(c))
+	m := make(map[string]wasmhook.ModuleSettings, len(c))
 	for name, cfg := range c {
 		if !json.Valid([]byte(cfg)) {
 			return nil, fmt.Errorf("--config %s: not JSON: %s", name, cfg)
 		}
-		m[name] = wasmhook.ModuleOptions{Config: []byte(cfg)}
+		m[name] = wasmhook.ModuleSettings{Config: []byte(cfg)}
 	}
 	return m, nil
 }
