@@ -261,7 +261,7 @@ func (d *dirWatch) follow() {
 	}
 	d.fileKeys = map[string]bool{}
 	files, _ := registry.ModuleFiles(d.dir)
-	for _, name := range registry.SettingsFiles {
+	for _, name := range registry.SettingsFileNames() {
 		files = append(files, filepath.Join(d.dir, name))
 	}
 	for _, f := range files {

@@ -22,7 +22,7 @@ type Request struct {
 	// User is the name of the user who made the request.
 	User string
 	// Header holds the request's headers. Callbacks see them without the
-	// credential headers ([CredentialHeaders]) and without any header the
+	// credential headers (Authorization, Cookie, Proxy-Authorization) and without any header the
 	// operator marks sensitive: modules always, native Go callbacks unless
 	// the enricher is told to hand them the request as given
 	// (wasmhook.Options.NativeCredentials). The payload never carries
@@ -63,9 +63,11 @@ func (r *Request) Filtered(pass HeaderFilter, buf *Request) *Request {
 	return buf
 }
 
-// CredentialHeaders are never passed to a callback, whatever the operator
-// sets. Names are canonical (as [http.CanonicalHeaderKey] gives them).
-var CredentialHeaders = []string{"Authorization", "Cookie", "Proxy-Authorization"}
+// credentialHeaders are never passed to a callback, whatever the operator
+// sets: Authorization, Cookie and Proxy-Authorization. Names are canonical
+// (as [http.CanonicalHeaderKey] gives them). Unexported: the hot path
+// reads it, and a caller must not be able to change it.
+var credentialHeaders = [...]string{"Authorization", "Cookie", "Proxy-Authorization"}
 
 // Input is what one event hands every callback.
 type Input struct {
@@ -124,12 +126,12 @@ func AppendUUID(dst []byte, id uuid.UUID) []byte {
 }
 
 // isCredential reports whether a header named name (in any case) is one of
-// CredentialHeaders: exactly the names [http.CanonicalHeaderKey] would
+// credentialHeaders: exactly the names [http.CanonicalHeaderKey] would
 // turn into one of them, since it changes only the case of ASCII letters
 // (so the length stays) and leaves a name with bytes a header name may not
 // have as it is, which then matches none.
 func isCredential(name string) bool {
-	for _, c := range CredentialHeaders {
+	for _, c := range credentialHeaders {
 		if len(name) == len(c) && strings.EqualFold(name, c) {
 			return true
 		}

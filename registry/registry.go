@@ -1,7 +1,13 @@
-// Package registry keeps the named callbacks of an enricher in load order:
-// WebAssembly modules loaded from a directory ([LoadDir]) and native Go
-// functions registered by name ([Registry.Register]), as NetBox's
-// register_webhook_callback does for Python plugins.
+// Package registry turns a modules directory into an enricher's callbacks,
+// in load order.
+//
+// It reads the directory ([LoadDir]: the module files, opened once and
+// checked, and the settings file), holds the callbacks in load order
+// beside the native Go functions registered by name ([Registry.Register]),
+// as NetBox's register_webhook_callback does for Python plugins. A library
+// user meets [ModuleSettings], [FailurePolicy] and [Func] through the root
+// package's Options and Register; the rest serves the enricher, the
+// command-line tool and other hosts that load a directory themselves.
 package registry
 
 import (

@@ -18,9 +18,14 @@ import (
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
-// SettingsFiles are the names a modules directory's settings file may have;
+// settingsFiles are the names a modules directory's settings file may have;
 // a directory holds at most one of them.
-var SettingsFiles = []string{"wasmhook.yaml", "wasmhook.yml", "wasmhook.json"}
+var settingsFiles = [...]string{"wasmhook.yaml", "wasmhook.yml", "wasmhook.json"}
+
+// SettingsFileNames returns the names a modules directory's settings file
+// may have: wasmhook.yaml, wasmhook.yml, wasmhook.json. A directory holds
+// at most one of them.
+func SettingsFileNames() []string { return slices.Clone(settingsFiles[:]) }
 
 // ErrSettings: the settings file is not valid.
 var ErrSettings = errors.New("invalid settings")
@@ -135,7 +140,7 @@ type Settings struct {
 // and no larger than MaxSettingsBytes.
 func ReadSettings(dir string) (*Settings, error) {
 	var found []string
-	for _, name := range SettingsFiles {
+	for _, name := range settingsFiles {
 		file := filepath.Join(dir, name)
 		if _, err := os.Lstat(file); err == nil {
 			found = append(found, file)
