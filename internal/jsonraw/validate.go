@@ -186,25 +186,17 @@ value: // A value must start at b[i], inside a container unless it is the
 				goto end
 			}
 			i += k + 1
+		} else if j, r, ok := plainRun(b, i+9); !ok {
+			i = j // a string of eight or more plain bytes, then the last few
 		} else {
-			// A string of eight or more bytes.
-			for i += 9; len(b)-i >= 8; i += 8 {
-				x := binary.LittleEndian.Uint64(b[i : i+8])
-				if m := specialMask(x); m != 0 {
-					t := bits.TrailingZeros64(m)
-					k := t >> 3
-					r := x >> (t &^ 7)
-					if uint32(r)&0xffffff == '"'|','<<8|' '<<16 {
-						i += k + 3
-						goto next
-					}
-					if byte(r) == '"' {
-						i += k + 1
-						goto end
-					}
-					i += k
-					break
-				}
+			i = j
+			if uint32(r)&0xffffff == '"'|','<<8|' '<<16 {
+				i += 3
+				goto next
+			}
+			if byte(r) == '"' {
+				i++
+				goto end
 			}
 		}
 		// Escapes, UTF-8, errors, and the last bytes of the input.
@@ -373,24 +365,17 @@ key: // An object key must start at b[i].
 			goto colon
 		}
 		i += k + 1
+	} else if j, r, ok := plainRun(b, i+9); !ok {
+		i = j
 	} else {
-		for i += 9; len(b)-i >= 8; i += 8 {
-			x := binary.LittleEndian.Uint64(b[i : i+8])
-			if m := specialMask(x); m != 0 {
-				t := bits.TrailingZeros64(m)
-				k := t >> 3
-				r := x >> (t &^ 7)
-				if uint32(r)&0xffffff == '"'|':'<<8|' '<<16 {
-					i += k + 3
-					goto value
-				}
-				if byte(r) == '"' {
-					i += k + 1
-					goto colon
-				}
-				i += k
-				break
-			}
+		i = j
+		if uint32(r)&0xffffff == '"'|':'<<8|' '<<16 {
+			i += 3
+			goto value
+		}
+		if byte(r) == '"' {
+			i++
+			goto colon
 		}
 	}
 	if i, err = scanStringSlow(b, i); err != nil {
@@ -482,6 +467,26 @@ func scanStringSlow(b []byte, j int) (int, error) {
 			return j, syntaxErr(j, reasonControl)
 		}
 	}
+}
+
+// plainRun scans a string's bytes from b[j] on, eight at a time, for the
+// first that is not plain ('"', '\\', below 0x20 or >= 0x80). It returns
+// that byte's offset and r, the loaded word from that byte on (zeros past
+// its end), for the caller to match the string's usual endings without a
+// new load. ok is false when fewer than eight bytes were left: the slow
+// scan goes on from the offset returned. The string's first word is
+// checked inline by the callers, where each has its own endings.
+// (nextSpecial, for the merge, returns the offset alone: returning the
+// word too made the merge's key scan measurably slower.)
+func plainRun(b []byte, j int) (int, uint64, bool) {
+	for ; len(b)-j >= 8; j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		if m := specialMask(x); m != 0 {
+			t := bits.TrailingZeros64(m) &^ 7
+			return j + t>>3, x >> t, true
+		}
+	}
+	return j, 0, false
 }
 
 // nextSpecial returns the offset of the first byte at or after j that is
