@@ -48,5 +48,5 @@ func TestBenchmarkSetup(t *testing.T) {
 	res, err := e.Enrich(context.Background(), &siteEvent)
 	require.NoError(t, err)
 	require.Empty(t, res.Failed())
-	require.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil, "calls": 1.0}, contextOf(t, res.Payload))
+	require.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil, "calls": 1.0}, testmod.ContextOf(t, res.Payload))
 }

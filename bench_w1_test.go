@@ -70,7 +70,7 @@ func TestW1Setup(t *testing.T) {
 		res, err := e.Enrich(context.Background(), ev)
 		require.NoError(t, err, lang)
 		require.Empty(t, res.Failed(), lang)
-		assert.Equal(t, want, contextOf(t, res.Payload), lang)
+		assert.Equal(t, want, testmod.ContextOf(t, res.Payload), lang)
 	}
 }
 

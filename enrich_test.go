@@ -72,15 +72,6 @@ func modulesDir(t testing.TB, mods map[string]string) string {
 	return testmod.Dir(t, resolved)
 }
 
-func contextOf(t testing.TB, payload []byte) map[string]any {
-	t.Helper()
-	var p struct {
-		Context map[string]any `json:"context"`
-	}
-	require.NoError(t, json.Unmarshal(payload, &p), string(payload))
-	return p.Context
-}
-
 func TestEnrichWithModulesOfEveryKind(t *testing.T) {
 	dir := modulesDir(t, map[string]string{
 		"10-fixed":   "fixed",
@@ -109,7 +100,7 @@ func TestEnrichWithModulesOfEveryKind(t *testing.T) {
 		"go_config":     map[string]any{"namespace": "geo"},
 		"command":       "ok",
 		"active_branch": nil,
-	}, contextOf(t, res.Payload))
+	}, testmod.ContextOf(t, res.Payload))
 	assert.Equal(t, []string{"foo", "go_config", "go_name_len", "go_status", "command", "active_branch"},
 		keysOf(t, bytes.TrimSuffix(res.Payload[bytes.Index(res.Payload, []byte(`"context": `))+11:], []byte("}"))),
 		"context keys come in load order")
@@ -130,7 +121,7 @@ func TestRunawayModuleIsStoppedOthersSurvive(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		res, err := e.Enrich(context.Background(), &siteEvent)
 		require.NoError(t, err)
-		ctx := contextOf(t, res.Payload)
+		ctx := testmod.ContextOf(t, res.Payload)
 		assert.Equal(t, 123.0, ctx["foo"])
 		assert.Contains(t, ctx, "active_branch")
 		assert.Equal(t, "active", ctx["go_status"])
@@ -157,7 +148,7 @@ func TestReturningAfterTheLimitIsATimeout(t *testing.T) {
 		res, err := e.Enrich(context.Background(), &ev)
 		require.NoError(t, err)
 		require.ErrorIs(t, res.Reports[0].Err, wasmhook.ErrTimeout, "event %d", i)
-		require.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, res.Payload), "event %d", i)
+		require.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, res.Payload), "event %d", i)
 	}
 }
 
@@ -170,13 +161,13 @@ func TestGoGuestPanicIsContained(t *testing.T) {
 	require.NoError(t, err)
 	require.Error(t, res.Reports[0].Err)
 	assert.Contains(t, res.Reports[0].Err.Error(), "asked to panic")
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, res.Payload))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, res.Payload))
 
 	// The next event through the same module works: a fresh instance.
 	res, err = e.Enrich(context.Background(), &siteEvent)
 	require.NoError(t, err)
 	assert.Empty(t, res.Failed())
-	assert.Equal(t, "active", contextOf(t, res.Payload)["go_status"])
+	assert.Equal(t, "active", testmod.ContextOf(t, res.Payload)["go_status"])
 }
 
 func TestCallbacksNeverSeeCredentials(t *testing.T) {
@@ -197,7 +188,7 @@ func TestCallbacksNeverSeeCredentials(t *testing.T) {
 	res, err := e.Enrich(context.Background(), &ev)
 	require.NoError(t, err)
 	assert.NotContains(t, string(res.Payload), "secret")
-	req := contextOf(t, res.Payload)["request"].(map[string]any)
+	req := testmod.ContextOf(t, res.Payload)["request"].(map[string]any)
 	assert.Equal(t, map[string]any{"accept": "application/json, text/html", "user-agent": "netbox/4.6"}, req["headers"])
 	assert.Equal(t, "jstretch", req["user"])
 }
@@ -294,7 +285,7 @@ func TestOutputValidation(t *testing.T) {
 			e := newEnricher(t, wasmhook.Options{Dir: dir, Limits: wasmhook.Limits{OutputBytes: 256 << 10}})
 			res, err := e.Enrich(context.Background(), &siteEvent)
 			require.NoError(t, err)
-			assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, res.Payload))
+			assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, res.Payload))
 			if c.kind == nil {
 				assert.NoError(t, res.Reports[0].Err)
 				return
@@ -323,7 +314,7 @@ func TestNativeOutputValidation(t *testing.T) {
 		require.NoError(t, e.Register("good", returns(map[string]int{"good": 1})))
 		res, err := e.Enrich(context.Background(), &siteEvent)
 		require.NoError(t, err)
-		assert.Equal(t, map[string]any{"good": 1.0}, contextOf(t, res.Payload), "%q", out)
+		assert.Equal(t, map[string]any{"good": 1.0}, testmod.ContextOf(t, res.Payload), "%q", out)
 		if kind == nil {
 			assert.NoError(t, res.Reports[0].Err, "%q", out)
 		} else {

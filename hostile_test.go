@@ -113,7 +113,7 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 			for round := 0; round < 2; round++ {
 				res, err := e.Enrich(ctx, &ev)
 				require.NoError(t, err)
-				assert.Equal(t, want, contextOf(t, res.Payload), "round %d", round)
+				assert.Equal(t, want, testmod.ContextOf(t, res.Payload), "round %d", round)
 				assert.NoError(t, res.Reports[0].Err)
 				assert.NoError(t, res.Reports[2].Err)
 				if c.kind == nil {
@@ -170,7 +170,7 @@ func TestHostileModulesAtLoad(t *testing.T) {
 			assert.ErrorIs(t, e.Skipped()[0], kind)
 			res, err := e.Enrich(context.Background(), &siteEvent)
 			require.NoError(t, err)
-			assert.Equal(t, goodContext, contextOf(t, res.Payload))
+			assert.Equal(t, goodContext, testmod.ContextOf(t, res.Payload))
 		})
 	}
 }
@@ -184,7 +184,7 @@ func TestWASIGrantsNothing(t *testing.T) {
 	res, err := e.Enrich(context.Background(), &siteEvent)
 	require.NoError(t, err)
 	require.Empty(t, res.Failed())
-	got := contextOf(t, res.Payload)
+	got := testmod.ContextOf(t, res.Payload)
 	assert.Equal(t, 0.0, got["environ"], "no environment variables")
 	assert.Equal(t, 0.0, got["args"], "no arguments")
 	for _, errno := range []string{"prestat", "path_open", "sock_accept", "sock_recv", "sock_send"} {

@@ -82,7 +82,7 @@ func TestReloadAddChangeRemoveBreak(t *testing.T) {
 	assert.ErrorContains(t, err, "30-broken.wasm")
 	out, err := e.Enrich(ctx, &siteEvent)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil, "native": 1.0}, contextOf(t, out.Payload))
+	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil, "native": 1.0}, testmod.ContextOf(t, out.Payload))
 
 	// Remove.
 	require.NoError(t, os.Remove(filepath.Join(dir, "30-broken.wasm")))
@@ -239,7 +239,7 @@ func TestReloadKeepsModulesOfOlderGenerationsInFlight(t *testing.T) {
 	out := <-done
 	require.NotNil(t, out)
 	assert.Empty(t, out.Failed())
-	assert.Equal(t, map[string]any{"slow": 500.0, "foo": 123.0, "active_branch": nil}, contextOf(t, out.Payload))
+	assert.Equal(t, map[string]any{"slow": 500.0, "foo": 123.0, "active_branch": nil}, testmod.ContextOf(t, out.Payload))
 	assert.Equal(t, 2, wasmhook.LoadedModules(e), "once the event is done, 20-b and the first 30-c are closed")
 }
 
@@ -266,7 +266,7 @@ func TestCloseWaitsForOlderGenerations(t *testing.T) {
 	out := <-done
 	require.NotNil(t, out)
 	assert.Empty(t, out.Failed(), "the event on the first generation finished before Close closed its modules")
-	assert.Equal(t, map[string]any{"slow": 300.0, "foo": 123.0}, contextOf(t, out.Payload))
+	assert.Equal(t, map[string]any{"slow": 300.0, "foo": 123.0}, testmod.ContextOf(t, out.Payload))
 	assert.Zero(t, wasmhook.LoadedModules(e))
 }
 
@@ -323,7 +323,7 @@ func TestReloadChurnLosesNoResult(t *testing.T) {
 					t.Errorf("a good callback's result was lost: %v", res.Failed()[0].Err)
 					return
 				}
-				c := contextOf(t, res.Payload)
+				c := testmod.ContextOf(t, res.Payload)
 				gen, _ := c["gen"].(float64)
 				_, hasB := c["foo"]
 				_, hasD := c["active_branch"]

@@ -57,7 +57,7 @@ func TestWatchFollowsTheDirectory(t *testing.T) {
 	require.NoError(t, os.Rename(tmp, filepath.Join(dir, "20-branch.wasm")))
 	eventually(t, "the renamed-over module is in force", func() bool {
 		res, err := e.Enrich(context.Background(), &siteEvent)
-		return err == nil && len(res.Failed()) == 0 && len(contextOf(t, res.Payload)) == 1 // fixed's foo; echo_config adds nothing
+		return err == nil && len(res.Failed()) == 0 && len(testmod.ContextOf(t, res.Payload)) == 1 // fixed's foo; echo_config adds nothing
 	})
 
 	// Editor swap files and dotfiles are ignored: no reload for them.
@@ -285,7 +285,7 @@ func TestWatchFollowsAConfigMapVolume(t *testing.T) {
 	contextKeys := func() []string {
 		res, err := e.Enrich(context.Background(), &siteEvent)
 		require.NoError(t, err)
-		return slices.Sorted(maps.Keys(contextOf(t, res.Payload)))
+		return slices.Sorted(maps.Keys(testmod.ContextOf(t, res.Payload)))
 	}
 	require.Equal(t, []string{"foo"}, contextKeys())
 
@@ -315,7 +315,7 @@ func TestWatchFollowsLinksOutOfTheDirectory(t *testing.T) {
 	eventually(t, "the replaced target is in force", func() bool {
 		res, err := e.Enrich(context.Background(), &siteEvent)
 		require.NoError(t, err)
-		_, ok := contextOf(t, res.Payload)["active_branch"]
+		_, ok := testmod.ContextOf(t, res.Payload)["active_branch"]
 		return ok
 	})
 }
