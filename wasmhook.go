@@ -477,26 +477,7 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 
 	e.run(ctx, set, w)
 
-	if cap(res.Reports) < len(set.entries) {
-		res.Reports = make([]Report, len(set.entries))
-	}
-	res.Reports = res.Reports[:len(set.entries)]
-	w.merge.Reset()
-	var fatal error
-	for i, en := range set.entries {
-		rep := &res.Reports[i]
-		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i]}
-		if rep.Err == nil {
-			rep.Err = addOutput(&w.merge, en, w.outputs[i])
-		}
-		if rep.Err != nil {
-			e.logger.Warn("wasmhook: callback failed; its result is dropped",
-				"callback", rep.Callback, "kind", rep.Kind, "event", ev.EventType, "object_type", ev.ObjectType, "error", rep.Err)
-			if fatal == nil && en.cb.OnFailure() == FailEvent {
-				fatal = fmt.Errorf("wasmhook: %w: %w", ErrEventFailed, rep.Err)
-			}
-		}
-	}
+	fatal := e.merge(ev, set, w, res)
 	if fatal != nil {
 		res.Payload = nil
 		return fatal
