@@ -151,3 +151,38 @@ type entry struct {
 	// cost is a moving average of the callback's call time in ns.
 	cost atomic.Int64
 }
+
+// swapLocked makes the registry's callbacks the current set, keeping what
+// was learnt about callbacks that stay, and releases the enricher's
+// reference on the old set. A module that left is closed once no set
+// holding it has an event in flight (see generations).
+func (e *Enricher) swapLocked() {
+	old := e.set.Load()
+	known := map[registry.Callback]*entry{}
+	for _, en := range old.entries {
+		known[en.cb] = en
+	}
+	cbs := e.reg.Callbacks()
+	entries := make([]*entry, len(cbs))
+	for i, cb := range cbs {
+		if en, ok := known[cb]; ok {
+			entries[i] = en
+		} else {
+			entries[i] = &entry{cb: cb}
+			if m := moduleOf(cb); m != nil {
+				entries[i].checked, entries[i].limit = true, m.Limits().Timeout
+			}
+		}
+	}
+	e.set.Store(e.gens.newSet(entries))
+	old.release()
+}
+
+// sameModule matches callbacks backed by the same loaded module.
+func sameModule(a registry.Callback) func(registry.Callback) bool {
+	am, ok := a.(*registry.ModuleCallback)
+	return func(b registry.Callback) bool {
+		bm, ok2 := b.(*registry.ModuleCallback)
+		return ok && ok2 && am.Module == bm.Module
+	}
+}
