@@ -9,7 +9,6 @@ import (
 
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
-	"github.com/wasmhook/wasmhook/internal/monoclock"
 	"github.com/wasmhook/wasmhook/registry"
 )
 
@@ -33,10 +32,10 @@ func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
 		estimate += en.cost.Load()
 	}
 	// One clock read ends a call and starts the next: the clock is read
-	// n+1 times for n calls, each time the monotonic clock alone (a
-	// call's deadline and duration need nothing else).
+	// once per event, then once per call (time.Since, the monotonic clock
+	// alone: a call's deadline and duration need nothing else).
 	if e.parallelism == 1 || n == 1 || time.Duration(estimate) < costThreshold {
-		now := monoclock.Now()
+		now := time.Now()
 		for i := range set.entries {
 			now = e.call(ctx, set.entries[i], w, i, now)
 		}
@@ -47,7 +46,7 @@ func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
 	workers := min(e.parallelism, n)
 	wg.Add(workers - 1)
 	worker := func() {
-		now := monoclock.Now()
+		now := time.Now()
 		for {
 			i := int(next.Add(1) - 1)
 			if i >= n {

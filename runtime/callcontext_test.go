@@ -56,7 +56,7 @@ func TestWatcherStopsItsCall(t *testing.T) {
 // TestWallClockDeadlineMeetsAnotherClock: a caller's deadline without a
 // monotonic reading is compared with the call's own deadline on the real
 // clock, even when the call's start carries a wall reading that is not the
-// system's (monoclock.Now's, after the system clock was set back; here,
+// system's (a start a caller of CallAt read from another clock; here,
 // one hour ahead). Compared on wall readings, the caller's later deadline
 // would replace the call's own time limit.
 func TestWallClockDeadlineMeetsAnotherClock(t *testing.T) {

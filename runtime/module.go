@@ -18,7 +18,6 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmhook/wasmhook/abi"
-	"github.com/wasmhook/wasmhook/internal/monoclock"
 )
 
 // Module is one loaded module: compiled once, with a pool of instances for
@@ -131,7 +130,7 @@ type instance struct {
 // is an *abi.CallError; for an output that breaks those rules, the output
 // is returned beside it.
 func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
-	return m.CallAt(ctx, monoclock.Now(), input, dst)
+	return m.CallAt(ctx, time.Now(), input, dst)
 }
 
 // CallAt is Call for a caller that has read the clock as the call starts
@@ -711,8 +710,8 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 		if pd == pd.Round(0) {
 			// No monotonic reading (a deadline made from a wall clock
 			// time): compared with now, it would be compared on now's
-			// wall reading, which need not be the system's (see
-			// monoclock). Move it to now's clock.
+			// wall reading, which need not be the system's (CallAt's
+			// caller chose now). Move it to now's clock.
 			pd = now.Add(time.Until(pd))
 		}
 		if pd.Before(c.deadline) {
