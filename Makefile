@@ -38,7 +38,8 @@ APT_PACKAGES := wabt=1.0.32-1 clang-14=1:14.0.6-12 lld-14=1:14.0.6-12 clang=1:14
 FUZZTIME ?= 200000x
 # package:target pairs, one per fuzz target.
 FUZZ_TARGETS := .:FuzzEventJSON .:FuzzPayload \
-	./internal/jsonraw:FuzzValidate ./internal/jsonraw:FuzzAppendString ./internal/jsonraw:FuzzMerge
+	./internal/jsonraw:FuzzValidate ./internal/jsonraw:FuzzAppendString ./internal/jsonraw:FuzzMerge \
+	./runtime:FuzzInstrument
 
 DEMO_DIR  := $(BIN)/demo-modules
 
