@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,15 +13,18 @@ import (
 	"time"
 )
 
-const benchUsage = `usage: wasmhook bench --modules DIR [--event FILE] [-n N] [-c CONCURRENCY] [flags]
+const benchUsage = `usage: wasmhook bench [flags] FILE.wasm...
+       wasmhook bench [flags] --modules DIR
 
 Enriches the event N times from CONCURRENCY goroutines and prints, per
 callback, its latency (p50 and p99), the time to start an instance, the peak
 linear memory of its instances and its largest output, each against the
-configured limit, so that you see at once whether a plugin fits.
+configured limit, so that you see at once whether a plugin fits. With
+--json, the same as a JSON report. Exits 1 when any call failed.
 
-example:
+examples:
   wasmhook bench --modules ./plugins -n 10000 -c 2
+  wasmhook bench plugin.wasm --event event.json --json
 
 flags:
 `
@@ -28,23 +32,31 @@ flags:
 func cmdBench(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("bench", benchUsage, io)
 	var ef enricherFlags
-	ef.register(fs)
+	ef.register(fs.FlagSet)
 	n := fs.Int("n", 1000, "events to enrich")
 	conc := fs.Int("c", 1, "goroutines enriching at once")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+	jsonOut := fs.Bool("json", false, "print a JSON report instead of the table")
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if err := ef.modules("bench", fs.Args()); err != nil {
+		return err
 	}
 	if *n < 1 || *conc < 1 {
-		return usageErr(fmt.Errorf("bench: -n and -c must be at least 1"))
+		return hintErr("bench", errors.New("-n and -c must be at least 1"))
 	}
-	e, ev, err := ef.open(ctx, "bench", io, slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelError})))
+	ev, err := ef.readEvent(io)
 	if err != nil {
 		return err
 	}
-	defer e.Close(ctx)
+	e, err := ef.open(ctx, io, slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelError})))
+	if err != nil {
+		return err
+	}
+	defer e.close(ctx)
 	callbacks := e.Callbacks()
 	if len(callbacks) == 0 {
-		return usageErr(fmt.Errorf("bench: no modules in %s", ef.dir))
+		return usageErr(fmt.Errorf("bench: no modules in %s", ef.where()))
 	}
 
 	samples := make([][]time.Duration, len(callbacks))
@@ -52,6 +64,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	failures := make([]int, len(callbacks))
 	firstErr := make([]error, len(callbacks))
 	var mu sync.Mutex
+	var invalid atomic.Pointer[error]
 	var done atomic.Int64
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -64,8 +77,9 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 			local := make([][]time.Duration, len(callbacks))
 			for next.Add(1) <= int64(*n) {
 				res, err := e.Enrich(ctx, ev)
-				if err != nil {
-					continue
+				if res == nil { // an invalid event: every call would fail so
+					invalid.CompareAndSwap(nil, &err)
+					return
 				}
 				mu.Lock()
 				for i, rep := range res.Reports {
@@ -91,8 +105,45 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	wg.Wait()
 	elapsed := time.Since(start)
 	stop()
+	if err := invalid.Load(); err != nil {
+		return usageErr(fmt.Errorf("event %s: %w", eventName(ef.event), *err))
+	}
 
 	stats := e.Stats()
+	failedCalls, calls := 0, 0
+	for i := range callbacks {
+		failedCalls += failures[i]
+		calls += len(samples[i])
+	}
+	var failErr error
+	if failedCalls > 0 {
+		failErr = &exitError{code: exitFailed, err: fmt.Errorf("bench: %d of %d calls failed", failedCalls, calls)}
+	}
+	if *jsonOut {
+		rep := benchReport{
+			Events: done.Load(), Concurrency: *conc, ElapsedNS: int64(elapsed),
+			EventsPerSecond: float64(done.Load()) / elapsed.Seconds(), Callbacks: []benchLine{}, Failed: failedCalls,
+		}
+		for i, cb := range callbacks {
+			st := stats[i]
+			d := samples[i]
+			slices.Sort(d)
+			line := benchLine{
+				Name: cb.Name, Kind: string(cb.Kind), Calls: len(d), Failed: failures[i],
+				P50NS: int64(percentile(d, 50)), P99NS: int64(percentile(d, 99)), StartNS: int64(st.StartTime),
+				PeakMemoryBytes: st.PeakMemoryBytes, MaxOutputBytes: outputs[i], ErrorClass: errClass(firstErr[i]),
+			}
+			if lim := st.Limits; lim.Timeout > 0 {
+				line.Limits = &limitReport{TimeoutNS: int64(lim.Timeout), MemoryBytes: uint64(lim.MemoryBytes), OutputBytes: uint64(lim.OutputBytes)}
+			}
+			if firstErr[i] != nil {
+				line.Error = firstErr[i].Error()
+			}
+			rep.Callbacks = append(rep.Callbacks, line)
+		}
+		writeJSON(io.out, rep, true)
+		return failErr
+	}
 	tw := tabwriter.NewWriter(io.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "callback\tkind\tp50\tp99 / timeout\tstart\tpeak memory / limit\tmax output / limit\tfailed")
 	for i, cb := range callbacks {
@@ -116,7 +167,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 			fmt.Fprintf(io.out, "%s failed %d times; first: %s\n", callbacks[i].Name, failures[i], oneLine(err.Error()))
 		}
 	}
-	return nil
+	return failErr
 }
 
 // against writes "value / limit (p%)"; native callbacks have no limit.

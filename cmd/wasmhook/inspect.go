@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,11 +26,11 @@ flags:
 
 func cmdInspect(ctx context.Context, args []string, stdio stdio) error {
 	fs := newFlags("inspect", inspectUsage, stdio)
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+	if err := fs.parse(args); err != nil {
+		return err
 	}
 	if fs.NArg() == 0 {
-		return usageErr(fmt.Errorf("inspect: name at least one module file"))
+		return hintErr("inspect", errors.New("name at least one module file"))
 	}
 	eng, err := runtime.NewEngine(ctx, runtime.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -1,14 +1,14 @@
 // Command wasmhook runs wasmhook callback modules on webhook events, for
 // plugin authors and operators:
 //
-//	wasmhook run --modules DIR [--event FILE|-] [-v]        enrich one event, print the payload
-//	wasmhook inspect FILE.wasm...                           what a module is and whether it loads
-//	wasmhook bench --modules DIR [-n N] [-c CONCURRENCY]    latency, start time, memory vs limits
-//	wasmhook sign --secret S [FILE|-]                       print a body's X-Hook-Signature
-//	wasmhook verify --secret S --signature H [FILE|-]       check one
+//	wasmhook run [--modules DIR | FILE.wasm...] [--event FILE|-] [-v]  enrich one event, print the payload
+//	wasmhook inspect FILE.wasm...                                      what a module is and whether it loads
+//	wasmhook bench [--modules DIR | FILE.wasm...] [-n N] [-c CONC]     latency, start time, memory vs limits
+//	wasmhook sign [--secret-file F] [FILE|-]                           print a body's X-Hook-Signature
+//	wasmhook verify [--secret-file F] --signature H [FILE|-]           check one
 //
-// Exit codes: 0 success; 1 a callback failed with --strict, a signature
-// that does not match; 2 usage, load or input errors.
+// Exit codes: 0 success; 1 a callback failed with --strict, a bench call
+// failed, a signature did not match; 2 usage, load or input errors.
 package main
 
 import (
@@ -23,9 +23,6 @@ import (
 	"syscall"
 )
 
-// version is set by the linker: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
 const (
 	exitOK     = 0
 	exitFailed = 1
@@ -35,13 +32,15 @@ const (
 const usageSummary = `usage: wasmhook <command> [flags]
 
 commands:
-  run       enrich one event with the modules of a directory and print the payload
+  run       enrich one event with a directory's modules, or the modules named, and print the payload
   inspect   show what a module is, what it imports and exports, and whether it loads
   bench     measure each callback's latency, start time, memory and output against its limits
   sign      print the X-Hook-Signature of a body
   verify    check the X-Hook-Signature of a body
 
-Run 'wasmhook <command> --help' for a command's flags and an example.
+  --version print the version of this build
+
+Run 'wasmhook help <command>' (or 'wasmhook <command> --help') for a command's flags and examples.
 `
 
 func main() {
@@ -73,6 +72,12 @@ func usageErr(err error) error {
 	return &exitError{code: exitUsage, err: err}
 }
 
+// hintErr is a usage error of command cmd, with the hint that lists its
+// flags: the whole usage text would bury the one line that matters.
+func hintErr(cmd string, err error) error {
+	return usageErr(fmt.Errorf("%s: %w; run 'wasmhook %s --help'", cmd, err, cmd))
+}
+
 var commands = map[string]func(ctx context.Context, args []string, io stdio) error{
 	"run":     cmdRun,
 	"inspect": cmdInspect,
@@ -88,15 +93,22 @@ func run(ctx context.Context, args []string, io stdio) int {
 	}
 	switch args[0] {
 	case "--version", "-version", "version":
-		fmt.Fprintln(io.out, "wasmhook", version)
+		fmt.Fprintln(io.out, "wasmhook", buildVersion())
 		return exitOK
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		fmt.Fprint(io.out, usageSummary)
 		return exitOK
+	case "help":
+		if len(args) == 1 {
+			fmt.Fprint(io.out, usageSummary)
+			return exitOK
+		}
+		// help CMD is CMD --help.
+		args = []string{args[1], "--help"}
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(io.err, "wasmhook: unknown command %q; 'wasmhook --help' lists the commands\n", args[0])
+		fmt.Fprintf(io.err, "wasmhook: unknown command %q; run 'wasmhook --help' for the commands\n", args[0])
 		return exitUsage
 	}
 	err := cmd(ctx, args[1:], io)
@@ -122,16 +134,50 @@ func oneLine(s string) string {
 	return s
 }
 
+// flags is a subcommand's flag set and its help text.
+type flags struct {
+	*flag.FlagSet
+	usage string
+	io    stdio
+}
+
 // newFlags makes a subcommand's flag set; usage is its help text, printed
 // before the flags.
-func newFlags(name, usage string, io stdio) *flag.FlagSet {
+func newFlags(name, usage string, std stdio) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.err)
-	fs.Usage = func() {
-		fmt.Fprint(io.err, usage)
-		fs.PrintDefaults()
+	// The flag package prints an error and the whole usage on a bad flag;
+	// parse prints the help itself, and only when asked for.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, usage: usage, io: std}
+}
+
+// parse parses args; -h and --help print the help on stdout (and return
+// flag.ErrHelp), a bad flag is one line with a hint.
+func (f *flags) parse(args []string) error {
+	err := f.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(f.io.out, f.usage)
+		f.SetOutput(f.io.out)
+		f.PrintDefaults()
+		f.SetOutput(io.Discard)
+		return err
 	}
-	return fs
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		// Named as it was typed: --bogus, not the flag package's -bogus.
+		for _, a := range args {
+			if a, _, _ = strings.Cut(a, "="); strings.TrimLeft(a, "-") == name {
+				name = a
+				break
+			}
+		}
+		msg = "unknown flag " + name
+	}
+	return hintErr(f.Name(), errors.New(msg))
 }
 
 // readInput reads a file, or stdin for "" and "-".

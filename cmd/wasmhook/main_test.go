@@ -20,8 +20,10 @@ import (
 	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
-// binary is the wasmhook command, built once by TestMain.
-var binary string
+// binary is the wasmhook command, built once by TestMain; cacheHome is
+// the XDG_CACHE_HOME it runs with, so that its compilation cache stays
+// out of the user's (and is shared by the tests).
+var binary, cacheHome string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "wasmhook-cli")
@@ -29,6 +31,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "wasmhook")
+	cacheHome = filepath.Join(dir, "cache")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building wasmhook: %v\n%s", err, out)
 		os.Exit(2)
@@ -38,6 +41,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// command is exec.Command with the environment the tests run wasmhook in.
+func command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheHome, "WASMHOOK_SECRET=")
+	return cmd
+}
+
 type result struct {
 	code           int
 	stdout, stderr string
@@ -45,7 +55,14 @@ type result struct {
 
 func wasmhook(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return wasmhookEnv(t, nil, stdin, args...)
+}
+
+// wasmhookEnv runs the command with env added to the test's environment.
+func wasmhookEnv(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	cmd := command(binary, args...)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -131,11 +148,11 @@ func TestRunFailures(t *testing.T) {
 	assertOneLineError(t, wasmhook(t, "", "run", "--modules", truncated), 2, filepath.Join(truncated, "cut.wasm"), "invalid module")
 
 	ok := modules(t, map[string]string{"fixed": "fixed"})
-	assertOneLineError(t, wasmhook(t, `{"object_type": `, "run", "--modules", ok, "--event", "-"), 2, "event stdin", "unexpected end of JSON input")
-	assertOneLineError(t, wasmhook(t, `{"object_type": "dcim.site", "event_type": "object_updated"}`, "run", "--modules", ok, "--event", "-"), 2, "data is missing")
-	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--event", "missing.json"), 2, "missing.json")
-	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--bogus"), 2, "flag provided but not defined: -bogus")
-	assertOneLineError(t, wasmhook(t, "", "run"), 2, "--modules is required")
+	assertOneLineError(t, wasmhook(t, `{"object_type": `, "run", "--modules", ok, "--event", "-"), 2, "event stdin:1:17: unexpected end of JSON input")
+	assertOneLineError(t, wasmhook(t, `{"object_type": "dcim.site", "event_type": "object_updated"}`, "run", "--modules", ok, "--event", "-"), 2, "event stdin: invalid event: data is missing")
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--event", "missing.json"), 2, "event missing.json: no such file or directory")
+	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--bogus"), 2, "run: unknown flag --bogus; run 'wasmhook run --help'")
+	assertOneLineError(t, wasmhook(t, "", "run"), 2, "name module files", "--modules DIR", "run 'wasmhook run --help'")
 	assertOneLineError(t, wasmhook(t, "", "frobnicate"), 2, `unknown command "frobnicate"`)
 	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--config", "fixed=[1"), 2, "not JSON")
 	assertOneLineError(t, wasmhook(t, "", "run", "--modules", ok, "--memory", "lots"), 2, "want a size")
@@ -160,12 +177,13 @@ func TestInspect(t *testing.T) {
 func TestBench(t *testing.T) {
 	dir := modules(t, map[string]string{"10-fixed": "fixed", "20-trap": "trap"})
 	r := wasmhook(t, "", "bench", "--modules", dir, "-n", "200", "-c", "2")
-	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, 1, r.code, "calls failed: %s", r.stderr)
+	assert.Contains(t, r.stderr, "wasmhook: bench: 200 of 400 calls failed\n")
 	assert.Regexp(t, `10-fixed\s+reactor\s+\S+\s+\S+ / 200ms \(\d+\.\d%\)\s+\S+\s+64 KiB / 64 MiB \(0\.1%\)\s+11 B / 64 KiB \(0\.0%\)\s+0/200`, r.stdout)
 	assert.Regexp(t, `20-trap\s+reactor.*200/200`, r.stdout)
 	assert.Contains(t, r.stdout, "200 events in ")
 	assert.Contains(t, r.stdout, "20-trap failed 200 times; first: callback 20-trap: guest trapped")
-	assert.NotContains(t, r.stderr, "bench:", "no progress line when stderr is not a terminal")
+	assert.NotContains(t, r.stderr, "events (", "no progress line when stderr is not a terminal")
 }
 
 func TestSignAndVerify(t *testing.T) {
@@ -184,29 +202,72 @@ func TestSignAndVerify(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Equal(t, "ok\n", r.stdout)
 	assertOneLineError(t, wasmhook(t, "", "verify", "--secret", "wrong", "--signature", sig, file), 1, "does not match")
-	assertOneLineError(t, wasmhook(t, body, "sign"), 2, "--secret is required")
+	assertOneLineError(t, wasmhook(t, body, "sign"), 2, "sign: no secret: give --secret-file FILE or set WASMHOOK_SECRET")
+}
+
+// TestSecretSources: the secret can stay out of ps and shell history: a
+// file (its trailing newline dropped) or WASMHOOK_SECRET.
+func TestSecretSources(t *testing.T) {
+	raw, err := os.ReadFile("../../testdata/netbox/signature-vector.txt")
+	require.NoError(t, err)
+	lines := strings.Split(string(raw), "\n")
+	body, sig := lines[0], lines[2]
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "secret")
+	require.NoError(t, os.WriteFile(secretFile, []byte("s3cr3t\n"), 0o600))
+
+	r := wasmhook(t, body, "sign", "--secret-file", secretFile)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, sig+"\n", r.stdout, "the file's newline is not part of the secret")
+
+	r = wasmhookEnv(t, []string{"WASMHOOK_SECRET=s3cr3t"}, body, "sign")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, sig+"\n", r.stdout)
+
+	r = wasmhookEnv(t, []string{"WASMHOOK_SECRET=s3cr3t"}, body, "verify", "--signature", sig)
+	assert.Equal(t, 0, r.code, r.stderr)
+	r = wasmhook(t, body, "verify", "--secret-file", secretFile, "--signature", sig)
+	assert.Equal(t, 0, r.code, r.stderr)
+
+	// A file or a flag wins over the environment.
+	r = wasmhookEnv(t, []string{"WASMHOOK_SECRET=wrong"}, body, "sign", "--secret-file", secretFile)
+	assert.Equal(t, sig+"\n", r.stdout)
+
+	assertOneLineError(t, wasmhook(t, body, "sign", "--secret-file", secretFile, "--secret", "x"), 2, "--secret and --secret-file exclude each other")
+	assertOneLineError(t, wasmhook(t, body, "sign", "--secret-file", filepath.Join(dir, "nope")), 2, "secret file "+filepath.Join(dir, "nope")+": no such file")
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
+	assertOneLineError(t, wasmhook(t, body, "sign", "--secret-file", empty), 2, "is empty")
+	help := wasmhook(t, "", "sign", "--help").stdout
+	assert.Contains(t, help, "--secret-file")
+	assert.Contains(t, help, "WASMHOOK_SECRET")
 }
 
 func TestHelpAndVersion(t *testing.T) {
 	r := wasmhook(t, "", "--version")
 	assert.Equal(t, 0, r.code)
-	assert.Regexp(t, `^wasmhook \S+\n$`, r.stdout)
+	assert.Regexp(t, `^wasmhook (v\S+|devel-[0-9a-f]{12}( \(.*\))?|devel \(.*\))\n$`, r.stdout)
 	for _, cmd := range []string{"run", "inspect", "bench", "sign", "verify"} {
 		r := wasmhook(t, "", cmd, "--help")
 		assert.Equal(t, 0, r.code, cmd)
-		assert.Contains(t, r.stderr, "usage: wasmhook "+cmd, cmd)
-		assert.Contains(t, r.stderr, "example", cmd)
+		assert.Contains(t, r.stdout, "usage: wasmhook "+cmd, "%s: the help asked for goes to stdout", cmd)
+		assert.Contains(t, r.stdout, "example", cmd)
+		assert.Empty(t, r.stderr, cmd)
+		help := wasmhook(t, "", "help", cmd)
+		assert.Equal(t, 0, help.code, cmd)
+		assert.Equal(t, r.stdout, help.stdout, "wasmhook help %s is %s --help", cmd, cmd)
 	}
 	r = wasmhook(t, "")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "commands:")
+	assert.Contains(t, r.stderr, "--version", "the usage lists --version")
 }
 
 // TestRunWatch: run --watch prints the payload, then again after a module
 // is added, and stops cleanly on an interrupt.
 func TestRunWatch(t *testing.T) {
 	dir := modules(t, map[string]string{"10-fixed": "fixed"})
-	cmd := exec.Command(binary, "run", "--modules", dir, "--watch", "--compact")
+	cmd := command(binary, "run", "--modules", dir, "--watch", "--compact")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer
@@ -252,7 +313,7 @@ func TestRunAndBenchReadTheSettingsFile(t *testing.T) {
 	assert.Contains(t, r.stderr, "ran past its 20ms limit")
 
 	r = wasmhook(t, "", "bench", "--modules", dir, "-n", "3")
-	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, 1, r.code, "30-loop timed out: %s", r.stderr)
 	assert.Contains(t, r.stdout, "/ 20ms (")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("modules:\n  20-geo: {timout: 1s}\n"), 0o644))
@@ -287,7 +348,7 @@ func TestRunCompactPipesIntoSign(t *testing.T) {
 	}
 
 	// Through a real pipe, as the README and sign --help show it.
-	sh := exec.Command("sh", "-c", `"$0" run --modules "$1" --compact | "$0" sign --secret "$2"`, binary, dir, secret)
+	sh := command("sh", "-c", `"$0" run --modules "$1" --compact | "$0" sign --secret "$2"`, binary, dir, secret)
 	out, err := sh.CombinedOutput()
 	require.NoError(t, err, string(out))
 	assert.Equal(t, want+"\n", string(out))

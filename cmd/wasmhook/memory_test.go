@@ -28,7 +28,7 @@ func TestLowAddressSpaceLimit(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("m%03d.wasm", i)), fixed, 0o644))
 	}
-	cmd := exec.Command("sh", "-c", `ulimit -v 2500000 && exec "$0" bench --modules "$1" -n 300 -c 4`, binary, dir)
+	cmd := command("sh", "-c", `ulimit -v 2500000 && exec "$0" bench --modules "$1" -n 300 -c 4`, binary, dir)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", lastLines(string(out), 5))
 	assert.Contains(t, string(out), "300 events in")

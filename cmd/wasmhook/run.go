@@ -14,21 +14,31 @@ import (
 	"github.com/wasmhook/wasmhook"
 )
 
-const runUsage = `usage: wasmhook run --modules DIR [--event FILE|-] [flags]
+const runUsage = `usage: wasmhook run [flags] FILE.wasm...
+       wasmhook run [flags] --modules DIR
 
-Enriches one event with every module of DIR, run in file-name order, and
-prints the payload: indented on a terminal (with a newline after it);
-compact when piped or with --compact: the exact bytes a webhook would
-carry, with no newline after them, so that a pipe into 'wasmhook sign'
-signs the payload itself. With --watch, every payload printed ends with a
-newline (one payload a line). Without --event, a bundled sample NetBox
-event (a dcim.site update) is used.
+Enriches one event with the modules named, run in the order given, or
+with every module of DIR, run in file-name order (or the order of DIR's
+settings file), and prints the payload: indented on a terminal (with a
+newline after it); compact when piped or with --compact: the exact bytes
+a webhook would carry, with no newline after them, so that a pipe into
+'wasmhook sign' signs the payload itself. With --watch, every payload
+printed ends with a newline (one payload a line). With --json, a report
+is printed instead: the payload and, per callback, its kind, time, output
+size, peak memory and error class.
+
+Without --event, a bundled sample NetBox event (a dcim.site update) is used.
+` + eventFormats + `
+Compiled modules are cached in the compilation cache directory, so that a
+later run starts fast (a Go plugin compiles in most of a second); --no-cache
+turns that off.
 
 examples:
-  wasmhook run --modules ./plugins -v
-  wasmhook run --modules ./plugins --event event.json --config 'geo={"namespace":"geo"}'
+  wasmhook run plugin.wasm -v
+  wasmhook run 10-branch.wasm geo.wasm --event event.json --config 'geo={"namespace":"geo"}'
+  wasmhook run --modules ./plugins --event captured-netbox-body.json --json
   curl -s https://netbox.example/… | wasmhook run --modules ./plugins --event - --compact
-  wasmhook run --modules ./plugins --watch      # re-run on every change, while you edit a plugin
+  wasmhook run plugin.wasm --watch      # re-run on every change, while you edit the plugin
 
 A settings file in DIR (wasmhook.yaml or wasmhook.json) sets each module's
 configuration, limits, order, enabled state and failure policy; flags set
@@ -40,39 +50,56 @@ flags:
 func cmdRun(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("run", runUsage, io)
 	var ef enricherFlags
-	ef.register(fs)
+	ef.register(fs.FlagSet)
 	verbose := fs.Bool("v", false, "print a report line per callback on stderr, and guest logs")
 	strict := fs.Bool("strict", false, "exit 1 when a callback fails")
 	indent := fs.Bool("indent", false, "indent the payload even when piped")
 	compact := fs.Bool("compact", false, "print the payload's exact bytes, with no newline after them, even on a terminal")
+	jsonOut := fs.Bool("json", false, "print a JSON report (the payload and a line per callback) instead of the payload")
 	watch := fs.Bool("watch", false, "keep running: reload the modules and enrich the event again on every change (Ctrl-C stops)")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+	if err := parseInterspersed(fs, args); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErr(fmt.Errorf("run: unexpected argument %q", fs.Arg(0)))
+	if err := ef.modules("run", fs.Args()); err != nil {
+		return err
 	}
 	if *indent && *compact {
-		return usageErr(fmt.Errorf("run: --indent and --compact exclude each other"))
+		return hintErr("run", errors.New("--indent and --compact exclude each other"))
+	}
+	raw, err := ef.readEvent(io)
+	if err != nil {
+		return err
 	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	e, ev, err := ef.open(ctx, "run", io, slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level})))
+	var handler slog.Handler = slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level})
+	if *watch {
+		// The watch loop prints one line per reload itself.
+		handler = dropReloadLogs{handler}
+	}
+	e, err := ef.open(ctx, io, slog.New(handler))
 	if err != nil {
 		return err
 	}
-	defer e.Close(ctx)
+	defer e.close(ctx)
 
 	enrich := func() error {
-		res, err := e.Enrich(ctx, ev)
+		res, err := e.Enrich(ctx, raw)
 		if err != nil && res == nil {
+			if errors.Is(err, wasmhook.ErrInvalidEvent) {
+				err = fmt.Errorf("event %s: %w", eventName(ef.event), err)
+			}
 			return usageErr(err)
 		}
-		if res.Payload != nil {
+		indented := *indent || (!*compact && !*watch && isTerminal(io.out))
+		switch {
+		case *jsonOut:
+			// One report a line with --watch.
+			writeJSON(io.out, newRunReport(e, ef.event, res), !*compact && !*watch)
+		case res.Payload != nil:
 			out := res.Payload
-			indented := *indent || (!*compact && isTerminal(io.out))
 			if indented {
 				var b bytes.Buffer
 				if json.Indent(&b, res.Payload, "", "  ") == nil {
@@ -104,22 +131,62 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
 	}
-	fmt.Fprintf(io.err, "wasmhook: watching %s; Ctrl-C stops\n", ef.dir)
-	werr := e.Watch(ctx, wasmhook.WatchOptions{OnReload: func(res *wasmhook.ReloadResult, err error) {
-		switch {
-		case err != nil:
-			fmt.Fprintln(io.err, "wasmhook: reload failed, previous modules kept:", oneLine(strings.TrimPrefix(err.Error(), "wasmhook: ")))
-		case res.Compiled > 0 || res.Removed > 0:
-			fmt.Fprintf(io.err, "wasmhook: reloaded: %d callbacks (%d compiled, %d removed)\n", len(res.Callbacks), res.Compiled, res.Removed)
-			if err := enrich(); err != nil {
-				fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
-			}
-		}
-	}})
+	fmt.Fprintf(io.err, "wasmhook: watching %s; Ctrl-C stops\n", ef.where())
+	werr := e.Watch(ctx, wasmhook.WatchOptions{OnReload: watchLines(io, enrich)})
 	if errors.Is(werr, context.Canceled) {
 		return nil
 	}
 	return werr
+}
+
+// watchLines prints one line per reload that changed something or failed
+// (a failure repeated by the periodic rescan is not printed again), and a
+// line when a reload succeeds after a failure; then it enriches again.
+func watchLines(io stdio, enrich func() error) func(*wasmhook.ReloadResult, error) {
+	var failed string
+	return func(res *wasmhook.ReloadResult, err error) {
+		summary := func() string {
+			return fmt.Sprintf("%d callbacks (%d compiled, %d removed)", len(res.Callbacks), res.Compiled, res.Removed)
+		}
+		switch {
+		case err != nil:
+			msg := oneLine(strings.TrimPrefix(err.Error(), "wasmhook: "))
+			if msg != failed {
+				fmt.Fprintln(io.err, "wasmhook: reload failed, previous modules kept:", msg)
+			}
+			failed = msg
+			return
+		case failed != "":
+			fmt.Fprintln(io.err, "wasmhook: reload fixed:", summary())
+		case res.Compiled > 0 || res.Removed > 0:
+			fmt.Fprintln(io.err, "wasmhook: reloaded:", summary())
+		default:
+			return
+		}
+		failed = ""
+		if err := enrich(); err != nil {
+			fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
+		}
+	}
+}
+
+// dropReloadLogs drops the library's own reload log lines, which the
+// watch loop replaces with one line each.
+type dropReloadLogs struct{ slog.Handler }
+
+func (h dropReloadLogs) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "wasmhook: reload") {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h dropReloadLogs) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return dropReloadLogs{h.Handler.WithAttrs(attrs)}
+}
+
+func (h dropReloadLogs) WithGroup(name string) slog.Handler {
+	return dropReloadLogs{h.Handler.WithGroup(name)}
 }
 
 func printReports(io stdio, reports []wasmhook.Report) {
@@ -133,4 +200,27 @@ func printReports(io stdio, reports []wasmhook.Report) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t%s\t\n", rep.Callback, rep.Kind, rep.Duration.Round(time.Microsecond), formatBytes(uint64(rep.OutputBytes)), result)
 	}
 	tw.Flush()
+}
+
+// parseInterspersed parses flags that may come after the arguments as
+// well as before them (wasmhook run plugin.wasm -v): the flag package
+// stops at the first argument.
+func parseInterspersed(fs *flags, args []string) error {
+	var rest []string
+	for {
+		if err := fs.parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			rest = append(rest, args[1:]...)
+			break
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+	return fs.Parse(append([]string{"--"}, rest...)) // records the arguments
 }

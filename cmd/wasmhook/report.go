@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+// errClasses name the failure classes in reports and fixtures, in the
+// order they are tested: a call error matches one, a load error that
+// failed starting the module's first instance two.
+var errClasses = []struct {
+	name string
+	err  error
+}{
+	{"timeout", wasmhook.ErrTimeout},
+	{"memory_limit", wasmhook.ErrMemoryLimit},
+	{"output_too_large", wasmhook.ErrOutputTooLarge},
+	{"output_not_json", wasmhook.ErrOutputNotJSON},
+	{"output_not_object", wasmhook.ErrOutputNotObject},
+	{"output_not_utf8", wasmhook.ErrOutputNotUTF8},
+	{"guest", wasmhook.ErrGuest},
+	{"trap", wasmhook.ErrTrap},
+	{"bad_module", wasmhook.ErrBadModule},
+	{"abi_mismatch", wasmhook.ErrABIMismatch},
+}
+
+// errClass is the name of err's failure class, "" for nil and "other"
+// for an error of none.
+func errClass(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, c := range errClasses {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return "other"
+}
+
+func classNames() []string {
+	names := make([]string, len(errClasses))
+	for i, c := range errClasses {
+		names[i] = c.name
+	}
+	return names
+}
+
+// callReport is one callback's line of run's --json report.
+type callReport struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	File   string `json:"file,omitempty"`
+	TimeNS int64  `json:"time_ns"`
+	// Time is TimeNS for a person: "24µs".
+	Time            string `json:"time"`
+	OutputBytes     int    `json:"output_bytes"`
+	PeakMemoryBytes uint64 `json:"peak_memory_bytes"`
+	ErrorClass      string `json:"error_class,omitempty"`
+	Error           string `json:"error,omitempty"`
+}
+
+// runReport is run's --json report: the payload (null when a callback
+// with the fail policy failed) and a line per callback in load order.
+type runReport struct {
+	Event     string          `json:"event"`
+	Payload   json.RawMessage `json:"payload"`
+	Callbacks []callReport    `json:"callbacks"`
+	Failed    int             `json:"failed"`
+}
+
+func newRunReport(e *enricher, event string, res *wasmhook.Result) *runReport {
+	rep := &runReport{Event: eventName(event), Payload: json.RawMessage("null"), Callbacks: []callReport{}}
+	if res.Payload != nil {
+		rep.Payload = res.Payload
+	}
+	stats := map[string]wasmhook.CallbackStats{}
+	for _, st := range e.Stats() {
+		stats[st.Name] = st
+	}
+	files := map[string]string{}
+	for _, cb := range e.Callbacks() {
+		files[cb.Name] = e.userFile(cb.File)
+	}
+	for _, r := range res.Reports {
+		c := callReport{
+			Name:            r.Callback,
+			Kind:            string(r.Kind),
+			File:            files[r.Callback],
+			TimeNS:          int64(r.Duration),
+			Time:            r.Duration.Round(time.Microsecond).String(),
+			OutputBytes:     r.OutputBytes,
+			PeakMemoryBytes: stats[r.Callback].PeakMemoryBytes,
+			ErrorClass:      errClass(r.Err),
+		}
+		if r.Err != nil {
+			c.Error = r.Err.Error()
+			rep.Failed++
+		}
+		rep.Callbacks = append(rep.Callbacks, c)
+	}
+	return rep
+}
+
+// benchReport is bench's --json report.
+type benchReport struct {
+	Events          int64       `json:"events"`
+	Concurrency     int         `json:"concurrency"`
+	ElapsedNS       int64       `json:"elapsed_ns"`
+	EventsPerSecond float64     `json:"events_per_second"`
+	Callbacks       []benchLine `json:"callbacks"`
+	Failed          int         `json:"failed"`
+}
+
+// benchLine is one callback's line of bench's --json report.
+type benchLine struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Calls  int    `json:"calls"`
+	Failed int    `json:"failed"`
+	P50NS  int64  `json:"p50_ns"`
+	P99NS  int64  `json:"p99_ns"`
+	// StartNS is the mean time to start an instance.
+	StartNS         int64        `json:"start_ns"`
+	PeakMemoryBytes uint64       `json:"peak_memory_bytes"`
+	MaxOutputBytes  int          `json:"max_output_bytes"`
+	Limits          *limitReport `json:"limits,omitempty"`
+	// ErrorClass and Error are the first failure's.
+	ErrorClass string `json:"error_class,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+type limitReport struct {
+	TimeoutNS   int64  `json:"timeout_ns"`
+	MemoryBytes uint64 `json:"memory_bytes"`
+	OutputBytes uint64 `json:"output_bytes"`
+}
+
+// writeJSON writes v and a newline, indented or not, with <, > and & as
+// they are (a payload's strings are not HTML).
+func writeJSON(w io.Writer, v any, indent bool) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	enc.Encode(v)
+}
