@@ -536,6 +536,11 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 		msg := string(inst.state.errMsg)
 		if msg == "" {
 			msg = tail(inst.state.stderr.end(), 512)
+			if p := panicMessage(&inst.state.stderr); p != "" {
+				// Go's runtime prints the panic, then every goroutine's
+				// stack: the panic is what the error must say first.
+				msg = p + "\nstderr: " + msg
+			}
 		}
 		detail := fmt.Sprintf("exit code %d", exit.ExitCode())
 		if msg != "" {
@@ -546,6 +551,9 @@ func (m *Module) classify(err error, inst *instance, fn string) *abi.CallError {
 	detail := err.Error()
 	if len(inst.state.errMsg) > 0 { // a guest that reports its error, then traps (AssemblyScript's abort)
 		detail = validString(inst.state.errMsg) + ": " + detail
+	} else if p := panicMessage(&inst.state.stderr); p != "" {
+		// Rust prints its panic on stderr, then traps with unreachable.
+		detail = p + ": " + detail
 	}
 	if se := tail(inst.state.stderr.end(), 512); se != "" {
 		detail += "\nstderr: " + se
@@ -572,6 +580,32 @@ func (m *Module) flushLogs(s *callState) {
 	}
 	s.dropped = 0
 	s.stderr.reset(int(m.limits.LogBytes))
+}
+
+// panicMessage finds a guest's panic in what it wrote on stderr: Go's
+// "panic: ..." or "fatal error: ..." line, or Rust's "panicked at ..."
+// (Rust 1.63: "thread '<unnamed>' panicked at 'msg', src/lib.rs:6:37";
+// since 1.73 the place ends the line, "panicked at src/lib.rs:6:37:", and
+// the message is the next line). "" when there is none.
+func panicMessage(b *stderrBuffer) string {
+	head, tail := b.parts()
+	for _, part := range [][]byte{head, tail} {
+		lines := strings.Split(validString(part), "\n")
+		for i, line := range lines {
+			line = strings.TrimRight(line, "\r")
+			if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+				return strings.TrimSuffix(line, " [recovered]")
+			}
+			if _, after, ok := strings.Cut(line, "panicked at "); ok {
+				msg := "panicked at " + after
+				if strings.HasSuffix(after, ":") && i+1 < len(lines) {
+					msg += " " + strings.TrimSpace(lines[i+1])
+				}
+				return msg
+			}
+		}
+	}
+	return ""
 }
 
 func tail(b []byte, n int) string {

@@ -202,3 +202,21 @@ func TestBenchJSONAndFailures(t *testing.T) {
 	r = wasmhook(t, "", "bench", testmod.Path("fixed"), "-n", "20")
 	assert.Equal(t, 0, r.code, "no call failed: %s", r.stderr)
 }
+
+// TestPanicMessages: a guest's panic (Rust's "panicked at", Go's
+// "panic:"), printed on stderr before it traps or exits, is the error
+// the -v table and the report show, not a bare unreachable or exit code.
+func TestPanicMessages(t *testing.T) {
+	r := wasmhook(t, "", "run", testmod.Path("rust_panic"), testmod.Path("go_panic"), testmod.Path("fixed"), "-v")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `rust_panic\s+reactor.*callback rust_panic: guest trapped: panicked at 'index out of bounds: the len is 3 but the index is 5', src/lib.rs:6:37: wasm error: unreachable\n`, r.stderr)
+	assert.Regexp(t, `go_panic\s+command.*callback go_panic: guest reported an error: exit code 2: panic: runtime error: index out of range \[5\] with length 3\n`, r.stderr)
+
+	r = wasmhook(t, "", "run", testmod.Path("go_panic"), "--json")
+	var rep struct{ Callbacks []callReport }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.Len(t, rep.Callbacks, 1)
+	assert.Equal(t, "guest", rep.Callbacks[0].ErrorClass)
+	assert.True(t, strings.HasPrefix(rep.Callbacks[0].Error, "callback go_panic: guest reported an error: exit code 2: panic: runtime error: index out of range [5] with length 3\nstderr: "), rep.Callbacks[0].Error)
+	assert.Contains(t, rep.Callbacks[0].Error, "main.main()", "the end of the trace follows")
+}
