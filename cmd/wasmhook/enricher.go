@@ -35,9 +35,14 @@ type enricherFlags struct {
 }
 
 func (f *enricherFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.event, "event", "", "event file, - for stdin: wasmhook's event JSON or a captured NetBox webhook body (default: a bundled sample NetBox event)")
+	f.registerModules(fs)
+}
+
+// registerModules registers the flags but --event.
+func (f *enricherFlags) registerModules(fs *flag.FlagSet) {
 	d := wasmhook.DefaultLimits()
 	fs.StringVar(&f.dir, "modules", "", "modules directory: every *.wasm in it, in file-name order (or name module files as arguments)")
-	fs.StringVar(&f.event, "event", "", "event file, - for stdin: wasmhook's event JSON or a captured NetBox webhook body (default: a bundled sample NetBox event)")
 	fs.StringVar(&f.cache, "cache", "", "compilation cache directory (default "+defaultCacheDir()+")")
 	fs.BoolVar(&f.noCache, "no-cache", false, "compile every module afresh, with no compilation cache")
 	fs.DurationVar(&f.timeout, "timeout", 0, "time limit per call (default "+d.Timeout.String()+")")

@@ -2,13 +2,15 @@
 // plugin authors and operators:
 //
 //	wasmhook run [--modules DIR | FILE.wasm...] [--event FILE|-] [-v]  enrich one event, print the payload
+//	wasmhook test [DIR | FILE.wasm...]                                 check a plugin against its fixtures
 //	wasmhook inspect FILE.wasm...                                      what a module is and whether it loads
 //	wasmhook bench [--modules DIR | FILE.wasm...] [-n N] [-c CONC]     latency, start time, memory vs limits
 //	wasmhook sign [--secret-file F] [FILE|-]                           print a body's X-Hook-Signature
 //	wasmhook verify [--secret-file F] --signature H [FILE|-]           check one
 //
 // Exit codes: 0 success; 1 a callback failed with --strict, a bench call
-// failed, a signature did not match; 2 usage, load or input errors.
+// failed, a fixture did not match, a signature did not; 2 usage, load or
+// input errors.
 package main
 
 import (
@@ -33,6 +35,7 @@ const usageSummary = `usage: wasmhook <command> [flags]
 
 commands:
   run       enrich one event with a directory's modules, or the modules named, and print the payload
+  test      run a plugin on its fixtures (events and the context each must produce) and diff
   inspect   show what a module is, what it imports and exports, and whether it loads
   bench     measure each callback's latency, start time, memory and output against its limits
   sign      print the X-Hook-Signature of a body
@@ -80,6 +83,7 @@ func hintErr(cmd string, err error) error {
 
 var commands = map[string]func(ctx context.Context, args []string, io stdio) error{
 	"run":     cmdRun,
+	"test":    cmdTest,
 	"inspect": cmdInspect,
 	"bench":   cmdBench,
 	"sign":    cmdSign,

@@ -247,7 +247,7 @@ func TestHelpAndVersion(t *testing.T) {
 	r := wasmhook(t, "", "--version")
 	assert.Equal(t, 0, r.code)
 	assert.Regexp(t, `^wasmhook (v\S+|devel-[0-9a-f]{12}( \(.*\))?|devel \(.*\))\n$`, r.stdout)
-	for _, cmd := range []string{"run", "inspect", "bench", "sign", "verify"} {
+	for _, cmd := range []string{"run", "test", "inspect", "bench", "sign", "verify"} {
 		r := wasmhook(t, "", cmd, "--help")
 		assert.Equal(t, 0, r.code, cmd)
 		assert.Contains(t, r.stdout, "usage: wasmhook "+cmd, "%s: the help asked for goes to stdout", cmd)
