@@ -131,8 +131,7 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		fmt.Fprintln(io.err, "wasmhook:", oneLine(err.Error()))
 	}
-	fmt.Fprintf(io.err, "wasmhook: watching %s; Ctrl-C stops\n", ef.where())
-	werr := e.Watch(ctx, wasmhook.WatchOptions{OnReload: watchLines(io, enrich)})
+	werr := e.Watch(ctx, wasmhook.WatchOptions{OnReload: watchLines(io, ef.where(), enrich)})
 	if errors.Is(werr, context.Canceled) {
 		return nil
 	}
@@ -142,9 +141,15 @@ func cmdRun(ctx context.Context, args []string, io stdio) error {
 // watchLines prints one line per reload that changed something or failed
 // (a failure repeated by the periodic rescan is not printed again), and a
 // line when a reload succeeds after a failure; then it enriches again.
-func watchLines(io stdio, enrich func() error) func(*wasmhook.ReloadResult, error) {
+// Watch's first reload, when its watches are in place, prints "watching".
+func watchLines(io stdio, where string, enrich func() error) func(*wasmhook.ReloadResult, error) {
 	var failed string
+	started := false
 	return func(res *wasmhook.ReloadResult, err error) {
+		if !started {
+			fmt.Fprintf(io.err, "wasmhook: watching %s; Ctrl-C stops\n", where)
+			started = true
+		}
 		summary := func() string {
 			return fmt.Sprintf("%d callbacks (%d compiled, %d removed)", len(res.Callbacks), res.Compiled, res.Removed)
 		}

@@ -110,6 +110,7 @@ func TestWatchLines(t *testing.T) {
 	dir := modules(t, map[string]string{"10-fixed": "fixed"})
 	w := startWatch(t, "--modules", dir)
 	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, w.next(w.out, "{")))
+	w.next(w.errs, "wasmhook: watching ") // printed once the watches are in place
 
 	bad := filepath.Join(dir, "20-branch.wasm")
 	replace(t, bad, []byte("not wasm"))
@@ -137,7 +138,8 @@ func TestWatchModuleFiles(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, testmod.Read(t, "fixed"), 0o644))
 	w := startWatch(t, file)
 	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, w.next(w.out, "{")))
-	assert.Equal(t, "wasmhook: watching "+file+"; Ctrl-C stops", w.next(w.errs, "wasmhook: watching"))
+	assert.Equal(t, "wasmhook: watching "+file+"; Ctrl-C stops", w.next(w.errs, "wasmhook: watching"),
+		"printed once the watches are in place")
 
 	replace(t, file, testmod.Read(t, "active_branch"))
 	assert.Equal(t, "wasmhook: reloaded: 1 callbacks (1 compiled, 1 removed)", w.next(w.errs, "wasmhook: reload"))
