@@ -3,6 +3,7 @@
 //
 //	wasmhook run [--modules DIR | FILE.wasm...] [--event FILE|-] [-v]  enrich one event, print the payload
 //	wasmhook test [DIR | FILE.wasm...]                                 check a plugin against its fixtures
+//	wasmhook new LANGUAGE NAME                                         write a plugin skeleton
 //	wasmhook inspect FILE.wasm...                                      what a module is and whether it loads
 //	wasmhook bench [--modules DIR | FILE.wasm...] [-n N] [-c CONC]     latency, start time, memory vs limits
 //	wasmhook sign [--secret-file F] [FILE|-]                           print a body's X-Hook-Signature
@@ -36,6 +37,7 @@ const usageSummary = `usage: wasmhook <command> [flags]
 commands:
   run       enrich one event with a directory's modules, or the modules named, and print the payload
   test      run a plugin on its fixtures (events and the context each must produce) and diff
+  new       write a plugin skeleton in Go, C, Rust, AssemblyScript or WAT, with a fixture
   inspect   show what a module is, what it imports and exports, and whether it loads
   bench     measure each callback's latency, start time, memory and output against its limits
   sign      print the X-Hook-Signature of a body
@@ -84,6 +86,7 @@ func hintErr(cmd string, err error) error {
 var commands = map[string]func(ctx context.Context, args []string, io stdio) error{
 	"run":     cmdRun,
 	"test":    cmdTest,
+	"new":     cmdNew,
 	"inspect": cmdInspect,
 	"bench":   cmdBench,
 	"sign":    cmdSign,

@@ -22,8 +22,10 @@ import (
 
 // binary is the wasmhook command, built once by TestMain; cacheHome is
 // the XDG_CACHE_HOME it runs with, so that its compilation cache stays
-// out of the user's (and is shared by the tests).
-var binary, cacheHome string
+// out of the user's (and is shared by the tests); goCache is Go's build
+// cache, which moving XDG_CACHE_HOME must not move for go builds run by
+// tests.
+var binary, cacheHome, goCache string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "wasmhook-cli")
@@ -32,6 +34,12 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "wasmhook")
 	cacheHome = filepath.Join(dir, "cache")
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go env GOCACHE: %v\n", err)
+		os.Exit(2)
+	}
+	goCache = strings.TrimSpace(string(out))
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building wasmhook: %v\n%s", err, out)
 		os.Exit(2)
@@ -44,7 +52,7 @@ func TestMain(m *testing.M) {
 // command is exec.Command with the environment the tests run wasmhook in.
 func command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheHome, "WASMHOOK_SECRET=")
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheHome, "GOCACHE="+goCache, "WASMHOOK_SECRET=")
 	return cmd
 }
 
@@ -247,7 +255,7 @@ func TestHelpAndVersion(t *testing.T) {
 	r := wasmhook(t, "", "--version")
 	assert.Equal(t, 0, r.code)
 	assert.Regexp(t, `^wasmhook (v\S+|devel-[0-9a-f]{12}( \(.*\))?|devel \(.*\))\n$`, r.stdout)
-	for _, cmd := range []string{"run", "test", "inspect", "bench", "sign", "verify"} {
+	for _, cmd := range []string{"run", "test", "new", "inspect", "bench", "sign", "verify"} {
 		r := wasmhook(t, "", cmd, "--help")
 		assert.Equal(t, 0, r.code, cmd)
 		assert.Contains(t, r.stdout, "usage: wasmhook "+cmd, "%s: the help asked for goes to stdout", cmd)
