@@ -73,7 +73,7 @@ func cmdNew(ctx context.Context, args []string, io stdio) error {
 	for _, l := range slices.Sorted(mapKeys(languages)) {
 		fmt.Fprintf(&langs, "  %-15s %s\n", l, languages[l].Toolchain)
 	}
-	fs := newFlags("new", strings.Replace(newUsage, "LANGS\n", langs.String(), 1), io)
+	fs := newFlags("new", strings.Replace(newUsage, "LANGS\n", langs.String()+"\n", 1), io)
 	dir := fs.String("dir", "", "the directory to write (default NAME); it must not exist or be empty")
 	sdkFlag := fs.String("sdk", "", "a clone of the wasmhook repository, whose guest-sdk/ the plugin builds with")
 	if err := parseInterspersed(fs, args); err != nil {

@@ -31,8 +31,9 @@ A fixture is an event file and what it must produce:
   testdata/expected/NAME.json   the payload's "context" it must produce
                                 (null: no context), compared as JSON
   testdata/expected/NAME.error  or the failure it must cause: an error class
-                                (` + "CLASSES" + `),
-                                then, optionally, text the error must contain
+                                on the first line, then, optionally, text the
+                                error must contain
+The error classes: CLASSES.
 Prints one line per fixture and a diff for each that does not match; exits 1
 when one does not. --update writes the expected files from what the plugin
 produces now (check them before you commit them).
