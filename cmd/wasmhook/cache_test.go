@@ -36,7 +36,7 @@ func TestCompilationCache(t *testing.T) {
 	require.NoError(t, os.WriteFile(notADir, nil, 0o644))
 	r = wasmhookEnv(t, []string{"XDG_CACHE_HOME=" + notADir}, "", "run", fixed)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, r.stdout))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(r.stdout)))
 	assert.Contains(t, r.stderr, "no compilation cache")
 
 	assertOneLineError(t, wasmhook(t, "", "run", fixed, "--no-cache", "--cache", dir), 2, "--cache and --no-cache exclude each other")

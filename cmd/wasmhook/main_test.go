@@ -100,18 +100,11 @@ func assertOneLineError(t *testing.T, r result, code int, parts ...string) {
 	assert.NotContains(t, r.stderr, "panic")
 }
 
-func contextOf(t *testing.T, payload string) map[string]any {
-	t.Helper()
-	var p struct{ Context map[string]any }
-	require.NoError(t, json.Unmarshal([]byte(payload), &p), payload)
-	return p.Context
-}
-
 func TestRunOnTheExamples(t *testing.T) {
 	dir := modules(t, map[string]string{"10-fixed": "fixed", "20-branch": "active_branch"})
 	r := wasmhook(t, "", "run", "--modules", dir, "-v")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, contextOf(t, r.stdout))
+	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, testmod.ContextOf(t, []byte(r.stdout)))
 	assert.True(t, strings.HasPrefix(r.stdout, `{"event": "updated", "timestamp": "2026-03-06T15:11:23.503186+00:00"`),
 		"piped: the compact payload as sent: %s", r.stdout)
 	assert.Regexp(t, `10-fixed\s+reactor\s+\S+\s+11 B\s+ok`, r.stderr, "a report line per callback")
@@ -129,14 +122,14 @@ func TestRunOnTheExamples(t *testing.T) {
 	cfg := modules(t, map[string]string{"geo": "echo_config"})
 	r = wasmhook(t, "", "run", "--modules", cfg, "--config", `geo={"namespace":"geo"}`)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, map[string]any{"namespace": "geo"}, contextOf(t, r.stdout))
+	assert.Equal(t, map[string]any{"namespace": "geo"}, testmod.ContextOf(t, []byte(r.stdout)))
 }
 
 func TestRunFailures(t *testing.T) {
 	trap := modules(t, map[string]string{"10-trap": "trap", "20-fixed": "fixed"})
 	r := wasmhook(t, "", "run", "--modules", trap, "-v")
 	assert.Equal(t, 0, r.code, "a failed callback is not a failed run without --strict")
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, r.stdout))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(r.stdout)))
 	assert.Contains(t, r.stderr, "guest trapped")
 
 	r = wasmhook(t, "", "run", "--modules", trap, "--strict")
@@ -300,9 +293,9 @@ func TestRunWatch(t *testing.T) {
 			return ""
 		}
 	}
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, next()))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(next())))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "20-branch.wasm"), testmod.Read(t, "active_branch"), 0o644))
-	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, contextOf(t, next()))
+	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, testmod.ContextOf(t, []byte(next())))
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	require.NoError(t, cmd.Wait(), stderr.String())
 	assert.Contains(t, stderr.String(), "reloaded: 2 callbacks (1 compiled, 0 removed)")
@@ -316,7 +309,7 @@ func TestRunAndBenchReadTheSettingsFile(t *testing.T) {
 		"order: [20-geo]\nmodules:\n  20-geo: {config: {namespace: geo}}\n  30-loop: {timeout: 20ms}\n"), 0o644))
 	r := wasmhook(t, "", "run", "--modules", dir, "-v")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, map[string]any{"foo": 123.0, "namespace": "geo"}, contextOf(t, r.stdout))
+	assert.Equal(t, map[string]any{"foo": 123.0, "namespace": "geo"}, testmod.ContextOf(t, []byte(r.stdout)))
 	assert.Regexp(t, `(?s)20-geo.*10-fixed.*30-loop`, r.stderr, "the settings file's order")
 	assert.Contains(t, r.stderr, "ran past its 20ms limit")
 

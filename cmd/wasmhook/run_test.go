@@ -24,12 +24,12 @@ func TestRunModuleFiles(t *testing.T) {
 
 	r := wasmhookEnv(t, env, "", "run", fixed, echo, "--config", cfg, "-v")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, map[string]any{"foo": "from config", "z": 1.0}, contextOf(t, r.stdout), "echo_config runs last and wins foo")
+	assert.Equal(t, map[string]any{"foo": "from config", "z": 1.0}, testmod.ContextOf(t, []byte(r.stdout)), "echo_config runs last and wins foo")
 	assert.Regexp(t, `(?s)fixed\s+reactor.*echo_config\s+reactor`, r.stderr, "reported in the order given")
 
 	r = wasmhookEnv(t, env, "", "run", "--config", cfg, echo, fixed)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, map[string]any{"foo": 123.0, "z": 1.0}, contextOf(t, r.stdout), "fixed runs last and wins foo")
+	assert.Equal(t, map[string]any{"foo": 123.0, "z": 1.0}, testmod.ContextOf(t, []byte(r.stdout)), "fixed runs last and wins foo")
 	assert.Contains(t, r.stdout, `"context": {"foo": 123, "z": 1}`, "a key keeps its first position")
 
 	entries, err := os.ReadDir(tmp)

@@ -109,7 +109,7 @@ func replace(t *testing.T, file string, b []byte) {
 func TestWatchLines(t *testing.T) {
 	dir := modules(t, map[string]string{"10-fixed": "fixed"})
 	w := startWatch(t, "--modules", dir)
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, w.next(w.out, "{")))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(w.next(w.out, "{"))))
 	w.next(w.errs, "wasmhook: watching ") // printed once the watches are in place
 
 	bad := filepath.Join(dir, "20-branch.wasm")
@@ -119,11 +119,11 @@ func TestWatchLines(t *testing.T) {
 
 	replace(t, bad, testmod.Read(t, "active_branch"))
 	assert.Equal(t, "wasmhook: reload fixed: 2 callbacks (1 compiled, 0 removed)", w.next(w.errs, "wasmhook: reload"))
-	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, contextOf(t, w.next(w.out, "{")))
+	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, testmod.ContextOf(t, []byte(w.next(w.out, "{"))))
 
 	require.NoError(t, os.Remove(bad))
 	assert.Equal(t, "wasmhook: reloaded: 1 callbacks (0 compiled, 1 removed)", w.next(w.errs, "wasmhook: reload"))
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, w.next(w.out, "{")))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(w.next(w.out, "{"))))
 
 	stderr := w.stop()
 	assert.Equal(t, 1, strings.Count(stderr, "reload failed"), stderr)
@@ -137,12 +137,12 @@ func TestWatchModuleFiles(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "plugin.wasm")
 	require.NoError(t, os.WriteFile(file, testmod.Read(t, "fixed"), 0o644))
 	w := startWatch(t, file)
-	assert.Equal(t, map[string]any{"foo": 123.0}, contextOf(t, w.next(w.out, "{")))
+	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(w.next(w.out, "{"))))
 	assert.Equal(t, "wasmhook: watching "+file+"; Ctrl-C stops", w.next(w.errs, "wasmhook: watching"),
 		"printed once the watches are in place")
 
 	replace(t, file, testmod.Read(t, "active_branch"))
 	assert.Equal(t, "wasmhook: reloaded: 1 callbacks (1 compiled, 1 removed)", w.next(w.errs, "wasmhook: reload"))
-	assert.Equal(t, map[string]any{"active_branch": nil}, contextOf(t, w.next(w.out, "{")))
+	assert.Equal(t, map[string]any{"active_branch": nil}, testmod.ContextOf(t, []byte(w.next(w.out, "{"))))
 	w.stop()
 }
