@@ -6,6 +6,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
 )
@@ -24,7 +26,8 @@ type Event struct {
 	Timestamp time.Time
 	// Username is the user who made the change; "" is written as null.
 	Username string
-	// Request is the request behind the event, nil for none.
+	// Request is the request behind the event, nil for none. Its ID is
+	// required: it is the payload's request_id.
 	Request *Request
 	// Snapshots are the object's states before and after the change, nil
 	// for none.
@@ -54,6 +57,12 @@ func (ev *Event) validate() error {
 	}
 	if err := validJSON("data", ev.Data, true); err != nil {
 		return err
+	}
+	if ev.Request != nil && ev.Request.ID == uuid.Nil {
+		// Every NetBox request has an id, and receivers use it to tie
+		// webhooks to one change: a zero id would claim a request that
+		// no one made.
+		return fmt.Errorf("%w: request.id is missing (the nil UUID); set it, or leave Request nil for an event with no request", ErrInvalidEvent)
 	}
 	if s := ev.Snapshots; s != nil {
 		if err := validJSON("snapshots.prechange", s.Prechange, false); err != nil {

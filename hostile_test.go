@@ -96,7 +96,10 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 			ctx := context.Background()
 			e, err := wasmhook.New(ctx, wasmhook.Options{
 				Dir: dir, Limits: hostileLimits, Logger: testmod.Logger(io.Discard), CompilationCacheDir: compilationCache,
-				Modules: map[string]wasmhook.ModuleSettings{"20-hostile": {Limits: c.limits}},
+				// The good modules get a generous limit: on a loaded
+				// machine, 50 ms can pass between two instructions.
+				Modules: map[string]wasmhook.ModuleSettings{"20-hostile": {Limits: c.limits},
+					"10-good": {Limits: wasmhook.Limits{Timeout: 10 * time.Second}}, "30-good": {Limits: wasmhook.Limits{Timeout: 10 * time.Second}}},
 			})
 			require.NoError(t, err)
 			ev := siteEvent

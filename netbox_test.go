@@ -290,6 +290,8 @@ func TestInvalidEvents(t *testing.T) {
 			ev.Snapshots = &wasmhook.Snapshots{Prechange: json.RawMessage(`nope`)}
 		},
 		"data is not UTF-8": func(ev *wasmhook.Event) { ev.Data = json.RawMessage("\"\xff\"") },
+		// A request without an id would be sent as the all-zero UUID.
+		"request.id is missing": func(ev *wasmhook.Event) { ev.Request = &wasmhook.Request{Method: "PATCH", Path: "/api/dcim/sites/4/"} },
 	}
 	for want, mutate := range cases {
 		ev := good
