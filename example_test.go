@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/wasmhook/wasmhook"
@@ -103,10 +105,101 @@ func ExampleResult_Failed() {
 	// {"checked": true}
 }
 
+// Sign gives the X-Hook-Signature of a payload: the HMAC-SHA512 of the
+// exact bytes, as NetBox signs; a receiver checks it with Verify.
 func ExampleSign() {
 	body := []byte(`{"event": "created"}`)
 	sig := wasmhook.Sign("s3cr3t", body)
 	fmt.Println(len(sig), wasmhook.Verify("s3cr3t", body, sig))
 	// Output:
 	// 128 true
+}
+
+// A receiver checks the signature over the body as it arrived, before
+// reading it: any change to the bytes, or another secret, fails.
+func ExampleVerify() {
+	body := []byte(`{"event": "created"}`)
+	sig := wasmhook.Sign("s3cr3t", body)
+	fmt.Println(wasmhook.Verify("s3cr3t", body, sig))
+	fmt.Println(wasmhook.Verify("s3cr3t", []byte(`{"event":"created"}`), sig))
+	fmt.Println(wasmhook.Verify("another", body, sig))
+	// Output:
+	// true
+	// false
+	// false
+}
+
+// A sender that sends each payload before enriching the next event reuses
+// one Result: its payload and reports buffers are reused, and enriching
+// allocates nothing per event for them.
+func ExampleEnricher_EnrichInto() {
+	ctx := context.Background()
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: "examples/wat"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close(ctx)
+
+	var res wasmhook.Result
+	for _, status := range []string{"active", "planned"} {
+		ev := *exampleEvent
+		ev.Data = json.RawMessage(`{"id": 4, "name": "DC1", "status": {"value": "` + status + `"}}`)
+		if err := e.EnrichInto(ctx, &ev, &res); err != nil {
+			log.Fatal(err)
+		}
+		// Send res.Payload now: it is valid until res is used again.
+		var payload struct{ Context json.RawMessage }
+		json.Unmarshal(res.Payload, &payload)
+		fmt.Println(string(payload.Context))
+	}
+	// Output:
+	// {"active_branch": null, "site_status": "active", "name_len": 3}
+	// {"active_branch": null, "site_status": "planned", "name_len": 3}
+}
+
+// Reload picks up modules added, changed or removed in the directory,
+// and swaps the whole callback set at once; events in flight finish on the
+// set they started with. (Watch calls Reload on every change.)
+func ExampleEnricher_Reload() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "plugins")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	copyModule := func(src, dst string) {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			log.Fatal(err)
+		}
+		// Write under a temporary name and rename: a reload never sees
+		// half a file.
+		tmp := filepath.Join(dir, ".tmp")
+		if err := os.WriteFile(tmp, b, 0o644); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, dst)); err != nil {
+			log.Fatal(err)
+		}
+	}
+	copyModule("examples/wat/active_branch.wasm", "10-branch.wasm")
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close(ctx)
+
+	copyModule("examples/wat/site_status.wasm", "20-status.wasm")
+	r, err := e.Reload(ctx)
+	if err != nil {
+		log.Fatal(err) // the previous callbacks stay in force
+	}
+	fmt.Println("compiled", r.Compiled, "reused", r.Reused, "removed", r.Removed)
+	for _, cb := range r.Callbacks {
+		fmt.Println(cb.Name, cb.Kind)
+	}
+	// Output:
+	// compiled 1 reused 1 removed 0
+	// 10-branch reactor
+	// 20-status reactor
 }
