@@ -144,3 +144,24 @@ func TestLoadDirIgnoreUnmatched(t *testing.T) {
 	_, err = registry.LoadDir(context.Background(), engine(t), dir, opts)
 	assert.ErrorContains(t, err, "order[1]: 10-a is listed twice")
 }
+
+// TestSettingsFileNames: wasmhook.yml is read exactly like wasmhook.yaml
+// (never ignored), and two settings files in one directory are an error
+// naming both.
+func TestSettingsFileNames(t *testing.T) {
+	for _, name := range []string{"wasmhook.yaml", "wasmhook.yml", "wasmhook.json"} {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(`{"modules": {"geo": {"timeout": "70ms"}}}`), 0o644))
+		s, err := registry.ReadSettings(dir)
+		require.NoError(t, err, name)
+		assert.Equal(t, filepath.Join(dir, name), s.File)
+		assert.Equal(t, 70*time.Millisecond, s.Modules["geo"].Timeout, name)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"wasmhook.yaml", "wasmhook.yml"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("{}"), 0o644))
+	}
+	_, err := registry.ReadSettings(dir)
+	assert.ErrorContains(t, err, "wasmhook.yaml and "+filepath.Join(dir, "wasmhook.yml")+": keep one settings file")
+	assert.Equal(t, []string{"wasmhook.yaml", "wasmhook.yml", "wasmhook.json"}, registry.SettingsFileNames())
+}
