@@ -1,14 +1,19 @@
 // Package testmod finds the project's test modules (testdata/wat and
-// testdata/hostile) for tests in any package, wherever they run from.
+// testdata/hostile) for tests in any package, wherever they run from, and
+// precompiles the large ones into the tests' compilation cache.
 package testmod
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -63,6 +68,46 @@ func Dir(t testing.TB, mods map[string]string) string {
 		}
 	}
 	return dir
+}
+
+// Precompile compiles files into the wazero compilation cache cacheDir,
+// once for each of memoryLimits (none, or 0: the default limit), with the
+// program in ./precompile, which `go run` builds without -race. An engine
+// of a test with the same CompilationCacheDir then loads those files with
+// one of those memory limits from the cache: under -race, where wazero's
+// compiler is instrumented too, compiling a Go guest itself would cost the
+// test tens of seconds of CPU. It is an optimization only: a module the
+// cache lacks is compiled by the engine that loads it.
+func Precompile(cacheDir string, memoryLimits []uint64, files ...string) error {
+	// The program runs in Root: every path is made absolute.
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	// wazero keeps its cache in a directory named after its version, read
+	// from the build information, which a test binary lacks: there it is
+	// "dev". The program says the same, or the tests would not find it.
+	args := []string{"run", "-ldflags=-X=github.com/tetratelabs/wazero/internal/version.version=dev",
+		"github.com/wasmhook/wasmhook/internal/testmod/precompile", "-cache", abs(cacheDir)}
+	if len(memoryLimits) > 0 {
+		limits := make([]string, len(memoryLimits))
+		for i, l := range memoryLimits {
+			limits[i] = strconv.FormatUint(l, 10)
+		}
+		args = append(args, "-memory", strings.Join(limits, ","))
+	}
+	for _, f := range files {
+		args = append(args, abs(f))
+	}
+	// go test puts its own go first on PATH.
+	cmd := exec.Command("go", args...)
+	cmd.Dir = Root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("precompiling %s: %v\n%s", strings.Join(files, " "), err, out)
+	}
+	return nil
 }
 
 // LogBuffer collects log output from many goroutines; String reads it.
