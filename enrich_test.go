@@ -29,8 +29,8 @@ var goReactor string
 // for wasip1 by TestMain.
 var goSiteStatus string
 
-// compilationCache is shared by the tests' enrichers so that the Go
-// reactor is compiled once (compiling it takes seconds under -race).
+// compilationCache is shared by the tests' enrichers; TestMain fills it
+// with the Go guests, which take tens of seconds to compile under -race.
 var compilationCache string
 
 func TestMain(m *testing.M) {
@@ -52,6 +52,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.dir, err, out)
 			os.Exit(2)
 		}
+	}
+	// Compiled here without -race, for the memory limits the tests load
+	// the Go guests with: the default and hostileLimits'.
+	if err := testmod.Precompile(compilationCache, []uint64{0, hostileLimits.MemoryBytes}, goReactor, goSiteStatus); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

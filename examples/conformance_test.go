@@ -21,6 +21,7 @@ import (
 
 	"github.com/wasmhook/wasmhook"
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -47,14 +48,17 @@ var configs = []string{
 	`{"namespace": 42, "other": true}`, // not a string: no namespace
 }
 
-// modules returns every example module's bytes by language.
-func modules(t *testing.T) map[string][]byte {
+// modules returns every example module's bytes by language, and a
+// compilation cache that holds them all, compiled.
+func modules(t *testing.T) (mods map[string][]byte, cache string) {
 	t.Helper()
-	mods := map[string][]byte{}
+	mods = map[string][]byte{}
+	var files []string
 	for lang, path := range committed {
 		b, err := os.ReadFile(path)
 		require.NoError(t, err, "%s example: build it with `make wasm`", lang)
 		mods[lang] = b
+		files = append(files, path)
 	}
 	out := t.TempDir()
 	for lang, src := range built {
@@ -66,8 +70,13 @@ func modules(t *testing.T) map[string][]byte {
 		require.NoError(t, err, "building %s: %s", src.dir, b)
 		mods[lang], err = os.ReadFile(wasm)
 		require.NoError(t, err)
+		files = append(files, wasm)
 	}
-	return mods
+	// Compiled outside this -race binary, where the Go guests would take
+	// tens of seconds each.
+	cache = filepath.Join(out, "cache")
+	require.NoError(t, testmod.Precompile(cache, nil, files...))
+	return mods, cache
 }
 
 type fixture struct {
@@ -94,7 +103,7 @@ func fixtures(t *testing.T) []fixture {
 }
 
 func TestConformance(t *testing.T) {
-	mods := modules(t)
+	mods, cache := modules(t)
 	langs := make([]string, 0, len(mods))
 	for lang := range mods {
 		langs = append(langs, lang)
@@ -102,10 +111,13 @@ func TestConformance(t *testing.T) {
 	sort.Strings(langs)
 
 	ctx := context.Background()
-	eng, err := runtime.NewEngine(ctx, runtime.Config{})
+	eng, err := runtime.NewEngine(ctx, runtime.Config{CompilationCacheDir: cache})
 	require.NoError(t, err)
 	defer eng.Close(ctx)
 
+	// Every configuration's modules stay loaded until the end: wazero
+	// keeps one compiled copy of each module while any load of it is open,
+	// so each is read from the cache once, not once per configuration.
 	for ci, cfg := range configs {
 		loaded := map[string]*runtime.Module{}
 		for _, lang := range langs {
@@ -123,9 +135,6 @@ func TestConformance(t *testing.T) {
 					}
 				}
 			})
-		}
-		for _, m := range loaded {
-			m.Close(ctx)
 		}
 	}
 }

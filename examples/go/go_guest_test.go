@@ -47,8 +47,9 @@ var (
 	buildDir string
 
 	// One engine for the package, and modules never closed before its
-	// end: wazero then compiles each module once, which matters under
-	// -race, where compiling a Go guest takes many seconds.
+	// end: wazero then reads each module from the cache once. The cache
+	// is filled before the engine starts, outside this -race binary,
+	// where compiling a Go guest takes tens of seconds.
 	engineOnce sync.Once
 	engine     *runtime.Engine
 	engineErr  error
@@ -100,8 +101,17 @@ func build(t testing.TB, name string) []byte {
 func load(t testing.TB, name, config string, limits runtime.Limits) *runtime.Module {
 	t.Helper()
 	engineOnce.Do(func() {
+		var files []string
+		for name := range guests {
+			build(t, name)
+			files = append(files, filepath.Join(buildDir, name+".wasm"))
+		}
+		cache := filepath.Join(buildDir, "cache")
+		if engineErr = testmod.Precompile(cache, nil, files...); engineErr != nil {
+			return
+		}
 		logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		engine, engineErr = runtime.NewEngine(context.Background(), runtime.Config{Logger: logger})
+		engine, engineErr = runtime.NewEngine(context.Background(), runtime.Config{Logger: logger, CompilationCacheDir: cache})
 	})
 	require.NoError(t, engineErr)
 	m, err := engine.Load(context.Background(), name, name+".wasm", build(t, name),
