@@ -47,13 +47,21 @@ DEMO_DIR  := $(BIN)/demo-modules
 
 all: vet test
 
+# A hung test fails at TEST_TIMEOUT with every goroutine's stack; the suite
+# takes a few minutes on 2 CPUs, far below it. SLOWEST: how many of the
+# slowest tests make test lists at the end.
+TEST_TIMEOUT ?= 20m
+SLOWEST      ?= 10
+
 ## test: vet, gofmt check and the race-enabled tests of every Go module
+# The main module's tests run last, through testreport, which prints what
+# go test prints, then the slowest tests (and fails when a test failed).
 test: vet
-	$(GO) test -race -count=1 ./...
 	@for m in $(GO_SUBMODULES); do \
 		echo "go test $$m"; \
-		(cd $$m && $(GO) test -count=1 ./...) || exit 1; \
+		(cd $$m && $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...) || exit 1; \
 	done
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -json ./... | $(GO) run ./internal/testmod/testreport -n $(SLOWEST)
 
 vet:
 	$(GO) vet ./...
