@@ -55,7 +55,7 @@ func TestMain(m *testing.M) {
 	}
 	// Compiled here without -race, for the memory limits the tests load
 	// the Go guests with: the default and hostileLimits'.
-	if err := testmod.Precompile(compilationCache, []uint64{0, hostileLimits.MemoryBytes}, goReactor, goSiteStatus); err != nil {
+	if err := testmod.Precompile(compilationCache, []uint64{0, uint64(hostileLimits.MemoryBytes)}, goReactor, goSiteStatus); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}

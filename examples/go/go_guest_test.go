@@ -77,7 +77,13 @@ type syncBuffer = testmod.LogBuffer
 // of the READMEs (go test puts its own go first on PATH).
 func build(t testing.TB, name string) []byte {
 	t.Helper()
-	g := guests[name]
+	wasm, err := guests[name].build(name)
+	require.NoError(t, err)
+	return wasm
+}
+
+// build builds the guest once per test binary.
+func (g *guest) build(name string) ([]byte, error) {
 	g.once.Do(func() {
 		out := filepath.Join(buildDir, name+".wasm")
 		args := []string{"build", "-o", out}
@@ -93,8 +99,7 @@ func build(t testing.TB, name string) []byte {
 		}
 		g.wasm, g.err = os.ReadFile(out)
 	})
-	require.NoError(t, g.err)
-	return g.wasm
+	return g.wasm, g.err
 }
 
 // load loads a guest into the package's engine, with its own limits.
@@ -102,8 +107,10 @@ func load(t testing.TB, name, config string, limits runtime.Limits) *runtime.Mod
 	t.Helper()
 	engineOnce.Do(func() {
 		var files []string
-		for name := range guests {
-			build(t, name)
+		for name, g := range guests {
+			if _, engineErr = g.build(name); engineErr != nil {
+				return
+			}
 			files = append(files, filepath.Join(buildDir, name+".wasm"))
 		}
 		cache := filepath.Join(buildDir, "cache")

@@ -44,7 +44,7 @@ func load(t *testing.T, cache, file string, memory uint64) {
 	defer eng.Close(ctx)
 	bin, err := os.ReadFile(file)
 	require.NoError(t, err)
-	_, err = eng.Load(ctx, filepath.Base(file), file, bin, runtime.ModuleOptions{Limits: runtime.Limits{MemoryBytes: memory}})
+	_, err = eng.Load(ctx, filepath.Base(file), file, bin, runtime.ModuleOptions{Limits: runtime.Limits{MemoryBytes: runtime.Bytes(memory)}})
 	require.NoError(t, err)
 }
 

@@ -29,7 +29,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wasmhook/wasmhook/internal/units"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -45,12 +44,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	limits := []uint64{runtime.DefaultLimits.MemoryBytes}
+	limits := []runtime.Bytes{runtime.DefaultLimits().MemoryBytes}
 	if *memory != "" {
 		limits = limits[:0]
 		for _, s := range strings.Split(*memory, ",") {
-			n, err := units.ParseBytes(s)
-			if err != nil {
+			var n runtime.Bytes
+			if err := n.UnmarshalText([]byte(s)); err != nil {
 				fmt.Fprintf(os.Stderr, "precompile: -memory %q: %v\n", s, err)
 				os.Exit(2)
 			}
@@ -65,7 +64,7 @@ func main() {
 
 // precompile loads every file once per memory limit into one engine that
 // writes to the cache, as many at a time as there are CPUs.
-func precompile(ctx context.Context, cache string, limits []uint64, files []string) error {
+func precompile(ctx context.Context, cache string, limits []runtime.Bytes, files []string) error {
 	eng, err := runtime.NewEngine(ctx, runtime.Config{
 		CompilationCacheDir: cache,
 		Logger:              slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -78,7 +77,7 @@ func precompile(ctx context.Context, cache string, limits []uint64, files []stri
 	type job struct {
 		file   string
 		bin    []byte
-		memory uint64
+		memory runtime.Bytes
 	}
 	jobs := make(chan job)
 	var (
@@ -94,7 +93,7 @@ func precompile(ctx context.Context, cache string, limits []uint64, files []stri
 				m, err := eng.Load(ctx, j.file, j.file, j.bin, runtime.ModuleOptions{Limits: runtime.Limits{MemoryBytes: j.memory}})
 				if err != nil {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("memory limit %s: %w", units.FormatBytes(j.memory), err))
+					errs = append(errs, fmt.Errorf("memory limit %s: %w", j.memory, err))
 					mu.Unlock()
 					continue
 				}
