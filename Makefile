@@ -1,7 +1,8 @@
 # wasmhook.
 #
 #   make demo    enrich a bundled NetBox event with the example plugins (needs only Go)
-#   make test    vet, gofmt check and every Go test under the race detector (needs only Go)
+#   make test    vet, gofmt check and every Go test under the race detector, then the
+#                slowest tests (needs only Go)
 #   make tools   install the guest toolchains (Debian packages and npm, pinned)
 #   make wasm    rebuild every committed .wasm from its source (needs make tools)
 #   make test-sdks  the C, Rust and AssemblyScript SDKs' own tests (needs make tools)
@@ -47,9 +48,9 @@ DEMO_DIR  := $(BIN)/demo-modules
 
 all: vet test
 
-# A hung test fails at TEST_TIMEOUT with every goroutine's stack; the suite
-# takes a few minutes on 2 CPUs, far below it. SLOWEST: how many of the
-# slowest tests make test lists at the end.
+# A hung test fails at TEST_TIMEOUT with every goroutine's stack (go test's
+# default is 10 minutes); it is far above what the suite needs on 2 CPUs.
+# SLOWEST: how many of the slowest tests make test lists at the end.
 TEST_TIMEOUT ?= 20m
 SLOWEST      ?= 10
 
