@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,11 +44,8 @@ func TestMain(m *testing.M) {
 		{"testdata/go/reactor", goReactor},
 		{"examples/go/site_status", goSiteStatus},
 	} {
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", b.out, ".")
-		cmd.Dir = b.dir
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.dir, err, out)
+		if err := testmod.BuildGo(b.dir, b.out, true); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -34,7 +33,7 @@ var committed = map[string]string{
 	"assemblyscript": "assemblyscript/site_status.wasm",
 }
 
-// built are the Go examples, built from source by buildGo.
+// built are the Go examples, built from source by testmod.BuildGo.
 var built = map[string]struct{ dir, mode string }{
 	"go":         {"go/site_status", "c-shared"},
 	"go-command": {"go/command", "exe"},
@@ -63,11 +62,8 @@ func modules(t *testing.T) (mods map[string][]byte, cache string) {
 	out := t.TempDir()
 	for lang, src := range built {
 		wasm := filepath.Join(out, lang+".wasm")
-		cmd := exec.Command("go", "build", "-buildmode="+src.mode, "-o", wasm, ".")
-		cmd.Dir = src.dir
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		b, err := cmd.CombinedOutput()
-		require.NoError(t, err, "building %s: %s", src.dir, b)
+		require.NoError(t, testmod.BuildGo(src.dir, wasm, src.mode == "c-shared"))
+		var err error
 		mods[lang], err = os.ReadFile(wasm)
 		require.NoError(t, err)
 		files = append(files, wasm)

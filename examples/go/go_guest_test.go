@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -86,15 +85,7 @@ func build(t testing.TB, name string) []byte {
 func (g *guest) build(name string) ([]byte, error) {
 	g.once.Do(func() {
 		out := filepath.Join(buildDir, name+".wasm")
-		args := []string{"build", "-o", out}
-		if g.reactor {
-			args = append(args, "-buildmode=c-shared")
-		}
-		cmd := exec.Command("go", append(args, ".")...)
-		cmd.Dir = g.dir
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			g.err = fmt.Errorf("building %s: %v\n%s", g.dir, err, b)
+		if g.err = testmod.BuildGo(g.dir, out, g.reactor); g.err != nil {
 			return
 		}
 		g.wasm, g.err = os.ReadFile(out)

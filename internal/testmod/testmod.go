@@ -1,6 +1,8 @@
-// Package testmod finds the project's test modules (testdata/wat and
-// testdata/hostile) for tests in any package, wherever they run from, and
-// precompiles the large ones into the tests' compilation cache.
+// Package testmod gives tests in any package the project's test modules
+// and helpers, wherever they run from: the WAT and hostile modules
+// (testdata/wat, testdata/hostile), Go guests built for wasip1 (BuildGo)
+// and precompiled into the tests' compilation cache (Precompile), and the
+// payload's context (ContextOf).
 package testmod
 
 import (
