@@ -129,38 +129,18 @@ func TestReloadUnderLoad(t *testing.T) {
 	writeGeneration(1)
 	e := newEnricher(t, wasmhook.Options{Dir: dir})
 
-	var stop atomic.Bool
-	var events atomic.Int64
-	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				res, err := e.Enrich(ctx, &siteEvent)
-				if err != nil {
-					t.Errorf("Enrich: %v", err)
-					return
-				}
-				if len(res.Failed()) > 0 {
-					t.Errorf("a callback failed during a swap: %v", res.Failed())
-					return
-				}
-				var p struct{ Context map[string]int }
-				if err := json.Unmarshal(res.Payload, &p); err != nil {
-					t.Error(err)
-					return
-				}
-				a, b := p.Context["a"], p.Context["b"]
-				c, hasC := p.Context["c"]
-				if a == 0 || a != b || (hasC && c != a) || hasC != (a%3 != 0) {
-					t.Errorf("payload mixes generations: %v", p.Context)
-					return
-				}
-				events.Add(1)
-			}
-		}()
-	}
+	load := enrichUnderLoad(t, e, func(res *wasmhook.Result) error {
+		var p struct{ Context map[string]int }
+		if err := json.Unmarshal(res.Payload, &p); err != nil {
+			return err
+		}
+		a, b := p.Context["a"], p.Context["b"]
+		c, hasC := p.Context["c"]
+		if a == 0 || a != b || (hasC && c != a) || hasC != (a%3 != 0) {
+			return fmt.Errorf("payload mixes generations: %v", p.Context)
+		}
+		return nil
+	})
 	for gen := 2; gen <= 30; gen++ {
 		writeGeneration(gen)
 		_, err := e.Reload(ctx)
@@ -173,11 +153,10 @@ func TestReloadUnderLoad(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond) // let some events through each generation
 	}
-	stop.Store(true)
-	wg.Wait()
-	assert.Positive(t, events.Load())
+	events := load.stop()
+	assert.Positive(t, events)
 	assert.Equal(t, 2, wasmhook.LoadedModules(e), "generation 30 has a and b; every replaced module is closed")
-	t.Logf("%d events across 29 reloads", events.Load())
+	t.Logf("%d events across 29 reloads", events)
 }
 
 // startSlowEvent enriches siteEvent on its own goroutine and returns once
@@ -306,35 +285,16 @@ func TestReloadChurnLosesNoResult(t *testing.T) {
 	writeGeneration(2)
 	e := newEnricher(t, wasmhook.Options{Dir: dir, Parallelism: 1})
 
-	var stop atomic.Bool
-	var events atomic.Int64
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				res, err := e.Enrich(ctx, &siteEvent)
-				if err != nil {
-					t.Errorf("Enrich: %v", err)
-					return
-				}
-				if len(res.Failed()) > 0 {
-					t.Errorf("a good callback's result was lost: %v", res.Failed()[0].Err)
-					return
-				}
-				c := testmod.ContextOf(t, res.Payload)
-				gen, _ := c["gen"].(float64)
-				_, hasB := c["foo"]
-				_, hasD := c["active_branch"]
-				if c["slow"] != 30.0 || c["c"] != 1.0 || gen < 2 || hasB != (int(gen)%3 != 0) || hasD != ((int(gen)/2)%2 == 0) {
-					t.Errorf("a payload not from one whole generation: %v", c)
-					return
-				}
-				events.Add(1)
-			}
-		}()
-	}
+	load := enrichUnderLoad(t, e, func(res *wasmhook.Result) error {
+		c := testmod.ContextOf(t, res.Payload)
+		gen, _ := c["gen"].(float64)
+		_, hasB := c["foo"]
+		_, hasD := c["active_branch"]
+		if c["slow"] != 30.0 || c["c"] != 1.0 || gen < 2 || hasB != (int(gen)%3 != 0) || hasD != ((int(gen)/2)%2 == 0) {
+			return fmt.Errorf("a payload not from one whole generation: %v", c)
+		}
+		return nil
+	})
 	// 60 generations, or as many as 3 s allow on a loaded machine.
 	start, gen := time.Now(), 2
 	for gen < 60 && time.Since(start) < 3*time.Second && !t.Failed() {
@@ -343,9 +303,8 @@ func TestReloadChurnLosesNoResult(t *testing.T) {
 		_, err := e.Reload(ctx)
 		require.NoError(t, err)
 	}
-	stop.Store(true)
-	wg.Wait()
-	assert.Positive(t, events.Load())
+	events := load.stop()
+	assert.Positive(t, events)
 	want := 3 // 10-slow, 30-c, 50-gen; every other module is closed
 	if gen%3 != 0 {
 		want++ // 20-b
@@ -354,7 +313,7 @@ func TestReloadChurnLosesNoResult(t *testing.T) {
 		want++ // 40-d
 	}
 	assert.Equal(t, want, wasmhook.LoadedModules(e), "the modules of generation %d alone are open", gen)
-	t.Logf("%d events across %d reloads in %v", events.Load(), gen-2, time.Since(start))
+	t.Logf("%d events across %d reloads in %v", events, gen-2, time.Since(start))
 }
 
 // TestReloadAfterDeletingAModuleWithSettings: settings (in code or in the
@@ -426,4 +385,48 @@ func TestNewRefusesSettingsForNoModule(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("order: [10-b]\n"), 0o644))
 	_, err = wasmhook.New(context.Background(), wasmhook.Options{Dir: dir, Logger: testmod.Logger(io.Discard)})
 	assert.ErrorContains(t, err, "wasmhook.yaml: order[0]: there is no 10-b.wasm in "+dir)
+}
+
+// loadGenerator is events enriched on 4 goroutines until stop.
+type loadGenerator struct {
+	halt   atomic.Bool
+	events atomic.Int64
+	wg     sync.WaitGroup
+}
+
+// enrichUnderLoad enriches siteEvent on 4 goroutines until stop is
+// called. An Enrich error, a failed callback or an error from check fails
+// the test and ends that goroutine.
+func enrichUnderLoad(t *testing.T, e *wasmhook.Enricher, check func(*wasmhook.Result) error) *loadGenerator {
+	l := new(loadGenerator)
+	for range 4 {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for !l.halt.Load() {
+				res, err := e.Enrich(context.Background(), &siteEvent)
+				if err != nil {
+					t.Errorf("Enrich: %v", err)
+					return
+				}
+				if len(res.Failed()) > 0 {
+					t.Errorf("a good callback's result was lost: %v", res.Failed()[0].Err)
+					return
+				}
+				if err := check(res); err != nil {
+					t.Error(err)
+					return
+				}
+				l.events.Add(1)
+			}
+		}()
+	}
+	return l
+}
+
+// stop ends the load and returns how many events were enriched.
+func (l *loadGenerator) stop() int64 {
+	l.halt.Store(true)
+	l.wg.Wait()
+	return l.events.Load()
 }
