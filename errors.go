@@ -23,6 +23,7 @@ var (
 	ErrOutputNotObject = abi.ErrOutputNotObject
 	ErrOutputNotUTF8   = abi.ErrOutputNotUTF8
 	ErrGuest           = abi.ErrGuest
+	ErrCollision       = abi.ErrCollision
 	// ErrSettings: the modules directory's settings file is not valid.
 	ErrSettings = registry.ErrSettings
 	// ErrDuplicate: a callback of that name exists already.

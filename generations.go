@@ -148,6 +148,13 @@ type entry struct {
 	checked bool
 	// limit is a module's time limit; 0 for a native callback.
 	limit time.Duration
+	// nest is the context key the callback's output goes under, "" for
+	// none.
+	nest string
+	// overwrote counts, by earlier callback, the events in which this
+	// callback set a context key the earlier one had set.
+	mu        sync.Mutex
+	overwrote map[string]int64
 	// cost is a moving average of the callback's call time in ns.
 	cost atomic.Int64
 }
@@ -168,7 +175,7 @@ func (e *Enricher) swapLocked() {
 		if en, ok := known[cb]; ok {
 			entries[i] = en
 		} else {
-			entries[i] = &entry{cb: cb}
+			entries[i] = &entry{cb: cb, nest: cb.NestKey()}
 			if m := moduleOf(cb); m != nil {
 				entries[i].checked, entries[i].limit = true, m.Limits().Timeout
 			}

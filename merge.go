@@ -1,15 +1,22 @@
 package wasmhook
 
 import (
+	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
 )
 
 // merge reports every callback's call in res.Reports and merges their
-// outputs, in load order, into w.merge. It returns the failure of the
-// first callback whose failure policy is FailEvent, if one failed.
+// outputs, in load order, into w.merge: an output's keys into the
+// context, or the whole output under its callback's nest key. A key that
+// an earlier callback set and a later one sets again is an overwrite,
+// noted in the later callback's report and counted per pair of callbacks
+// (or, with Options.FailOnCollision, the later callback's failure). It
+// returns the failure of the first callback whose failure policy is
+// FailEvent, if one failed.
 func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) error {
 	if cap(res.Reports) < len(set.entries) {
 		res.Reports = make([]Report, len(set.entries))
@@ -19,9 +26,17 @@ func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) erro
 	var fatal error
 	for i, en := range set.entries {
 		rep := &res.Reports[i]
-		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i]}
+		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i], Nest: en.nest}
 		if rep.Err == nil {
-			rep.Err = addOutput(&w.merge, en, w.outputs[i])
+			seen := len(w.merge.Overwrites())
+			var refused *Overwrite
+			refused, rep.Err = e.addOutput(&w.merge, set, i, w.outputs[i])
+			if refused != nil {
+				rep.Overwrote = append(rep.Overwrote, *refused)
+			}
+			for _, o := range w.merge.Overwrites()[seen:] {
+				rep.Overwrote = append(rep.Overwrote, e.overwrote(set, o.Key, o.Prev, i))
+			}
 		}
 		if rep.Err != nil {
 			e.logger.Warn("wasmhook: callback failed; its result is dropped",
@@ -34,18 +49,68 @@ func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) erro
 	return fatal
 }
 
-// addOutput merges one callback's output: nothing and falsy values are
-// ignored (as NetBox ignores a falsy return); an object is merged; an
-// output that breaks the rules (abi.CheckOutput) is an error and nothing
-// of it is merged. Modules' outputs were checked by the runtime already.
-func addOutput(m *jsonraw.Merge, en *entry, out []byte) error {
+// addOutput merges the output of entry i: nothing and falsy values are
+// ignored (as NetBox ignores a falsy return); an object is merged, or
+// placed whole under the entry's nest key; an output that breaks the
+// rules (abi.CheckOutput) is an error and nothing of it is merged.
+// Modules' outputs were checked by the runtime already. With
+// Options.FailOnCollision, an output that would overwrite a key is
+// refused whole: the error says so, and refused is the first such key.
+func (e *Enricher) addOutput(m *jsonraw.Merge, set *callbackSet, i int, out []byte) (refused *Overwrite, err error) {
+	en := set.entries[i]
 	if !en.checked {
 		if err := abi.CheckOutput(en.cb.Name(), out); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if jsonraw.Classify(out) != jsonraw.Object {
-		return nil
+		return nil, nil
 	}
-	return m.Add(out)
+	if e.opts.FailOnCollision {
+		if key, prev, found := collision(m, i, en.nest, out); found {
+			o := e.overwrote(set, key, prev, i)
+			return &o, abi.Errorf(en.cb.Name(), abi.ErrCollision, "it sets context key %q, which %s set before it", key, o.Callback)
+		}
+	}
+	if en.nest != "" {
+		m.SetAs(i, en.nest, bytes.TrimSpace(out))
+		return nil, nil
+	}
+	return nil, m.AddAs(i, out)
+}
+
+// collision finds a key of the output of entry i (or its nest key) that
+// an earlier entry set.
+func collision(m *jsonraw.Merge, i int, nest string, out []byte) (key string, prev int, found bool) {
+	if nest != "" {
+		prev, found = m.Owner(nest)
+		return nest, prev, found && prev != i
+	}
+	jsonraw.Members(out, func(k string, _ []byte) error {
+		if p, ok := m.Owner(k); ok && p != i && !found {
+			key, prev, found = k, p, true
+		}
+		return nil
+	})
+	return key, prev, found
+}
+
+// overwrote counts that entry i set key after entry prev had, warns the
+// first time that pair of callbacks collides, and returns the report's
+// note of it.
+func (e *Enricher) overwrote(set *callbackSet, key string, prev, i int) Overwrite {
+	key = strings.Clone(key) // the merge's key points into the output's buffer, reused
+	earlier, later := set.entries[prev].cb.Name(), set.entries[i]
+	later.mu.Lock()
+	if later.overwrote == nil {
+		later.overwrote = map[string]int64{}
+	}
+	later.overwrote[earlier]++
+	first := later.overwrote[earlier] == 1
+	later.mu.Unlock()
+	if first {
+		e.logger.Warn("wasmhook: a callback overwrote a context key an earlier callback set; later wins (reported once per pair of callbacks)",
+			"callback", later.cb.Name(), "overwrote", earlier, "key", key)
+	}
+	return Overwrite{Key: key, Callback: earlier}
 }

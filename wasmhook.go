@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	goruntime "runtime"
 	"slices"
@@ -50,6 +51,14 @@ type Bytes = runtime.Bytes
 // the file wins. registry.ModuleSettings documents each field and its key
 // in the file.
 type ModuleSettings = registry.ModuleSettings
+
+// Nest is the context key a callback's output is placed under instead of
+// merging its keys into the context (ModuleSettings.Nest, NestUnder).
+type Nest = registry.Nest
+
+// NestByName nests a callback's output under the callback's own name
+// (nest: true in a settings file).
+const NestByName = registry.NestByName
 
 // FailurePolicy says what a callback's failure does to the event: Skip
 // (the default) drops its result, FailEvent makes Enrich fail.
@@ -107,6 +116,13 @@ type Options struct {
 	// SensitiveHeaders are request headers never passed to callbacks, in
 	// addition to Authorization, Cookie and Proxy-Authorization.
 	SensitiveHeaders []string
+	// FailOnCollision makes a callback that sets a context key an earlier
+	// callback of the event set fail (ErrCollision; its result is dropped
+	// and its failure policy applies) instead of winning. By default the
+	// later value wins, as in NetBox, and the overwrite is reported
+	// (Report.Overwrote, CallbackStats.Overwrote, one warning per pair of
+	// callbacks).
+	FailOnCollision bool
 	// NativeCredentials hands native Go callbacks (Register) the event's
 	// request as given, every header included: Authorization, Cookie,
 	// Proxy-Authorization and SensitiveHeaders too. By default they see
@@ -286,18 +302,35 @@ func (e *Enricher) reload(ctx context.Context, first bool) (*ReloadResult, error
 // Register appends a native Go callback under name, after every module
 // (and every callback registered before it). A name in use is
 // ErrDuplicate. The callback sees the request's headers as modules do,
-// unless Options.NativeCredentials is set.
-func (e *Enricher) Register(name string, fn CallbackFunc) error {
+// unless Options.NativeCredentials is set. Options such as NestUnder
+// apply to this callback alone.
+func (e *Enricher) Register(name string, fn CallbackFunc, opts ...RegisterOption) error {
+	var ro registerOptions
+	for _, o := range opts {
+		o(&ro)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed.Load() {
 		return ErrClosed
 	}
-	if err := e.reg.Register(name, fn); err != nil {
+	if err := e.reg.Register(name, fn, ro.nest); err != nil {
 		return fmt.Errorf("wasmhook: %w", err)
 	}
 	e.swapLocked()
 	return nil
+}
+
+// RegisterOption is an option of one native callback (Register).
+type RegisterOption func(*registerOptions)
+
+type registerOptions struct{ nest Nest }
+
+// NestUnder places the callback's output under one key of the payload's
+// context, as a module's nest setting does: NestByName for the
+// callback's name, any other value for that key.
+func NestUnder(key Nest) RegisterOption {
+	return func(o *registerOptions) { o.nest = key }
 }
 
 // CallbackInfo describes one registered callback.
@@ -328,6 +361,10 @@ type CallbackStats struct {
 	Limits Limits
 	// Stats are the module's instance and call counters.
 	runtime.Stats
+	// Overwrote counts, by the name of an earlier callback, the events in
+	// which this callback set a context key that one had set (see
+	// Report.Overwrote).
+	Overwrote map[string]int64
 }
 
 // Stats returns every callback's counters, in load order.
@@ -336,6 +373,11 @@ func (e *Enricher) Stats() []CallbackStats {
 	out := make([]CallbackStats, len(s.entries))
 	for i, en := range s.entries {
 		out[i] = CallbackStats{Name: en.cb.Name(), Kind: en.cb.Kind()}
+		en.mu.Lock()
+		if len(en.overwrote) > 0 {
+			out[i].Overwrote = maps.Clone(en.overwrote)
+		}
+		en.mu.Unlock()
 		if m, ok := en.cb.(*registry.ModuleCallback); ok {
 			out[i].Limits = m.Limits()
 			out[i].Stats = m.Stats()
@@ -372,6 +414,23 @@ type Report struct {
 	// Err is nil, or a *CallError matching one of the Err* classes; the
 	// callback's result was then dropped.
 	Err error
+	// Nest is the context key the callback's output was placed under, ""
+	// when its keys were merged into the context.
+	Nest string
+	// Overwrote lists the context keys this callback set that an earlier
+	// callback of the event had set: the later value won (NetBox's rule).
+	// With Options.FailOnCollision the callback failed instead
+	// (ErrCollision) and this lists the first such key.
+	Overwrote []Overwrite
+}
+
+// Overwrite is a context key a callback set after an earlier callback of
+// the same event had set it.
+type Overwrite struct {
+	// Key is the context key.
+	Key string
+	// Callback is the earlier callback, whose value was replaced.
+	Callback string
 }
 
 // Failed returns the reports of the callbacks that failed.

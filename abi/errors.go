@@ -37,6 +37,10 @@ var (
 	ErrOutputNotObject = errors.New("output is not a JSON object")
 	// ErrOutputNotUTF8: the output is not valid UTF-8.
 	ErrOutputNotUTF8 = errors.New("output is not UTF-8")
+	// ErrCollision: the callback set a key of the payload's context that
+	// an earlier callback of the event had set, and the host was told to
+	// fail such a callback rather than let the later value win.
+	ErrCollision = errors.New("context key collision")
 	// ErrGuest: the guest reported a failure (a non-zero status, a non-zero
 	// exit, or an error from a native callback).
 	ErrGuest = errors.New("guest reported an error")

@@ -263,7 +263,7 @@ func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts Module
 	}
 	hash := sha256.Sum256(bin)
 	if prev != nil && prev.Hash == hash && prev.Settings.Limits == opts.Limits && bytes.Equal(prev.Settings.Config, opts.Config) {
-		if prev.Settings.OnFailure.orSkip() == opts.OnFailure.orSkip() {
+		if prev.Settings.OnFailure.orSkip() == opts.OnFailure.orSkip() && prev.Settings.Nest == opts.Nest {
 			return prev, true, nil // nothing changed: the same callback
 		}
 		return &ModuleCallback{Module: prev.Module, Hash: hash, Settings: opts}, true, nil

@@ -44,6 +44,9 @@ type Callback interface {
 	File() string
 	// OnFailure says what the callback's failure does to the event.
 	OnFailure() FailurePolicy
+	// NestKey is the context key the callback's output is placed under,
+	// "" when its keys are merged into the context.
+	NestKey() string
 	// Call runs the callback on one event and appends its raw output (JSON,
 	// not yet validated; nothing for an empty result) to dst. start is
 	// when the call starts, as the caller read the clock to time it; a
@@ -92,15 +95,16 @@ func (r *Registry) SetModules(mods []Callback) (old []Callback, err error) {
 	return old, nil
 }
 
-// Register appends a native Go callback under name.
-func (r *Registry) Register(name string, fn Func) error {
+// Register appends a native Go callback under name, its output nested
+// under nest (see ModuleSettings.Nest).
+func (r *Registry) Register(name string, fn Func, nest Nest) error {
 	if name == "" {
 		return errors.New("registry: empty callback name")
 	}
 	if fn == nil {
 		return fmt.Errorf("registry: callback %q: nil function", name)
 	}
-	natives := append(r.natives[:len(r.natives):len(r.natives)], &goCallback{name: name, fn: fn})
+	natives := append(r.natives[:len(r.natives):len(r.natives)], &goCallback{name: name, fn: fn, nest: nest.Key(name)})
 	if err := checkNames(r.modules, natives); err != nil {
 		return err
 	}
@@ -155,6 +159,9 @@ func (m *ModuleCallback) Call(ctx context.Context, start time.Time, inv *Invocat
 // OnFailure implements Callback.
 func (m *ModuleCallback) OnFailure() FailurePolicy { return m.Settings.OnFailure.orSkip() }
 
+// NestKey implements Callback.
+func (m *ModuleCallback) NestKey() string { return m.Settings.Nest.Key(m.Name()) }
+
 func (p FailurePolicy) orSkip() FailurePolicy {
 	if p == "" {
 		return Skip
@@ -166,12 +173,14 @@ func (p FailurePolicy) orSkip() FailurePolicy {
 type goCallback struct {
 	name string
 	fn   Func
+	nest string
 }
 
 func (g *goCallback) Name() string                    { return g.name }
 func (g *goCallback) Kind() abi.Kind                  { return abi.KindGo }
 func (g *goCallback) File() string                    { return "" }
 func (g *goCallback) OnFailure() FailurePolicy        { return Skip }
+func (g *goCallback) NestKey() string                 { return g.nest }
 func (g *goCallback) Close(ctx context.Context) error { return nil }
 
 func (g *goCallback) Call(ctx context.Context, _ time.Time, inv *Invocation, dst []byte) (out []byte, err error) {

@@ -71,10 +71,10 @@ func TestLoadDirInFileNameOrder(t *testing.T) {
 	assert.Equal(t, abi.KindCommand, r.Callbacks()[2].Kind())
 	assert.Equal(t, filepath.Join(dir, "20-geo.wasm"), r.Callbacks()[1].File())
 
-	require.NoError(t, r.Register("native", func(context.Context, *abi.Input) (any, error) { return nil, nil }))
+	require.NoError(t, r.Register("native", func(context.Context, *abi.Input) (any, error) { return nil, nil }, ""))
 	assert.Equal(t, "native", r.Callbacks()[4].Name())
 	assert.Equal(t, abi.KindGo, r.Callbacks()[4].Kind())
-	assert.ErrorIs(t, r.Register("20-geo", func(context.Context, *abi.Input) (any, error) { return nil, nil }), registry.ErrDuplicate)
+	assert.ErrorIs(t, r.Register("20-geo", func(context.Context, *abi.Input) (any, error) { return nil, nil }, ""), registry.ErrDuplicate)
 	require.NoError(t, r.Close(context.Background()))
 	assert.Empty(t, r.Callbacks())
 }

@@ -70,6 +70,42 @@ type ModuleSettings struct {
 	Disabled bool `yaml:"disabled"`
 	// OnFailure is Skip (the default) or FailEvent.
 	OnFailure FailurePolicy `yaml:"on_failure"`
+	// Nest places the module's output under one key of the payload's
+	// context instead of merging its keys there: NestByName (true in a
+	// settings file) nests it under the callback's name, any other
+	// value under that key. "" (false) merges, as NetBox does.
+	Nest Nest `yaml:"nest"`
+}
+
+// Nest is the key of the payload's context under which a callback's
+// output is placed; see ModuleSettings.Nest.
+type Nest string
+
+// NestByName nests a callback's output under the callback's own name. It
+// is spelled as in a settings file: nest: true.
+const NestByName Nest = "true"
+
+// UnmarshalText reads true (the callback's name), false (no nesting) or
+// a key.
+func (n *Nest) UnmarshalText(text []byte) error {
+	switch s := string(text); s {
+	case "false":
+		*n = ""
+	case "":
+		return errors.New("want true, false or a key")
+	default:
+		*n = Nest(s)
+	}
+	return nil
+}
+
+// Key returns the context key a callback named callback is nested under,
+// "" for none.
+func (n Nest) Key(callback string) string {
+	if n == NestByName {
+		return callback
+	}
+	return string(n)
 }
 
 // Over returns s with every field it does not set taken from base: s's
@@ -83,6 +119,9 @@ func (s ModuleSettings) Over(base ModuleSettings) ModuleSettings {
 	s.Disabled = s.Disabled || base.Disabled
 	if s.OnFailure == "" {
 		s.OnFailure = base.OnFailure
+	}
+	if s.Nest == "" {
+		s.Nest = base.Nest
 	}
 	return s
 }
@@ -119,6 +158,7 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 //	    output: 16KiB
 //	    disabled: false
 //	    on_failure: skip              # or fail
+//	    nest: true                    # its output under context["20-geo"]
 //
 // in YAML (wasmhook.yaml or wasmhook.yml) or the same shape in JSON
 // (wasmhook.json). It is strict: an unknown key, a key given twice or a

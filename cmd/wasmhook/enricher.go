@@ -29,6 +29,8 @@ type enricherFlags struct {
 	memory            byteSize
 	output            byteSize
 	configs           configFlag
+	nests             nestFlag
+	failOnCollision   bool
 	skipInvalid       bool
 	// files are module files named as arguments, run in that order.
 	files []string
@@ -49,6 +51,8 @@ func (f *enricherFlags) registerModules(fs *flag.FlagSet) {
 	fs.Var(&f.memory, "memory", "memory limit per instance, e.g. 32MiB (default "+formatBytes(uint64(d.MemoryBytes))+")")
 	fs.Var(&f.output, "output-limit", "output limit per call, e.g. 16KiB (default "+formatBytes(uint64(d.OutputBytes))+")")
 	fs.Var(&f.configs, "config", "NAME=JSON: the configuration of module NAME (repeatable)")
+	fs.Var(&f.nests, "nest", "NAME or NAME=KEY: place module NAME's output under context[NAME] (or context[KEY]) (repeatable)")
+	fs.BoolVar(&f.failOnCollision, "fail-on-collision", false, "a module that sets a context key an earlier module set fails, instead of winning")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "load the valid modules and report the others, instead of failing")
 }
 
@@ -145,6 +149,14 @@ func (f *enricherFlags) open(ctx context.Context, io stdio, logger *slog.Logger)
 	if err != nil {
 		return nil, usageErr(err)
 	}
+	for name, key := range f.nests {
+		if modules == nil {
+			modules = map[string]wasmhook.ModuleSettings{}
+		}
+		ms := modules[name]
+		ms.Nest = wasmhook.Nest(key)
+		modules[name] = ms
+	}
 	cache, explicit, err := f.cacheDir()
 	if err != nil {
 		return nil, usageErr(err)
@@ -174,6 +186,7 @@ func (f *enricherFlags) open(ctx context.Context, io stdio, logger *slog.Logger)
 		},
 		Modules:             modules,
 		SkipInvalid:         f.skipInvalid,
+		FailOnCollision:     f.failOnCollision,
 		CompilationCacheDir: cache,
 		Logger:              logger,
 	})
@@ -261,6 +274,27 @@ func (c *configFlag) Set(v string) error {
 		*c = configFlag{}
 	}
 	(*c)[name] = cfg
+	return nil
+}
+
+// nestFlag collects --nest NAME (under the callback's name) and --nest
+// NAME=KEY.
+type nestFlag map[string]string
+
+func (n *nestFlag) String() string { return "" }
+
+func (n *nestFlag) Set(v string) error {
+	name, key, ok := strings.Cut(v, "=")
+	switch {
+	case name == "" || (ok && key == ""):
+		return errors.New("want NAME or NAME=KEY")
+	case !ok:
+		key = string(wasmhook.NestByName)
+	}
+	if *n == nil {
+		*n = nestFlag{}
+	}
+	(*n)[name] = key
 	return nil
 }
 

@@ -23,6 +23,7 @@ var errClasses = []struct {
 	{"output_not_object", wasmhook.ErrOutputNotObject},
 	{"output_not_utf8", wasmhook.ErrOutputNotUTF8},
 	{"guest", wasmhook.ErrGuest},
+	{"collision", wasmhook.ErrCollision},
 	{"trap", wasmhook.ErrTrap},
 	{"bad_module", wasmhook.ErrBadModule},
 	{"abi_mismatch", wasmhook.ErrABIMismatch},
@@ -62,6 +63,17 @@ type callReport struct {
 	PeakMemoryBytes uint64 `json:"peak_memory_bytes"`
 	ErrorClass      string `json:"error_class,omitempty"`
 	Error           string `json:"error,omitempty"`
+	// Nest is the context key the output was placed under.
+	Nest string `json:"nest,omitempty"`
+	// Overwrote are the context keys this callback set again after an
+	// earlier callback had set them.
+	Overwrote []overwrite `json:"overwrote,omitempty"`
+}
+
+// overwrite is a context key set again, and the callback that had set it.
+type overwrite struct {
+	Key      string `json:"key"`
+	Callback string `json:"callback"`
 }
 
 // runReport is run's --json report: the payload (null when a callback
@@ -96,6 +108,10 @@ func newRunReport(e *enricher, event string, res *wasmhook.Result) *runReport {
 			OutputBytes:     r.OutputBytes,
 			PeakMemoryBytes: stats[r.Callback].PeakMemoryBytes,
 			ErrorClass:      errClass(r.Err),
+			Nest:            r.Nest,
+		}
+		for _, o := range r.Overwrote {
+			c.Overwrote = append(c.Overwrote, overwrite{Key: o.Key, Callback: o.Callback})
 		}
 		if r.Err != nil {
 			c.Error = r.Err.Error()

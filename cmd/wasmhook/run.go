@@ -202,6 +202,12 @@ func printReports(io stdio, reports []wasmhook.Report) {
 		if rep.Err != nil {
 			result = oneLine(rep.Err.Error())
 		}
+		if rep.Nest != "" {
+			result += fmt.Sprintf(", nested under %q", rep.Nest)
+		}
+		for _, o := range rep.Overwrote {
+			result += fmt.Sprintf(", overwrote %q of %s", o.Key, o.Callback)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t%s\t\n", rep.Callback, rep.Kind, rep.Duration.Round(time.Microsecond), formatBytes(uint64(rep.OutputBytes)), result)
 	}
 	tw.Flush()

@@ -1,6 +1,7 @@
 package jsonraw
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,4 +180,47 @@ func TestStyleString(t *testing.T) {
 	assert.Equal(t, "Compact", Compact.String())
 	assert.Equal(t, "Python", Python.String())
 	assert.Equal(t, "Style(9)", Style(9).String())
+}
+
+// TestMergeOverwrites: a key set again by another source is an
+// overwrite, noted with both sources; a key repeated within one source,
+// or set again by the same source, is not. Nested values (SetAs) take
+// the position of their first setting, like any key.
+func TestMergeOverwrites(t *testing.T) {
+	var m Merge
+	if err := m.AddAs(0, []byte(`{"a": 1, "b": 2, "a": 3}`)); err != nil {
+		t.Fatal(err)
+	}
+	m.SetAs(1, "geo", []byte(`{"x": 1}`))
+	if err := m.AddAs(2, []byte(`{"b": 20, "c": 30}`)); err != nil {
+		t.Fatal(err)
+	}
+	m.SetAs(2, "c", []byte(`31`))
+	m.SetAs(3, "geo", []byte(`{"y": 2}`))
+	m.SetAs(3, "a", []byte(`4`))
+	want := []Overwrite{{Key: "b", Prev: 0, Owner: 2}, {Key: "geo", Prev: 1, Owner: 3}, {Key: "a", Prev: 0, Owner: 3}}
+	if got := m.Overwrites(); !slices.Equal(got, want) {
+		t.Fatalf("Overwrites() = %v, want %v", got, want)
+	}
+	if got := string(m.AppendObject(nil, Python)); got != `{"a": 4, "b": 20, "geo": {"y": 2}, "c": 31}` {
+		t.Fatalf("merged %s", got)
+	}
+	if o, ok := m.Owner("c"); !ok || o != 2 {
+		t.Fatalf("Owner(c) = %d, %v", o, ok)
+	}
+	if _, ok := m.Owner("zz"); ok {
+		t.Fatal("Owner of a key never set")
+	}
+	m.Reset()
+	if len(m.Overwrites()) != 0 || m.Len() != 0 {
+		t.Fatal("Reset keeps overwrites or keys")
+	}
+	// Past the map threshold, the same.
+	for i := range mapThreshold + 4 {
+		m.SetAs(0, string(rune('a'+i)), []byte(`1`))
+	}
+	m.SetAs(1, "b", []byte(`2`))
+	if got := m.Overwrites(); len(got) != 1 || got[0] != (Overwrite{Key: "b", Prev: 0, Owner: 1}) {
+		t.Fatalf("with an index: %v", got)
+	}
 }
