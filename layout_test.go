@@ -20,7 +20,7 @@ var allowedImports = map[string][]string{
 	"registry":     {"abi", "runtime", "internal/"},
 	".":            {"abi", "runtime", "registry", "internal/"},
 	"cmd/":         {".", "abi", "runtime", "registry", "internal/"},
-	"relay/":       {".", "internal/"},
+	"relay/":       {".", "relay/", "internal/"},
 	"examples/":    {"."},
 	"internal/":    {"abi", "runtime", "internal/"},
 	"guest-sdk/":   {},
