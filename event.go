@@ -32,6 +32,11 @@ type Event struct {
 	// Snapshots are the object's states before and after the change, nil
 	// for none.
 	Snapshots *Snapshots
+	// Context, when not empty, is a JSON object that starts the payload's
+	// context: what NetBox's own webhook callbacks returned, in a body
+	// that NetBox posted (ParseNetBoxBody). The callbacks' outputs merge
+	// after it. Callbacks do not see it.
+	Context json.RawMessage
 }
 
 // Request is the HTTP request behind an event.
@@ -57,6 +62,14 @@ func (ev *Event) validate() error {
 	}
 	if err := validJSON("data", ev.Data, true); err != nil {
 		return err
+	}
+	if len(ev.Context) > 0 {
+		if err := validJSON("context", ev.Context, false); err != nil {
+			return err
+		}
+		if !isNull(ev.Context) && jsonraw.Classify(ev.Context) != jsonraw.Object && jsonraw.Classify(ev.Context) != jsonraw.Falsy {
+			return fmt.Errorf("%w: context is not a JSON object", ErrInvalidEvent)
+		}
 	}
 	if ev.Request != nil && ev.Request.ID == uuid.Nil {
 		// Every NetBox request has an id, and receivers use it to tie

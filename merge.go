@@ -23,6 +23,9 @@ func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) erro
 	}
 	res.Reports = res.Reports[:len(set.entries)]
 	w.merge.Reset()
+	if len(ev.Context) > 0 && jsonraw.Classify(ev.Context) == jsonraw.Object {
+		w.merge.AddAs(eventContext, ev.Context) // validated with the event
+	}
 	var fatal error
 	for i, en := range set.entries {
 		rep := &res.Reports[i]
@@ -69,7 +72,11 @@ func (e *Enricher) addOutput(m *jsonraw.Merge, set *callbackSet, i int, out []by
 	if e.opts.FailOnCollision {
 		if key, prev, found := collision(m, i, en.nest, out); found {
 			o := e.overwrote(set, key, prev, i)
-			return &o, abi.Errorf(en.cb.Name(), abi.ErrCollision, "it sets context key %q, which %s set before it", key, o.Callback)
+			by := o.Callback
+			if by == "" {
+				by = "the event's own context"
+			}
+			return &o, abi.Errorf(en.cb.Name(), abi.ErrCollision, "it sets context key %q, which %s set before it", key, by)
 		}
 	}
 	if en.nest != "" {
@@ -95,12 +102,18 @@ func collision(m *jsonraw.Merge, i int, nest string, out []byte) (key string, pr
 	return key, prev, found
 }
 
+// eventContext is the merge source of the event's own context.
+const eventContext = -1
+
 // overwrote counts that entry i set key after entry prev had, warns the
 // first time that pair of callbacks collides, and returns the report's
 // note of it.
 func (e *Enricher) overwrote(set *callbackSet, key string, prev, i int) Overwrite {
 	key = strings.Clone(key) // the merge's key points into the output's buffer, reused
-	earlier, later := set.entries[prev].cb.Name(), set.entries[i]
+	earlier, later := "", set.entries[i]
+	if prev != eventContext {
+		earlier = set.entries[prev].cb.Name()
+	}
 	later.mu.Lock()
 	if later.overwrote == nil {
 		later.overwrote = map[string]int64{}

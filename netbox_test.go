@@ -316,3 +316,44 @@ func TestDuplicateNamesAndClose(t *testing.T) {
 	assert.ErrorIs(t, err, wasmhook.ErrClosed)
 	assert.ErrorIs(t, e.Register("y", returns(nil)), wasmhook.ErrClosed)
 }
+
+// TestParseNetBoxBodyRoundTrip: a body NetBox posted, read back as an
+// event and enriched with no callbacks, is the same body byte for byte:
+// NetBox's own callbacks' context is kept. Callbacks merge after it, and
+// one that overwrites a key of it is reported against the event's own
+// context.
+func TestParseNetBoxBodyRoundTrip(t *testing.T) {
+	v := readVector(t)
+	ev, err := wasmhook.ParseNetBoxBody(v.body)
+	require.NoError(t, err)
+	assert.Equal(t, "object_updated", ev.EventType)
+	assert.Equal(t, "dcim.site", ev.ObjectType)
+	assert.JSONEq(t, `{"active_branch": null}`, string(ev.Context))
+
+	e := newEnricher(t, wasmhook.Options{})
+	res, err := e.Enrich(context.Background(), ev)
+	require.NoError(t, err)
+	assert.Equal(t, string(v.body), string(res.Payload))
+	assert.Equal(t, v.signature, wasmhook.Sign("s3cr3t", res.Payload))
+
+	require.NoError(t, e.Register("relay", returns(json.RawMessage(`{"relay": true, "active_branch": "main"}`))))
+	res, err = e.Enrich(context.Background(), ev)
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(string(res.Payload), `"context": {"active_branch": "main", "relay": true}}`), string(res.Payload))
+	assert.Equal(t, []wasmhook.Overwrite{{Key: "active_branch", Callback: ""}}, res.Reports[0].Overwrote)
+
+	for body, want := range map[string]string{
+		`[1]`:                  "want",
+		`null`:                 "not null",
+		`{"event": "created"}`: `no "object_type"`,
+		`{"event": "created", "object_type": "dcim.site", "data": {}, "extra": 1}`:     `unknown key "extra"`,
+		`{"event": "created", "object_type": "dcim.site", "data": {}, "context": [1]}`: "context is not a JSON object",
+	} {
+		ev, err := wasmhook.ParseNetBoxBody([]byte(body))
+		if err == nil {
+			_, err = e.Enrich(context.Background(), ev)
+		}
+		assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent, body)
+		assert.ErrorContains(t, err, want, body)
+	}
+}

@@ -361,9 +361,9 @@ type CallbackStats struct {
 	Limits Limits
 	// Stats are the module's instance and call counters.
 	runtime.Stats
-	// Overwrote counts, by the name of an earlier callback, the events in
-	// which this callback set a context key that one had set (see
-	// Report.Overwrote).
+	// Overwrote counts, by the name of an earlier callback ("" for the
+	// event's own Context), the events in which this callback set a
+	// context key that one had set (see Report.Overwrote).
 	Overwrote map[string]int64
 }
 
@@ -429,7 +429,8 @@ type Report struct {
 type Overwrite struct {
 	// Key is the context key.
 	Key string
-	// Callback is the earlier callback, whose value was replaced.
+	// Callback is the earlier callback, whose value was replaced; "" for
+	// the event's own Context.
 	Callback string
 }
 
