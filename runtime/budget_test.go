@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,7 @@ func withBudget(t *testing.T, limit uint64) {
 func TestMemoryBudget(t *testing.T) {
 	withBudget(t, 6*(16<<20)) // reservations may take half
 	ctx := context.Background()
-	e, err := NewEngine(ctx, Config{Limits: Limits{MemoryBytes: 16 << 20, PoolSize: 1}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := NewEngine(ctx, Config{Limits: Limits{MemoryBytes: 16 << 20, PoolSize: 1, Timeout: 10 * time.Second}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	defer e.Close(ctx)
 	bin, err := os.ReadFile("../testdata/wat/fixed.wasm")
@@ -61,7 +62,7 @@ func TestMemoryBudget(t *testing.T) {
 func TestMemoryBudgetRefusesAGrow(t *testing.T) {
 	withBudget(t, 8<<20) // below the 16 MiB limit: no reservation, heap only
 	ctx := context.Background()
-	e, err := NewEngine(ctx, Config{Limits: Limits{MemoryBytes: 16 << 20, PoolSize: 1}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e, err := NewEngine(ctx, Config{Limits: Limits{MemoryBytes: 16 << 20, PoolSize: 1, Timeout: 10 * time.Second}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	defer e.Close(ctx)
 	bin, err := os.ReadFile("../testdata/hostile/memory_hog.wasm")
