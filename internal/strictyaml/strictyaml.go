@@ -1,0 +1,154 @@
+// Package strictyaml decodes YAML (and JSON, read as YAML) into a struct
+// strictly, so that every error names the key path and the line: a key
+// that names no field, a key given twice, a value of the wrong kind, a
+// negative number. Settings and configuration files use it.
+package strictyaml
+
+import (
+	"encoding"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Decode decodes the document raw into the struct v points to, field by
+// field as the struct's yaml tags name them (inline structs flattened;
+// maps of structs entry by entry). An empty document leaves v as it is.
+// Types decode themselves with UnmarshalText or UnmarshalYAML.
+func Decode(raw []byte, v any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return err
+	}
+	n := &doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if n.Kind == 0 || n.Kind == yaml.DocumentNode || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return nil // an empty document
+	}
+	return decodeStrict(n, reflect.ValueOf(v).Elem(), "")
+}
+
+// decodeStrict decodes the YAML mapping n into the struct v, one key at a
+// time, so that an error names its key path: a key that names no field
+// (fields are named by their yaml tags; inline structs are flattened), a
+// key given twice, or a value that does not decode. A map of structs is
+// decoded the same way, entry by entry.
+func decodeStrict(n *yaml.Node, v reflect.Value, path string) error {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return keyError(path, n, errors.New("want a mapping"))
+	}
+	fields := map[string]reflect.Value{}
+	yamlFields(v, fields)
+	if v.Kind() == reflect.Map && v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i].Value, n.Content[i+1]
+		at := key
+		if path != "" {
+			at = path + "." + key
+		}
+		if seen[key] {
+			return keyError(at, n.Content[i], errors.New("given twice"))
+		}
+		seen[key] = true
+		if v.Kind() == reflect.Map { // modules: each entry a struct
+			elem := reflect.New(v.Type().Elem()).Elem()
+			if err := decodeStrict(val, elem, at); err != nil {
+				return err
+			}
+			v.SetMapIndex(reflect.ValueOf(key), elem)
+			continue
+		}
+		f, ok := fields[key]
+		if !ok {
+			return keyError(at, n.Content[i], fmt.Errorf("unknown key (want %s)", strings.Join(slices.Sorted(maps.Keys(fields)), ", ")))
+		}
+		if (f.Kind() == reflect.Map && plainStruct(f.Type().Elem())) || plainStruct(f.Type()) {
+			if err := decodeStrict(val, f, at); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := val.Decode(f.Addr().Interface()); err != nil {
+			return keyError(at, val, valueError(f.Type(), err))
+		}
+		if f.CanInt() && f.Int() < 0 { // a limit: zero inherits, below zero means nothing
+			return keyError(at, val, errors.New("want zero or more"))
+		}
+	}
+	return nil
+}
+
+// yamlFields lists the fields of struct v by yaml key, flattening inline
+// structs.
+func yamlFields(v reflect.Value, into map[string]reflect.Value) {
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case opts == "inline" && f.Anonymous:
+			yamlFields(v.Field(i), into) // its exported fields, even if it is not
+		case name == "-" || !f.IsExported():
+		case opts == "inline":
+			yamlFields(v.Field(i), into)
+		case name != "":
+			into[name] = v.Field(i)
+		}
+	}
+}
+
+var (
+	durationType        = reflect.TypeFor[time.Duration]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	yamlUnmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+)
+
+// plainStruct reports whether t is a struct decoded field by field: one
+// that does not decode itself.
+func plainStruct(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return t.Kind() == reflect.Struct && !p.Implements(textUnmarshalerType) && !p.Implements(yamlUnmarshalerType)
+}
+
+// valueError says what a key wants, in the words of the settings file.
+func valueError(t reflect.Type, err error) error {
+	switch {
+	case t == durationType:
+		return errors.New("want a duration like 100ms")
+	case t.Kind() == reflect.Bool:
+		return errors.New("want true or false")
+	case t.Kind() == reflect.Int:
+		return errors.New("want a whole number")
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
+		return errors.New("want a list of module names")
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return errors.New(te.Errors[0])
+	}
+	return err // a type's own UnmarshalText or UnmarshalYAML: it says what it wants
+}
+
+// keyError names the key and, after the reason, the line.
+func keyError(path string, n *yaml.Node, err error) error {
+	if path == "" {
+		return fmt.Errorf("%w (line %d)", err, n.Line)
+	}
+	return fmt.Errorf("%s: %w (line %d)", path, err, n.Line)
+}
