@@ -1,0 +1,305 @@
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/strictyaml"
+)
+
+// Config is wasmhook serve's configuration file. Every key is documented
+// on its field; the file is strict (an unknown key, a key given twice, a
+// value of the wrong kind is an error naming the file, the key and the
+// line).
+//
+//	listen: 127.0.0.1:8080
+//	data_dir: /var/lib/wasmhook
+//	modules: /etc/wasmhook/modules
+//	sources:
+//	  netbox: {secret: {env: NETBOX_WEBHOOK_SECRET}}
+//	destinations:
+//	  inventory:
+//	    url: https://inventory.example/hooks/netbox
+//	    sign: {standard: {file: /run/secrets/inventory-whsec}}
+type Config struct {
+	// File is the configuration file, for errors; not a key.
+	File string `yaml:"-"`
+	// Listen is the address to serve on. Default 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// DataDir holds the queue (queue.db). Required.
+	DataDir string `yaml:"data_dir"`
+	// Modules is the modules directory, watched for changes; "" runs no
+	// module (the relay then only queues and delivers).
+	Modules string `yaml:"modules"`
+	// MaxBody bounds a request's body: larger ones get 413. Default 1MiB.
+	MaxBody wasmhook.Bytes `yaml:"max_body"`
+	// TLS serves HTTPS from a certificate and a key file.
+	TLS TLS `yaml:"tls"`
+	// Server bounds what one client can hold.
+	Server ServerLimits `yaml:"server"`
+	// Admin enables the admin endpoints (queue operations) behind a
+	// bearer token; off when no token is given.
+	Admin Admin `yaml:"admin"`
+	// Sources are the ingress sources: POST /hooks/{name}.
+	Sources map[string]Source `yaml:"sources"`
+	// Destinations are where every accepted event is delivered (those
+	// whose filter it passes).
+	Destinations map[string]Destination `yaml:"destinations"`
+}
+
+// TLS is a certificate and its key, PEM files.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// ServerLimits keep a slow or flooding client from exhausting the service.
+type ServerLimits struct {
+	// ReadHeaderTimeout bounds reading a request's headers. Default 5s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request. Default 30s.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// MaxConcurrent bounds the requests handled at once; more wait, and
+	// past ReadTimeout get 503. Default 256.
+	MaxConcurrent int `yaml:"max_concurrent"`
+}
+
+// Admin configures the admin endpoints.
+type Admin struct {
+	// Token is the bearer token the admin endpoints require; unset, they
+	// are off.
+	Token Secret `yaml:"token"`
+}
+
+// Source is one ingress source.
+type Source struct {
+	// Secret verifies the X-Hook-Signature of every request (NetBox's
+	// webhook secret): a request without a valid one gets 401.
+	Secret Secret `yaml:"secret"`
+	// Unsigned accepts requests without a signature. It must be set
+	// explicitly for a source without a secret: no ingress is open by
+	// accident.
+	Unsigned bool `yaml:"unsigned"`
+}
+
+// Destination is one receiver of the enriched payloads.
+type Destination struct {
+	// URL is where each payload is POSTed (http or https). Required.
+	URL string `yaml:"url"`
+	// Headers are added to every request.
+	Headers map[string]string `yaml:"headers"`
+	// Timeout bounds one attempt. Default 15s.
+	Timeout time.Duration `yaml:"timeout"`
+	// Concurrency bounds the attempts in flight. Default 4.
+	Concurrency int `yaml:"concurrency"`
+	// Filter, when set, limits the events delivered.
+	Filter Filter `yaml:"filter"`
+	// Sign signs each payload: NetBox's X-Hook-Signature, Standard
+	// Webhooks' webhook-signature, or both.
+	Sign Signing `yaml:"sign"`
+	// Retry is the delay before each attempt after the first; after the
+	// last, the delivery is dead. Default, like Svix's: 5s, 5m, 30m, 2h,
+	// 5h, 10h, 10h (8 attempts over about a day), each with jitter.
+	Retry []time.Duration `yaml:"retry"`
+}
+
+// Filter selects events by object type and event; empty lists pass all.
+type Filter struct {
+	ObjectTypes []string `yaml:"object_types"`
+	// Events are NetBox's event words: created, updated, deleted,
+	// job_started, job_ended.
+	Events []string `yaml:"events"`
+}
+
+// Signing names the secrets a destination's payloads are signed with.
+type Signing struct {
+	// NetBox signs with X-Hook-Signature (HMAC-SHA512, hex), as NetBox.
+	NetBox Secret `yaml:"netbox"`
+	// Standard signs as Standard Webhooks: webhook-id, webhook-timestamp,
+	// webhook-signature. The secret is "whsec_" and base64.
+	Standard Secret `yaml:"standard"`
+}
+
+// Secret is a secret given by value, by file or by environment variable:
+// {value: ...}, {file: PATH} (its trailing newline dropped) or {env: NAME}.
+// Its text form is redacted: a Secret never shows in logs or errors.
+type Secret struct {
+	Value string `yaml:"value"`
+	File  string `yaml:"file"`
+	Env   string `yaml:"env"`
+}
+
+// IsSet reports whether the secret is given at all.
+func (s Secret) IsSet() bool { return s != Secret{} }
+
+// String redacts the secret.
+func (s Secret) String() string {
+	if !s.IsSet() {
+		return "(none)"
+	}
+	return "(redacted)"
+}
+
+// GoString redacts the secret in %#v too.
+func (s Secret) GoString() string { return s.String() }
+
+// Resolve reads the secret.
+func (s Secret) Resolve() (string, error) {
+	n := 0
+	for _, v := range []string{s.Value, s.File, s.Env} {
+		if v != "" {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return "", errors.New("no secret given")
+	case n > 1:
+		return "", errors.New("give one of value, file or env")
+	case s.File != "":
+		b, err := os.ReadFile(s.File)
+		if err != nil {
+			return "", fmt.Errorf("reading the secret file: %w", err)
+		}
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return "", fmt.Errorf("the secret file %s is empty", s.File)
+		}
+		return v, nil
+	case s.Env != "":
+		v := os.Getenv(s.Env)
+		if v == "" {
+			return "", fmt.Errorf("the environment variable %s is not set", s.Env)
+		}
+		return v, nil
+	}
+	return s.Value, nil
+}
+
+// defaultRetry is the retry schedule of a destination that sets none.
+var defaultRetry = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// DefaultRetry returns the default retry schedule: the delays before the
+// attempts after the first.
+func DefaultRetry() []time.Duration { return slices.Clone(defaultRetry) }
+
+// ReadConfig reads and checks a configuration file: defaults filled in,
+// every secret resolvable. Errors name the file and the key.
+func ReadConfig(file string) (*Config, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(file, raw)
+}
+
+// ParseConfig is ReadConfig on the file's bytes.
+func ParseConfig(file string, raw []byte) (*Config, error) {
+	c := &Config{File: file}
+	if err := strictyaml.Decode(raw, c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	return c, nil
+}
+
+// check fills in defaults and refuses what cannot run.
+func (c *Config) check() error {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		return errors.New("data_dir: required (the queue's directory)")
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = 1 << 20
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		return errors.New("tls: give both cert and key")
+	}
+	if c.Server.ReadHeaderTimeout == 0 {
+		c.Server.ReadHeaderTimeout = 5 * time.Second
+	}
+	if c.Server.ReadTimeout == 0 {
+		c.Server.ReadTimeout = 30 * time.Second
+	}
+	if c.Server.MaxConcurrent == 0 {
+		c.Server.MaxConcurrent = 256
+	}
+	if c.Admin.Token.IsSet() {
+		if _, err := c.Admin.Token.Resolve(); err != nil {
+			return fmt.Errorf("admin.token: %w", err)
+		}
+	}
+	if len(c.Sources) == 0 {
+		return errors.New("sources: at least one is needed (POST /hooks/{name})")
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Sources)) {
+		s := c.Sources[name]
+		switch {
+		case s.Secret.IsSet() && s.Unsigned:
+			return fmt.Errorf("sources.%s: a secret and unsigned: true; choose one", name)
+		case s.Secret.IsSet():
+			if _, err := s.Secret.Resolve(); err != nil {
+				return fmt.Errorf("sources.%s.secret: %w", name, err)
+			}
+		case !s.Unsigned:
+			return fmt.Errorf("sources.%s: no secret; set secret, or unsigned: true to accept unsigned requests", name)
+		}
+	}
+	if len(c.Destinations) == 0 {
+		return errors.New("destinations: at least one is needed")
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Destinations)) {
+		d := c.Destinations[name]
+		at := "destinations." + name
+		u, err := url.Parse(d.URL)
+		if d.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s.url: want an http or https URL", at)
+		}
+		if d.Timeout == 0 {
+			d.Timeout = 15 * time.Second
+		}
+		if d.Concurrency == 0 {
+			d.Concurrency = 4
+		}
+		if d.Retry == nil {
+			d.Retry = DefaultRetry()
+		}
+		for i, r := range d.Retry {
+			if r <= 0 {
+				return fmt.Errorf("%s.retry[%d]: want a positive duration", at, i)
+			}
+		}
+		if d.Sign.NetBox.IsSet() {
+			if _, err := d.Sign.NetBox.Resolve(); err != nil {
+				return fmt.Errorf("%s.sign.netbox: %w", at, err)
+			}
+		}
+		if d.Sign.Standard.IsSet() {
+			v, err := d.Sign.Standard.Resolve()
+			if err == nil {
+				_, err = StandardKey(v)
+			}
+			if err != nil {
+				return fmt.Errorf("%s.sign.standard: %w", at, err)
+			}
+		}
+		for i, ev := range d.Filter.Events {
+			if !slices.Contains([]string{"created", "updated", "deleted", "job_started", "job_ended"}, ev) {
+				return fmt.Errorf("%s.filter.events[%d]: %q is not a NetBox event (want created, updated, deleted, job_started or job_ended)", at, i, ev)
+			}
+		}
+		c.Destinations[name] = d
+	}
+	return nil
+}
