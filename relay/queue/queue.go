@@ -136,4 +136,6 @@ var (
 	ErrNotDead = errors.New("queue: delivery is not dead")
 	// ErrClosed: the queue is closed.
 	ErrClosed = errors.New("queue: closed")
+	// ErrDuplicate: Enqueue of an event whose id the queue already holds.
+	ErrDuplicate = errors.New("queue: event already enqueued")
 )

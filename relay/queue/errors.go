@@ -1,0 +1,104 @@
+package queue
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"syscall"
+)
+
+// Classes of storage failure an operator can act on. An *Error matches
+// one of them with [errors.Is] when its cause is known.
+var (
+	// ErrUnwritable: the data directory or the queue file cannot be
+	// written (read-only file system, permissions).
+	ErrUnwritable = errors.New("not writable")
+	// ErrDiskFull: the disk is full, or a file-size limit was reached.
+	ErrDiskFull = errors.New("disk full")
+	// ErrCorrupt: the queue file is not a wasmhook queue database, or it
+	// is damaged.
+	ErrCorrupt = errors.New("not a queue database or damaged")
+)
+
+// Error is a storage failure of the embedded queue: it names the file and
+// says why.
+type Error struct {
+	// Op is what failed: "open", "enqueue", "claim"...
+	Op string
+	// File is the queue file (or the data directory when the file could
+	// not be reached).
+	File string
+	// Kind is ErrUnwritable, ErrDiskFull, ErrCorrupt or nil when the cause
+	// is none of those.
+	Kind error
+	// Reason says what is wrong, for a person ("" when Err says it all).
+	Reason string
+	// Err is the underlying error, if any.
+	Err error
+}
+
+func (e *Error) Error() string {
+	msg := "queue " + e.Op + " " + e.File
+	if e.Kind != nil {
+		msg += ": " + e.Kind.Error()
+	}
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is reports whether target is the error's Kind.
+func (e *Error) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// storageError wraps err, from op on file, with its class when it has one.
+// Errors that are already the queue's own (ErrNotFound...) pass through.
+func storageError(op, file string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var qe *Error
+	if errors.As(err, &qe) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotDead) ||
+		errors.Is(err, ErrClosed) || errors.Is(err, ErrDuplicate) {
+		return err
+	}
+	kind, reason := classify(err)
+	return &Error{Op: op, File: file, Kind: kind, Reason: reason, Err: err}
+}
+
+// classify says which class err is, and why, from the system error or
+// from SQLite's result code.
+func classify(err error) (kind error, reason string) {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return ErrDiskFull, "no space left on the device"
+	case errors.Is(err, syscall.EFBIG):
+		return ErrDiskFull, "file size limit reached"
+	case errors.Is(err, syscall.EROFS):
+		return ErrUnwritable, "read-only file system"
+	case errors.Is(err, fs.ErrPermission):
+		return ErrUnwritable, "permission denied"
+	}
+	switch sqliteCode(err) & 0xff {
+	case 13: // SQLITE_FULL
+		return ErrDiskFull, "no space left for the database"
+	case 8: // SQLITE_READONLY
+		return ErrUnwritable, "the database or its directory is read-only"
+	case 3, 14: // SQLITE_PERM, SQLITE_CANTOPEN
+		return ErrUnwritable, "cannot open the database file or its WAL files beside it"
+	case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+		return ErrCorrupt, "SQLite reports the file damaged or not a database"
+	}
+	// Some I/O errors only show in the message (a write past a file-size
+	// limit is SQLITE_IOERR_WRITE, whose errno SQLite does not return).
+	if strings.Contains(err.Error(), "disk I/O error") {
+		return nil, "the disk failed a read or write (full, file-size limit or hardware)"
+	}
+	return nil, ""
+}

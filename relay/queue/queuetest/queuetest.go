@@ -1,0 +1,554 @@
+// Package queuetest is the test suite every implementation of
+// [queue.Queue] passes: the embedded SQLite queue, and any other store the
+// relay runs on. Its user is the author of a Queue implementation.
+package queuetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmhook/wasmhook/relay/queue"
+)
+
+// Opener opens a fresh, empty queue for t. reopen opens the same storage
+// again, as a restarted process would; the suite calls it only after
+// closing q. The opener closes what it opened in t.Cleanup (Close twice
+// must be harmless).
+type Opener func(t *testing.T) (q queue.Queue, reopen func() queue.Queue)
+
+// Suite runs the behaviour every Queue must have, one subtest per
+// property.
+func Suite(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Opener)
+	}{
+		{"EnqueueClaimSucceeded", testEnqueueClaimSucceeded},
+		{"LeaseExpiry", testLeaseExpiry},
+		{"Retry", testRetry},
+		{"FailReplayPurge", testFailReplayPurge},
+		{"PurgeKeepsLiveEvents", testPurgeKeepsLiveEvents},
+		{"ListPaging", testListPaging},
+		{"StatsOldestPending", testStatsOldestPending},
+		{"Duplicate", testDuplicate},
+		{"NotFound", testNotFound},
+		{"Closed", testClosed},
+		{"Concurrent", testConcurrent},
+		{"Reopen", testReopen},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+	}
+}
+
+// base is a fixed time at millisecond precision, so that stores keeping
+// milliseconds compare equal.
+var base = time.Date(2026, 3, 6, 15, 11, 23, 503_000_000, time.UTC)
+
+func event(i int) *queue.Event {
+	return &queue.Event{
+		ID:         fmt.Sprintf("00000000-0000-4000-8000-%012d", i),
+		Source:     "netbox",
+		Received:   base.Add(time.Duration(i) * time.Millisecond),
+		ObjectType: "dcim.site",
+		EventType:  "object_created",
+		Body:       []byte(fmt.Sprintf(`{"event":"created","n":%d}`, i)),
+		Payload:    []byte(fmt.Sprintf(`{"event":"created","n":%d,"context":{}}`, i)),
+		Report:     []byte(`{"callbacks":[]}`),
+	}
+}
+
+func attempt(status int, errText string) queue.Attempt {
+	return queue.Attempt{At: base, Status: status, Latency: 12 * time.Millisecond, Error: errText, Response: []byte("ok")}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func enqueue(t *testing.T, q queue.Queue, i int, dests ...string) *queue.Event {
+	t.Helper()
+	ev := event(i)
+	must(t, q.Enqueue(context.Background(), ev, dests))
+	return ev
+}
+
+func claim(t *testing.T, q queue.Queue, dest string, max int, lease time.Duration) []queue.Claimed {
+	t.Helper()
+	c, err := q.Claim(context.Background(), dest, max, lease)
+	must(t, err)
+	return c
+}
+
+func stats(t *testing.T, q queue.Queue) queue.Stats {
+	t.Helper()
+	st, err := q.Stats(context.Background())
+	must(t, err)
+	return st
+}
+
+func wantStats(t *testing.T, q queue.Queue, events, pending, delivered, dead int64) {
+	t.Helper()
+	st := stats(t, q)
+	if st.Events != events || st.Pending != pending || st.Delivered != delivered || st.Dead != dead {
+		t.Fatalf("stats: events %d pending %d delivered %d dead %d, want %d %d %d %d",
+			st.Events, st.Pending, st.Delivered, st.Dead, events, pending, delivered, dead)
+	}
+}
+
+func delivery(t *testing.T, q queue.Queue, eventID, id string) (queue.Delivery, []queue.Attempt) {
+	t.Helper()
+	_, ds, at, err := q.Event(context.Background(), eventID)
+	must(t, err)
+	for _, d := range ds {
+		if d.ID == id {
+			return d, at[id]
+		}
+	}
+	t.Fatalf("event %s has no delivery %s", eventID, id)
+	return queue.Delivery{}, nil
+}
+
+func testEnqueueClaimSucceeded(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	ev := enqueue(t, q, 1, "a", "b")
+	wantStats(t, q, 1, 2, 0, 0)
+
+	ca := claim(t, q, "a", 10, time.Minute)
+	if len(ca) != 1 {
+		t.Fatalf("claim a: %d deliveries, want 1", len(ca))
+	}
+	c := ca[0]
+	if c.EventID != ev.ID || c.Destination != "a" || c.State != queue.Pending || c.Attempts != 0 || !bytes.Equal(c.Payload, ev.Payload) {
+		t.Fatalf("claimed %+v, payload %q", c.Delivery, c.Payload)
+	}
+	if again := claim(t, q, "a", 10, time.Minute); len(again) != 0 {
+		t.Fatalf("a leased delivery was claimed again: %+v", again)
+	}
+	cb := claim(t, q, "b", 10, time.Minute)
+	if len(cb) != 1 || cb[0].ID == c.ID {
+		t.Fatalf("claim b: %+v", cb)
+	}
+
+	long := bytes.Repeat([]byte("x"), 3000)
+	a := queue.Attempt{At: base, Status: 204, Latency: 7 * time.Millisecond, Response: long}
+	must(t, q.Succeeded(ctx, c.ID, a))
+	wantStats(t, q, 1, 1, 1, 0)
+
+	got, ds, attempts, err := q.Event(ctx, ev.ID)
+	must(t, err)
+	if got.ID != ev.ID || got.Source != ev.Source || !got.Received.Equal(ev.Received) || got.ObjectType != ev.ObjectType ||
+		got.EventType != ev.EventType || !bytes.Equal(got.Body, ev.Body) || !bytes.Equal(got.Payload, ev.Payload) || !bytes.Equal(got.Report, ev.Report) {
+		t.Fatalf("Event: %+v, want %+v", got, ev)
+	}
+	if len(ds) != 2 || ds[0].Destination != "a" || ds[1].Destination != "b" {
+		t.Fatalf("deliveries %+v, want a then b", ds)
+	}
+	if ds[0].State != queue.Delivered || ds[0].Attempts != 1 || ds[0].LastStatus != 204 {
+		t.Fatalf("delivery a: %+v", ds[0])
+	}
+	as := attempts[c.ID]
+	if len(as) != 1 || as[0].Status != 204 || as[0].Latency != a.Latency || !as[0].At.Equal(base) {
+		t.Fatalf("attempts of a: %+v", as)
+	}
+	if len(as[0].Response) != 1024 || !bytes.Equal(as[0].Response, long[:1024]) {
+		t.Fatalf("response kept: %d bytes, want the first 1024", len(as[0].Response))
+	}
+	if len(attempts[cb[0].ID]) != 0 {
+		t.Fatalf("attempts of b: %+v", attempts[cb[0].ID])
+	}
+}
+
+func testLeaseExpiry(t *testing.T, open Opener) {
+	q, _ := open(t)
+	enqueue(t, q, 1, "a")
+	first := claim(t, q, "a", 1, 50*time.Millisecond)
+	if len(first) != 1 {
+		t.Fatalf("claim: %d, want 1", len(first))
+	}
+	// The lease ends; the delivery is claimed again (its worker is
+	// presumed dead). Generous bound: the lease is 50 ms.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		again := claim(t, q, "a", 1, time.Minute)
+		if len(again) == 1 {
+			if again[0].ID != first[0].ID || again[0].Attempts != 0 {
+				t.Fatalf("reclaimed %+v, want %s with no attempt", again[0].Delivery, first[0].ID)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the delivery was not claimable 5 s after its 50 ms lease")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if more := claim(t, q, "a", 1, time.Minute); len(more) != 0 {
+		t.Fatalf("claimed while leased again: %+v", more)
+	}
+}
+
+func testRetry(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	ev := enqueue(t, q, 1, "a")
+	c := claim(t, q, "a", 1, time.Minute)[0]
+	must(t, q.Retry(ctx, c.ID, attempt(503, "503 Service Unavailable"), time.Now().Add(time.Hour)))
+	if got := claim(t, q, "a", 1, time.Minute); len(got) != 0 {
+		t.Fatalf("claimed before its next attempt: %+v", got)
+	}
+	d, as := delivery(t, q, ev.ID, c.ID)
+	if d.State != queue.Pending || d.Attempts != 1 || d.LastStatus != 503 || d.LastError != "503 Service Unavailable" || len(as) != 1 {
+		t.Fatalf("after Retry: %+v, %d attempts", d, len(as))
+	}
+	if d.NextAttempt.Before(time.Now().Add(59 * time.Minute)) {
+		t.Fatalf("next attempt %v, want about an hour from now", d.NextAttempt)
+	}
+	must(t, q.Retry(ctx, c.ID, attempt(0, "connection refused"), time.Now().Add(-time.Second)))
+	got := claim(t, q, "a", 1, time.Minute)
+	if len(got) != 1 || got[0].ID != c.ID || got[0].Attempts != 2 || got[0].LastError != "connection refused" {
+		t.Fatalf("claim after a due retry: %+v", got)
+	}
+	wantStats(t, q, 1, 1, 0, 0)
+}
+
+func testFailReplayPurge(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	ev := enqueue(t, q, 1, "a")
+	c := claim(t, q, "a", 1, time.Minute)[0]
+	must(t, q.Fail(ctx, c.ID, attempt(404, "404 Not Found")))
+	wantStats(t, q, 1, 0, 0, 1)
+	if got := claim(t, q, "a", 1, time.Minute); len(got) != 0 {
+		t.Fatalf("claimed a dead delivery: %+v", got)
+	}
+	dead, err := q.List(ctx, queue.Filter{State: queue.Dead})
+	must(t, err)
+	if len(dead) != 1 || dead[0].ID != c.ID || dead[0].LastStatus != 404 {
+		t.Fatalf("dead list: %+v", dead)
+	}
+
+	must(t, q.Replay(ctx, c.ID))
+	wantStats(t, q, 1, 1, 0, 0)
+	if err := q.Replay(ctx, c.ID); !errors.Is(err, queue.ErrNotDead) {
+		t.Fatalf("Replay of a pending delivery: %v, want ErrNotDead", err)
+	}
+	got := claim(t, q, "a", 1, time.Minute)
+	if len(got) != 1 || got[0].ID != c.ID || got[0].Attempts != 1 {
+		t.Fatalf("claim after Replay: %+v", got)
+	}
+	must(t, q.Fail(ctx, c.ID, attempt(410, "410 Gone")))
+	_, as := delivery(t, q, ev.ID, c.ID)
+	if len(as) != 2 || as[0].Status != 404 || as[1].Status != 410 {
+		t.Fatalf("attempts, oldest first: %+v", as)
+	}
+
+	n, err := q.PurgeDead(ctx)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("PurgeDead: %d, want 1", n)
+	}
+	wantStats(t, q, 0, 0, 0, 0)
+	if _, _, _, err := q.Event(ctx, ev.ID); !errors.Is(err, queue.ErrNotFound) {
+		t.Fatalf("Event after purge: %v, want ErrNotFound", err)
+	}
+	if err := q.Replay(ctx, c.ID); !errors.Is(err, queue.ErrNotFound) {
+		t.Fatalf("Replay after purge: %v, want ErrNotFound", err)
+	}
+}
+
+func testPurgeKeepsLiveEvents(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	ev := enqueue(t, q, 1, "a", "b")
+	c := claim(t, q, "a", 1, time.Minute)[0]
+	must(t, q.Fail(ctx, c.ID, attempt(400, "400 Bad Request")))
+	n, err := q.PurgeDead(ctx)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("PurgeDead: %d, want 1", n)
+	}
+	wantStats(t, q, 1, 1, 0, 0)
+	_, ds, _, err := q.Event(ctx, ev.ID)
+	must(t, err)
+	if len(ds) != 1 || ds[0].Destination != "b" {
+		t.Fatalf("deliveries left: %+v", ds)
+	}
+	if got := claim(t, q, "b", 1, time.Minute); len(got) != 1 || !bytes.Equal(got[0].Payload, ev.Payload) {
+		t.Fatalf("claim b after purge: %+v", got)
+	}
+}
+
+func testListPaging(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	const n = 25
+	for i := range n {
+		enqueue(t, q, i, "a", "b")
+	}
+	var all []queue.Delivery
+	after := ""
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page, err := q.List(ctx, queue.Filter{Limit: 10, After: after})
+		must(t, err)
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 10 {
+			t.Fatalf("page of %d, limit 10", len(page))
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].ID
+	}
+	if len(all) != 2*n {
+		t.Fatalf("listed %d deliveries, want %d", len(all), 2*n)
+	}
+	seen := map[string]bool{}
+	for i, d := range all {
+		if seen[d.ID] {
+			t.Fatalf("delivery %s listed twice", d.ID)
+		}
+		seen[d.ID] = true
+		if want := event(i / 2).ID; d.EventID != want {
+			t.Fatalf("position %d: event %s, want %s (oldest event first)", i, d.EventID, want)
+		}
+	}
+	onlyB, err := q.List(ctx, queue.Filter{Destination: "b"})
+	must(t, err)
+	if len(onlyB) != n {
+		t.Fatalf("destination b: %d, want %d", len(onlyB), n)
+	}
+	for _, d := range onlyB {
+		if d.Destination != "b" {
+			t.Fatalf("filter by destination listed %+v", d)
+		}
+	}
+	c := claim(t, q, "a", 3, time.Minute)
+	for _, x := range c {
+		must(t, q.Succeeded(ctx, x.ID, attempt(200, "")))
+	}
+	done, err := q.List(ctx, queue.Filter{State: queue.Delivered})
+	must(t, err)
+	if len(done) != 3 {
+		t.Fatalf("delivered: %d, want 3", len(done))
+	}
+	pending, err := q.List(ctx, queue.Filter{State: queue.Pending, Destination: "a", Limit: 100})
+	must(t, err)
+	if len(pending) != n-3 {
+		t.Fatalf("pending to a: %d, want %d", len(pending), n-3)
+	}
+}
+
+func testStatsOldestPending(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	if st := stats(t, q); !st.OldestPending.IsZero() {
+		t.Fatalf("empty queue: oldest pending %v", st.OldestPending)
+	}
+	e0 := enqueue(t, q, 0, "a")
+	e1 := enqueue(t, q, 1, "a")
+	if st := stats(t, q); !st.OldestPending.Equal(e0.Received) {
+		t.Fatalf("oldest pending %v, want %v", st.OldestPending, e0.Received)
+	}
+	c := claim(t, q, "a", 1, time.Minute)
+	if len(c) != 1 || c[0].EventID != e0.ID {
+		t.Fatalf("claim: %+v, want the oldest event first", c)
+	}
+	if st := stats(t, q); !st.OldestPending.Equal(e0.Received) {
+		t.Fatalf("a claimed delivery is still pending: oldest %v, want %v", st.OldestPending, e0.Received)
+	}
+	must(t, q.Succeeded(ctx, c[0].ID, attempt(200, "")))
+	if st := stats(t, q); !st.OldestPending.Equal(e1.Received) {
+		t.Fatalf("oldest pending %v, want %v", st.OldestPending, e1.Received)
+	}
+	c = claim(t, q, "a", 1, time.Minute)
+	must(t, q.Fail(ctx, c[0].ID, attempt(400, "")))
+	if st := stats(t, q); !st.OldestPending.IsZero() {
+		t.Fatalf("nothing pending: oldest %v", st.OldestPending)
+	}
+	wantStats(t, q, 2, 0, 1, 1)
+}
+
+func testDuplicate(t *testing.T, open Opener) {
+	q, _ := open(t)
+	enqueue(t, q, 1, "a")
+	if err := q.Enqueue(context.Background(), event(1), []string{"a"}); !errors.Is(err, queue.ErrDuplicate) {
+		t.Fatalf("Enqueue of the same id: %v, want ErrDuplicate", err)
+	}
+	wantStats(t, q, 1, 1, 0, 0)
+}
+
+func testNotFound(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	for name, err := range map[string]error{
+		"Succeeded": q.Succeeded(ctx, "12345", attempt(200, "")),
+		"Retry":     q.Retry(ctx, "12345", attempt(500, ""), time.Now()),
+		"Fail":      q.Fail(ctx, "12345", attempt(400, "")),
+		"Replay":    q.Replay(ctx, "no-such-delivery"),
+	} {
+		if !errors.Is(err, queue.ErrNotFound) {
+			t.Errorf("%s of no delivery: %v, want ErrNotFound", name, err)
+		}
+	}
+	if _, _, _, err := q.Event(ctx, "no-such-event"); !errors.Is(err, queue.ErrNotFound) {
+		t.Errorf("Event: %v, want ErrNotFound", err)
+	}
+}
+
+func testClosed(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	enqueue(t, q, 1, "a")
+	must(t, q.Close())
+	if err := q.Enqueue(ctx, event(2), []string{"a"}); !errors.Is(err, queue.ErrClosed) {
+		t.Errorf("Enqueue after Close: %v, want ErrClosed", err)
+	}
+	if _, err := q.Claim(ctx, "a", 1, time.Minute); !errors.Is(err, queue.ErrClosed) {
+		t.Errorf("Claim after Close: %v, want ErrClosed", err)
+	}
+	if _, err := q.Stats(ctx); !errors.Is(err, queue.ErrClosed) {
+		t.Errorf("Stats after Close: %v, want ErrClosed", err)
+	}
+	if _, err := q.List(ctx, queue.Filter{}); !errors.Is(err, queue.ErrClosed) {
+		t.Errorf("List after Close: %v, want ErrClosed", err)
+	}
+}
+
+// testConcurrent: 8 goroutines enqueue while 4 claim and record success.
+// With leases far longer than the test, every event is delivered exactly
+// once.
+func testConcurrent(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	const producers, perProducer, consumers = 8, 25, 4
+	const total = producers * perProducer
+
+	var mu sync.Mutex
+	got := map[string]int{}
+	var wg sync.WaitGroup
+	errc := make(chan error, producers+consumers)
+	enqueued := make(chan struct{})
+	var pwg sync.WaitGroup
+	for p := range producers {
+		pwg.Add(1)
+		go func() {
+			defer pwg.Done()
+			for i := range perProducer {
+				if err := q.Enqueue(ctx, event(p*perProducer+i), []string{"a"}); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	go func() { pwg.Wait(); close(enqueued) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for range consumers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				cs, err := q.Claim(ctx, "a", 8, time.Hour)
+				if err != nil {
+					errc <- err
+					return
+				}
+				for _, c := range cs {
+					mu.Lock()
+					got[c.EventID]++
+					mu.Unlock()
+					if err := q.Succeeded(ctx, c.ID, attempt(200, "")); err != nil {
+						errc <- err
+						return
+					}
+				}
+				if len(cs) == 0 {
+					select {
+					case <-enqueued:
+						st, err := q.Stats(ctx)
+						if err != nil {
+							errc <- err
+							return
+						}
+						if st.Pending == 0 {
+							return
+						}
+					default:
+					}
+					if time.Now().After(deadline) {
+						errc <- errors.New("consumers did not finish within 20 s")
+						return
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	pwg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	var dup []string
+	for id, n := range got {
+		if n != 1 {
+			dup = append(dup, fmt.Sprintf("%s×%d", id, n))
+		}
+	}
+	sort.Strings(dup)
+	if len(got) != total || len(dup) != 0 {
+		t.Fatalf("delivered %d distinct events of %d; claimed more than once: %v", len(got), total, dup)
+	}
+	wantStats(t, q, total, 0, total, 0)
+}
+
+// testReopen: Close keeps everything; deliveries claimed and not recorded
+// are due again at once after reopening, whatever their lease.
+func testReopen(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, reopen := open(t)
+	evs := []*queue.Event{enqueue(t, q, 1, "a"), enqueue(t, q, 2, "a"), enqueue(t, q, 3, "a", "b")}
+	c := claim(t, q, "a", 3, time.Hour)
+	if len(c) != 3 {
+		t.Fatalf("claim: %d, want 3", len(c))
+	}
+	must(t, q.Succeeded(ctx, c[0].ID, attempt(200, "")))
+	must(t, q.Retry(ctx, c[1].ID, attempt(500, "500"), time.Now().Add(time.Hour)))
+	must(t, q.Close())
+
+	q = reopen()
+	defer q.Close()
+	wantStats(t, q, 3, 3, 1, 0)
+	for _, ev := range evs {
+		got, _, _, err := q.Event(ctx, ev.ID)
+		must(t, err)
+		if !bytes.Equal(got.Payload, ev.Payload) || !bytes.Equal(got.Body, ev.Body) || !got.Received.Equal(ev.Received) {
+			t.Fatalf("event %s changed across reopen: %+v", ev.ID, got)
+		}
+	}
+	again := claim(t, q, "a", 10, time.Hour)
+	if len(again) != 1 || again[0].ID != c[2].ID || !bytes.Equal(again[0].Payload, evs[2].Payload) {
+		t.Fatalf("after reopen claimed %+v, want only the claimed-unrecorded %s", again, c[2].ID)
+	}
+	if b := claim(t, q, "b", 10, time.Hour); len(b) != 1 {
+		t.Fatalf("claim b after reopen: %+v", b)
+	}
+	d, as := delivery(t, q, evs[1].ID, c[1].ID)
+	if d.Attempts != 1 || len(as) != 1 || d.State != queue.Pending {
+		t.Fatalf("retried delivery after reopen: %+v, %d attempts", d, len(as))
+	}
+}

@@ -1,0 +1,839 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// FileName is the queue file's name in the data directory. SQLite keeps
+// FileName-wal and FileName-shm beside it.
+const FileName = "queue.db"
+
+// Sync is how far a commit goes before Enqueue and the other writes
+// return.
+type Sync int
+
+const (
+	// SyncFull (the default) fsyncs the write-ahead log at every commit: an
+	// acknowledged event survives a power loss or a kernel crash.
+	SyncFull Sync = iota
+	// SyncNormal leaves commits in the page cache until a checkpoint: an
+	// acknowledged event survives the process's crash, not a power loss.
+	SyncNormal
+)
+
+// Options tune the embedded queue. The zero value is the default.
+type Options struct {
+	// Sync is the durability of a commit (SyncFull when zero).
+	Sync Sync
+	// MaxBatch caps how many writes share one transaction (256 when 0).
+	MaxBatch int
+	// Readers is how many connections serve List, Stats and Event (4
+	// when 0); writes go through one connection of their own.
+	Readers int
+	// Now is the clock (time.Now when nil); tests set it.
+	Now func() time.Time
+
+	driver driverSpec // the SQLite driver (tests compare two)
+}
+
+// SQLite is the embedded queue: SQLite in WAL mode in one file of a data
+// directory. Writes from every goroutine go to one batcher, which commits
+// the writes waiting at the same moment in one transaction, so that
+// concurrent Enqueue calls share one fsync and each returns once its own
+// event is committed.
+type SQLite struct {
+	file string
+	db   *sql.DB
+	now  func() time.Time
+
+	ops      chan *op
+	quit     chan struct{}
+	stopped  chan struct{}
+	maxBatch int
+
+	mu     sync.RWMutex // held for reading by reads, for writing by Close
+	closed bool
+
+	w *writer // owned by the batcher goroutine
+}
+
+var _ Queue = (*SQLite)(nil)
+
+// appID marks a SQLite file as a wasmhook queue ("whkq").
+const (
+	appID         = 0x77686b71
+	schemaVersion = 1
+)
+
+const schema = `
+CREATE TABLE events(
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	id TEXT NOT NULL UNIQUE,
+	source TEXT NOT NULL,
+	received INTEGER NOT NULL,
+	object_type TEXT NOT NULL,
+	event_type TEXT NOT NULL,
+	body BLOB,
+	payload BLOB,
+	report BLOB
+);
+CREATE TABLE deliveries(
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	event_seq INTEGER NOT NULL REFERENCES events(seq),
+	destination TEXT NOT NULL,
+	state TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt INTEGER NOT NULL,
+	leased INTEGER NOT NULL DEFAULT 0,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX deliveries_due ON deliveries(destination, next_attempt) WHERE state = 'pending';
+CREATE INDEX deliveries_event ON deliveries(event_seq);
+CREATE INDEX deliveries_state ON deliveries(state, seq);
+CREATE TABLE attempts(
+	delivery_seq INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	status INTEGER NOT NULL,
+	latency INTEGER NOT NULL,
+	error TEXT NOT NULL,
+	response BLOB,
+	PRIMARY KEY(delivery_seq, n)
+) WITHOUT ROWID;
+`
+
+// MaxResponse is how much of an attempt's response body is kept.
+const MaxResponse = 1 << 10
+
+// Open opens (creating when needed) the queue in dir/queue.db. Deliveries
+// claimed before and not recorded (the previous process died, or closed
+// with attempts in flight) are due again.
+//
+// Open fails with an *Error naming the file when the directory or the file
+// cannot be written (ErrUnwritable), the disk is full (ErrDiskFull) or the
+// file is not a queue database (ErrCorrupt).
+func Open(dir string, opts Options) (*SQLite, error) {
+	if opts.driver.name == "" {
+		opts.driver = defaultDriver
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = 4
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, storageError("open", dir, err)
+	}
+	file := filepath.Join(abs, FileName)
+	if err := preflight(abs, file); err != nil {
+		return nil, err
+	}
+	sync := "FULL"
+	if opts.Sync == SyncNormal {
+		sync = "NORMAL"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "foreign_keys(0)")
+	dsn := "file:" + (&url.URL{Path: file}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open(opts.driver.name, dsn)
+	if err != nil {
+		return nil, storageError("open", file, err)
+	}
+	db.SetMaxOpenConns(1 + opts.Readers)
+	db.SetMaxIdleConns(1 + opts.Readers)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	s := &SQLite{
+		file:     file,
+		db:       db,
+		now:      opts.Now,
+		ops:      make(chan *op),
+		quit:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		maxBatch: opts.MaxBatch,
+	}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, storageError("open", file, err)
+	}
+	go s.batcher()
+	return s, nil
+}
+
+// preflight checks, with the operating system's own words, what SQLite
+// would report less clearly: a directory that cannot be created or
+// written, a queue file that is not an SQLite database.
+func preflight(dir, file string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return storageError("open", dir, err)
+	}
+	// SQLite writes queue.db-wal and queue.db-shm beside the file: the
+	// directory must take new files even when queue.db exists.
+	probe, err := os.CreateTemp(dir, ".queue-probe-*")
+	if err != nil {
+		e := storageError("open", file, err).(*Error)
+		e.Reason = "cannot create files in the data directory " + dir + " (SQLite needs " + FileName + "-wal and -shm there)"
+		return e
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+
+	f, err := os.OpenFile(file, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return storageError("open", file, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return storageError("open", file, err)
+	}
+	if fi.IsDir() {
+		return &Error{Op: "open", File: file, Kind: ErrCorrupt, Reason: "is a directory"}
+	}
+	if fi.Size() == 0 {
+		return nil // SQLite makes an empty file a new database
+	}
+	head := make([]byte, 16)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return &Error{Op: "open", File: file, Kind: ErrCorrupt, Reason: fmt.Sprintf("%d bytes, too short for an SQLite database", fi.Size())}
+	}
+	if !bytes.Equal(head, []byte("SQLite format 3\x00")) {
+		return &Error{Op: "open", File: file, Kind: ErrCorrupt, Reason: "not an SQLite database (its header is " + strconv.Quote(string(head)) + "); move it aside to start an empty queue"}
+	}
+	return nil
+}
+
+// init turns on WAL, checks or creates the schema, makes the deliveries
+// claimed by a previous process due again, and prepares the writer.
+func (s *SQLite) init() error {
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
+		conn.Close()
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		conn.Close()
+		return fmt.Errorf("journal_mode is %q, not wal", mode)
+	}
+	w := &writer{conn: conn}
+	s.w = w
+	if err := w.exec("BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		return err
+	}
+	err = s.initSchema(ctx, conn)
+	if err == nil {
+		_, err = conn.ExecContext(ctx, `UPDATE deliveries SET leased = 0, next_attempt = ? WHERE leased = 1 AND state = 'pending'`, s.now().UnixNano())
+	}
+	if err == nil {
+		err = w.exec("COMMIT")
+	}
+	if err != nil {
+		w.exec("ROLLBACK")
+		conn.Close()
+		return err
+	}
+	if err := w.prepare(); err != nil {
+		w.close()
+		return err
+	}
+	return nil
+}
+
+func (s *SQLite) initSchema(ctx context.Context, conn *sql.Conn) error {
+	var id, version, tables int
+	if err := conn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return err
+	}
+	switch {
+	case id == 0 && tables == 0:
+		if _, err := conn.ExecContext(ctx, schema); err != nil {
+			return err
+		}
+		_, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id=%d; PRAGMA user_version=%d", appID, schemaVersion))
+		return err
+	case id != appID:
+		return &Error{Op: "open", File: s.file, Kind: ErrCorrupt, Reason: "an SQLite database of another application (it has tables and no wasmhook queue mark)"}
+	case version != schemaVersion:
+		return &Error{Op: "open", File: s.file, Kind: ErrCorrupt, Reason: fmt.Sprintf("queue schema version %d, this wasmhook reads version %d", version, schemaVersion)}
+	}
+	return nil
+}
+
+// op is one write waiting for the batcher.
+type op struct {
+	ctx  context.Context
+	fn   func(w *writer) error
+	done chan error
+}
+
+// writer is the batcher's connection and its prepared statements.
+type writer struct {
+	conn *sql.Conn
+
+	insEvent, insDelivery, eventExists *sql.Stmt
+	due, lease                         *sql.Stmt
+	getAttempts, insAttempt, record    *sql.Stmt
+}
+
+func (w *writer) exec(q string, args ...any) error {
+	_, err := w.conn.ExecContext(context.Background(), q, args...)
+	return err
+}
+
+// close finalizes the statements, then closes the connection.
+func (w *writer) close() error {
+	for _, st := range []*sql.Stmt{w.insEvent, w.insDelivery, w.eventExists, w.due, w.lease, w.getAttempts, w.insAttempt, w.record} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return w.conn.Close()
+}
+
+func (w *writer) prepare() error {
+	for _, p := range []struct {
+		s **sql.Stmt
+		q string
+	}{
+		{&w.insEvent, `INSERT INTO events(id, source, received, object_type, event_type, body, payload, report) VALUES(?,?,?,?,?,?,?,?)`},
+		{&w.insDelivery, `INSERT INTO deliveries(event_seq, destination, state, next_attempt) VALUES(?,?,'pending',?)`},
+		{&w.eventExists, `SELECT 1 FROM events WHERE id = ?`},
+		{&w.due, `SELECT d.seq, e.id, d.attempts, d.last_status, d.last_error, e.payload
+			FROM deliveries d JOIN events e ON e.seq = d.event_seq
+			WHERE d.destination = ? AND d.state = 'pending' AND d.next_attempt <= ?
+			ORDER BY d.next_attempt, d.seq LIMIT ?`},
+		{&w.lease, `UPDATE deliveries SET leased = 1, next_attempt = ? WHERE seq = ?`},
+		{&w.getAttempts, `SELECT attempts, state FROM deliveries WHERE seq = ?`},
+		{&w.insAttempt, `INSERT INTO attempts(delivery_seq, n, at, status, latency, error, response) VALUES(?,?,?,?,?,?,?)`},
+		{&w.record, `UPDATE deliveries SET attempts = ?, leased = 0, last_status = ?, last_error = ?, state = ?, next_attempt = ? WHERE seq = ?`},
+	} {
+		st, err := w.conn.PrepareContext(context.Background(), p.q)
+		if err != nil {
+			return err
+		}
+		*p.s = st
+	}
+	return nil
+}
+
+// batcher runs the writes: it takes the first waiting write, then every
+// other write already waiting (up to MaxBatch), runs each in a savepoint
+// of one transaction and commits once. A write's caller hears back after
+// the commit.
+func (s *SQLite) batcher() {
+	defer close(s.stopped)
+	batch := make([]*op, 0, s.maxBatch)
+	errs := make([]error, 0, s.maxBatch)
+	for {
+		select {
+		case <-s.quit:
+			return
+		case o := <-s.ops:
+			batch = append(batch[:0], o)
+		}
+	drain:
+		for len(batch) < s.maxBatch {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break drain
+			}
+		}
+		errs = s.run(batch, errs[:0])
+		for i, o := range batch {
+			o.done <- errs[i]
+			batch[i] = nil
+		}
+	}
+}
+
+func (s *SQLite) run(batch []*op, errs []error) []error {
+	w := s.w
+	if err := w.exec("BEGIN IMMEDIATE"); err != nil {
+		for range batch {
+			errs = append(errs, err)
+		}
+		return errs
+	}
+	single := len(batch) == 1
+	ok := 0
+	for _, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if single {
+			err := o.fn(w)
+			errs = append(errs, err)
+			if err == nil {
+				ok++
+			}
+			continue
+		}
+		if err := w.exec("SAVEPOINT op"); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		err := o.fn(w)
+		if err != nil {
+			if rerr := w.exec("ROLLBACK TO op"); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		} else {
+			ok++
+		}
+		if rerr := w.exec("RELEASE op"); rerr != nil && err == nil {
+			err = rerr
+			ok--
+		}
+		errs = append(errs, err)
+	}
+	if ok == 0 {
+		w.exec("ROLLBACK")
+		return errs
+	}
+	if err := w.exec("COMMIT"); err != nil {
+		w.exec("ROLLBACK")
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	return errs
+}
+
+// write runs fn in the batcher and returns once its transaction is
+// committed (or failed).
+func (s *SQLite) write(ctx context.Context, name string, fn func(w *writer) error) error {
+	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.ops <- o:
+	case <-s.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-o.done:
+		return storageError(name, s.file, err)
+	case <-ctx.Done():
+		// The write may still commit: the caller must treat it as
+		// unknown (an Enqueue retried by its client is a duplicate
+		// event, never a lost one).
+		return ctx.Err()
+	}
+}
+
+// Enqueue implements Queue.
+func (s *SQLite) Enqueue(ctx context.Context, ev *Event, destinations []string) error {
+	received := ev.Received.UnixNano()
+	return s.write(ctx, "enqueue", func(w *writer) error {
+		var one int
+		err := w.eventExists.QueryRow(ev.ID).Scan(&one)
+		if err == nil {
+			return fmt.Errorf("%w: %s", ErrDuplicate, ev.ID)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		res, err := w.insEvent.Exec(ev.ID, ev.Source, received, ev.ObjectType, ev.EventType, ev.Body, ev.Payload, ev.Report)
+		if err != nil {
+			return err
+		}
+		seq, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		now := s.now().UnixNano()
+		for _, d := range destinations {
+			if _, err := w.insDelivery.Exec(seq, d, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Claim implements Queue.
+func (s *SQLite) Claim(ctx context.Context, destination string, max int, lease time.Duration) ([]Claimed, error) {
+	if max <= 0 {
+		return nil, nil
+	}
+	var out []Claimed
+	var seqs []int64
+	err := s.write(ctx, "claim", func(w *writer) error {
+		out, seqs = out[:0], seqs[:0]
+		now := s.now()
+		rows, err := w.due.Query(destination, now.UnixNano(), max)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c Claimed
+			var seq int64
+			if err := rows.Scan(&seq, &c.EventID, &c.Attempts, &c.LastStatus, &c.LastError, &c.Payload); err != nil {
+				rows.Close()
+				return err
+			}
+			c.ID = strconv.FormatInt(seq, 10)
+			seqs = append(seqs, seq)
+			c.Destination = destination
+			c.State = Pending
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		until := now.Add(lease)
+		for i := range out {
+			out[i].NextAttempt = until
+			if _, err := w.lease.Exec(until.UnixNano(), seqs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Succeeded implements Queue.
+func (s *SQLite) Succeeded(ctx context.Context, deliveryID string, a Attempt) error {
+	return s.recordAttempt(ctx, "succeeded", deliveryID, a, Delivered, time.Time{})
+}
+
+// Retry implements Queue. A delivery that another worker has meanwhile
+// delivered (its lease had ended) stays delivered; the attempt is kept.
+func (s *SQLite) Retry(ctx context.Context, deliveryID string, a Attempt, next time.Time) error {
+	return s.recordAttempt(ctx, "retry", deliveryID, a, Pending, next)
+}
+
+// Fail implements Queue. Like Retry, it leaves a delivered delivery
+// delivered.
+func (s *SQLite) Fail(ctx context.Context, deliveryID string, a Attempt) error {
+	return s.recordAttempt(ctx, "fail", deliveryID, a, Dead, time.Time{})
+}
+
+func (s *SQLite) recordAttempt(ctx context.Context, name, deliveryID string, a Attempt, state State, next time.Time) error {
+	seq, ok := parseID(deliveryID)
+	if !ok {
+		return fmt.Errorf("%w: delivery %q", ErrNotFound, deliveryID)
+	}
+	resp := a.Response
+	if len(resp) > MaxResponse {
+		resp = resp[:MaxResponse]
+	}
+	return s.write(ctx, name, func(w *writer) error {
+		var n int
+		var cur State
+		if err := w.getAttempts.QueryRow(seq).Scan(&n, &cur); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: delivery %q", ErrNotFound, deliveryID)
+			}
+			return err
+		}
+		n++
+		if _, err := w.insAttempt.Exec(seq, n, a.At.UnixNano(), a.Status, int64(a.Latency), a.Error, resp); err != nil {
+			return err
+		}
+		newState := state
+		if cur == Delivered && state != Delivered {
+			newState = Delivered
+		}
+		var nextNs int64
+		if newState == Pending {
+			nextNs = next.UnixNano()
+		}
+		_, err := w.record.Exec(n, a.Status, a.Error, string(newState), nextNs, seq)
+		return err
+	})
+}
+
+// Replay implements Queue.
+func (s *SQLite) Replay(ctx context.Context, deliveryID string) error {
+	seq, ok := parseID(deliveryID)
+	if !ok {
+		return fmt.Errorf("%w: delivery %q", ErrNotFound, deliveryID)
+	}
+	return s.write(ctx, "replay", func(w *writer) error {
+		var n int
+		var cur State
+		if err := w.getAttempts.QueryRow(seq).Scan(&n, &cur); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("%w: delivery %q", ErrNotFound, deliveryID)
+			}
+			return err
+		}
+		if cur != Dead {
+			return fmt.Errorf("%w: delivery %q is %s", ErrNotDead, deliveryID, cur)
+		}
+		_, err := w.conn.ExecContext(context.Background(),
+			`UPDATE deliveries SET state = 'pending', leased = 0, next_attempt = ? WHERE seq = ?`, s.now().UnixNano(), seq)
+		return err
+	})
+}
+
+// PurgeDead implements Queue.
+func (s *SQLite) PurgeDead(ctx context.Context) (int, error) {
+	var n int64
+	err := s.write(ctx, "purge", func(w *writer) error {
+		bg := context.Background()
+		if _, err := w.conn.ExecContext(bg, `DELETE FROM attempts WHERE delivery_seq IN (SELECT seq FROM deliveries WHERE state = 'dead')`); err != nil {
+			return err
+		}
+		res, err := w.conn.ExecContext(bg, `DELETE FROM deliveries WHERE state = 'dead'`)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = w.conn.ExecContext(bg, `DELETE FROM events WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)`)
+		return err
+	})
+	return int(n), err
+}
+
+// read runs fn unless the queue is closed.
+func (s *SQLite) read(name string, fn func() error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return storageError(name, s.file, fn())
+}
+
+const deliveryCols = `d.seq, e.id, d.destination, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error`
+
+func scanDelivery(rows *sql.Rows) (Delivery, error) {
+	var d Delivery
+	var seq, next int64
+	var state string
+	err := rows.Scan(&seq, &d.EventID, &d.Destination, &state, &d.Attempts, &next, &d.LastStatus, &d.LastError)
+	d.ID = strconv.FormatInt(seq, 10)
+	d.State = State(state)
+	if d.State == Pending {
+		d.NextAttempt = time.Unix(0, next)
+	}
+	return d, err
+}
+
+// Event implements Queue.
+func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery, map[string][]Attempt, error) {
+	var ev Event
+	var ds []Delivery
+	attempts := map[string][]Attempt{}
+	err := s.read("event", func() error {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var seq, received int64
+		err = tx.QueryRowContext(ctx, `SELECT seq, id, source, received, object_type, event_type, body, payload, report FROM events WHERE id = ?`, eventID).
+			Scan(&seq, &ev.ID, &ev.Source, &received, &ev.ObjectType, &ev.EventType, &ev.Body, &ev.Payload, &ev.Report)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: event %q", ErrNotFound, eventID)
+		}
+		if err != nil {
+			return err
+		}
+		ev.Received = time.Unix(0, received)
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.event_seq = ? ORDER BY d.seq`, seq)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			d, err := scanDelivery(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			ds = append(ds, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT a.delivery_seq, a.at, a.status, a.latency, a.error, a.response
+			FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.event_seq = ? ORDER BY a.delivery_seq, a.n`, seq)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a Attempt
+			var dseq, at, lat int64
+			if err := rows.Scan(&dseq, &at, &a.Status, &lat, &a.Error, &a.Response); err != nil {
+				return err
+			}
+			a.At, a.Latency = time.Unix(0, at), time.Duration(lat)
+			id := strconv.FormatInt(dseq, 10)
+			attempts[id] = append(attempts[id], a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &ev, ds, attempts, nil
+}
+
+// List implements Queue. Delivery ids are decimal and grow with arrival,
+// so the list's order is the ids' order.
+func (s *SQLite) List(ctx context.Context, f Filter) ([]Delivery, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var after int64
+	if f.After != "" {
+		var ok bool
+		if after, ok = parseID(f.After); !ok {
+			return nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
+		}
+	}
+	q := `SELECT ` + deliveryCols + ` FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.seq > ?`
+	args := []any{after}
+	if f.State != "" {
+		q += ` AND d.state = ?`
+		args = append(args, string(f.State))
+	}
+	if f.Destination != "" {
+		q += ` AND d.destination = ?`
+		args = append(args, f.Destination)
+	}
+	q += ` ORDER BY d.seq LIMIT ?`
+	args = append(args, limit)
+	var out []Delivery
+	err := s.read("list", func() error {
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			d, err := scanDelivery(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Stats implements Queue.
+func (s *SQLite) Stats(ctx context.Context) (Stats, error) {
+	var st Stats
+	err := s.read("stats", func() error {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&st.Events); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT state, count(*) FROM deliveries GROUP BY state`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var state string
+			var n int64
+			if err := rows.Scan(&state, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			switch State(state) {
+			case Pending:
+				st.Pending = n
+			case Delivered:
+				st.Delivered = n
+			case Dead:
+				st.Dead = n
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		var oldest sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT min(e.received) FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.state = 'pending'`).Scan(&oldest); err != nil {
+			return err
+		}
+		if oldest.Valid {
+			st.OldestPending = time.Unix(0, oldest.Int64)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// Close implements Queue. It waits for the write in progress; writes not
+// yet taken fail with ErrClosed.
+func (s *SQLite) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.quit)
+	s.mu.Unlock()
+	<-s.stopped
+	err := s.w.close()
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
+	return storageError("close", s.file, err)
+}
+
+// parseID reads a delivery id.
+func parseID(id string) (int64, bool) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil && n > 0
+}

@@ -1,0 +1,31 @@
+package queue_test
+
+import (
+	"testing"
+
+	"github.com/wasmhook/wasmhook/relay/queue"
+	"github.com/wasmhook/wasmhook/relay/queue/queuetest"
+)
+
+func opener(opts queue.Options) queuetest.Opener {
+	return func(t *testing.T) (queue.Queue, func() queue.Queue) {
+		dir := t.TempDir()
+		open := func() queue.Queue {
+			q, err := queue.Open(dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { q.Close() })
+			return q
+		}
+		return open(), open
+	}
+}
+
+func TestSQLite(t *testing.T) {
+	for name, d := range queue.Drivers {
+		t.Run(name, func(t *testing.T) {
+			queuetest.Suite(t, opener(queue.WithDriver(queue.Options{}, d)))
+		})
+	}
+}
