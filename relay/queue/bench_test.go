@@ -32,8 +32,13 @@ func benchEvent() *queue.Event {
 	}
 }
 
-func benchOpen(b *testing.B, name string) *queue.SQLite {
-	q, err := queue.Open(b.TempDir(), queue.WithDriver(queue.Options{}, queue.Drivers[name]))
+var syncModes = []struct {
+	name string
+	sync queue.Sync
+}{{"full", queue.SyncFull}, {"normal", queue.SyncNormal}}
+
+func benchOpen(b *testing.B, sync queue.Sync) *queue.SQLite {
+	q, err := queue.Open(b.TempDir(), queue.Options{Sync: sync})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -41,14 +46,15 @@ func benchOpen(b *testing.B, name string) *queue.SQLite {
 	return q
 }
 
-// BenchmarkEnqueue: Enqueue, durable (synchronous=FULL), from 1 and 8
-// goroutines; with 8, the batcher shares each commit's fsync.
+// BenchmarkEnqueue: Enqueue from 1 and 8 goroutines, durable
+// (synchronous=FULL) and not (NORMAL); with 8, the batcher shares each
+// commit's fsync.
 func BenchmarkEnqueue(b *testing.B) {
 	ctx := context.Background()
-	for _, name := range []string{"modernc", "ncruces"} {
+	for _, m := range syncModes {
 		for _, g := range []int{1, 8} {
-			b.Run(fmt.Sprintf("%s/g%d", name, g), func(b *testing.B) {
-				q := benchOpen(b, name)
+			b.Run(fmt.Sprintf("%s/g%d", m.name, g), func(b *testing.B) {
+				q := benchOpen(b, m.sync)
 				b.ReportAllocs()
 				b.ResetTimer()
 				var wg sync.WaitGroup
@@ -75,9 +81,9 @@ func BenchmarkEnqueue(b *testing.B) {
 // from one worker, on a queue holding b.N due deliveries.
 func BenchmarkClaimSucceeded(b *testing.B) {
 	ctx := context.Background()
-	for _, name := range []string{"modernc", "ncruces"} {
-		b.Run(name, func(b *testing.B) {
-			q := benchOpen(b, name)
+	for _, m := range syncModes {
+		b.Run(m.name, func(b *testing.B) {
+			q := benchOpen(b, m.sync)
 			var wg sync.WaitGroup
 			var next atomic.Int64
 			for range 8 {

@@ -44,8 +44,6 @@ type Options struct {
 	Readers int
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
-
-	driver driverSpec // the SQLite driver (tests compare two)
 }
 
 // SQLite is the embedded queue: SQLite in WAL mode in one file of a data
@@ -126,9 +124,6 @@ const MaxResponse = 1 << 10
 // cannot be written (ErrUnwritable), the disk is full (ErrDiskFull) or the
 // file is not a queue database (ErrCorrupt).
 func Open(dir string, opts Options) (*SQLite, error) {
-	if opts.driver.name == "" {
-		opts.driver = defaultDriver
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -155,7 +150,7 @@ func Open(dir string, opts Options) (*SQLite, error) {
 	q.Add("_pragma", "synchronous("+sync+")")
 	q.Add("_pragma", "foreign_keys(0)")
 	dsn := "file:" + (&url.URL{Path: file}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open(opts.driver.name, dsn)
+	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, storageError("open", file, err)
 	}

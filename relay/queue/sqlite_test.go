@@ -23,9 +23,5 @@ func opener(opts queue.Options) queuetest.Opener {
 }
 
 func TestSQLite(t *testing.T) {
-	for name, d := range queue.Drivers {
-		t.Run(name, func(t *testing.T) {
-			queuetest.Suite(t, opener(queue.WithDriver(queue.Options{}, d)))
-		})
-	}
+	queuetest.Suite(t, opener(queue.Options{}))
 }
