@@ -3,7 +3,7 @@ package queue
 import (
 	"errors"
 	"io/fs"
-	"strings"
+	"path/filepath"
 	"syscall"
 )
 
@@ -69,6 +69,11 @@ func storageError(op, file string, err error) error {
 		return err
 	}
 	kind, reason := classify(err)
+	if c := sqliteCode(err) & 0xff; c == 10 || c == 13 { // SQLITE_IOERR, SQLITE_FULL
+		if k, r := diagnoseIO(filepath.Dir(file)); k != nil {
+			kind, reason = k, r
+		}
+	}
 	return &Error{Op: op, File: file, Kind: kind, Reason: reason, Err: err}
 }
 
@@ -94,11 +99,8 @@ func classify(err error) (kind error, reason string) {
 		return ErrUnwritable, "cannot open the database file or its WAL files beside it"
 	case 11, 26: // SQLITE_CORRUPT, SQLITE_NOTADB
 		return ErrCorrupt, "SQLite reports the file damaged or not a database"
-	}
-	// Some I/O errors only show in the message (a write past a file-size
-	// limit is SQLITE_IOERR_WRITE, whose errno SQLite does not return).
-	if strings.Contains(err.Error(), "disk I/O error") {
-		return nil, "the disk failed a read or write (full, file-size limit or hardware)"
+	case 10: // SQLITE_IOERR: SQLite keeps the errno to itself
+		return nil, "the disk failed a read or a write"
 	}
 	return nil, ""
 }

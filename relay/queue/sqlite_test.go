@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"database/sql"
 	"testing"
 
 	"github.com/wasmhook/wasmhook/relay/queue"
@@ -24,4 +25,13 @@ func opener(opts queue.Options) queuetest.Opener {
 
 func TestSQLite(t *testing.T) {
 	queuetest.Suite(t, opener(queue.Options{}))
+}
+
+func sqlOpen(t *testing.T, file string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package queue
+
+func diagnoseIO(dir string) (kind error, reason string) { return nil, "" }
