@@ -30,9 +30,9 @@ func TestMain(m *testing.M) {
 }
 
 type helperResult struct {
-	Stage, Err                     string
+	Stage, Err                    string
 	Unwritable, DiskFull, Corrupt bool
-	Panic                          string
+	Panic                         string
 }
 
 func helper(mode, dir string) {
