@@ -103,7 +103,8 @@ type Queue interface {
 	Enqueue(ctx context.Context, ev *Event, destinations []string) error
 	// Claim returns up to max due pending deliveries of destination,
 	// leased for lease: until the lease ends, or one of the methods
-	// below records the attempt, no other Claim returns them.
+	// below records the attempt, no other Claim returns them. A
+	// claimed delivery stays Pending; its NextAttempt is the lease's end.
 	Claim(ctx context.Context, destination string, max int, lease time.Duration) ([]Claimed, error)
 	// Succeeded records a's success: the delivery is delivered.
 	Succeeded(ctx context.Context, deliveryID string, a Attempt) error
@@ -112,7 +113,9 @@ type Queue interface {
 	// Fail records a's failure as the last: the delivery is dead.
 	Fail(ctx context.Context, deliveryID string, a Attempt) error
 	// Replay makes a dead delivery pending and due now (ErrNotFound for
-	// no such delivery, ErrNotDead for one that is not dead).
+	// no such delivery, ErrNotDead for one that is not dead). Its
+	// attempts are kept and Attempts goes on counting: how many more
+	// attempts a replayed delivery gets is the caller's schedule.
 	Replay(ctx context.Context, deliveryID string) error
 	// Event returns an event, its deliveries and their attempts by
 	// delivery id, oldest first.
