@@ -95,6 +95,8 @@ func runHelper(t *testing.T, mode, dir string, env ...string) helperResult {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "QUEUE_TEST_HELPER="+mode, "QUEUE_TEST_DIR="+dir)
+	// Under -race the runtime waits 1 s at exit unless told not to.
+	cmd.Env = append(cmd.Env, "GORACE=atexit_sleep_ms=0")
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.Output()
 	if err != nil {
