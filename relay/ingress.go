@@ -1,0 +1,128 @@
+package relay
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/relay/queue"
+)
+
+// accept handles POST /hooks/{source}: a webhook body as NetBox posts it.
+// The answer is 202 with the event's id once the event is durable, or a
+// one-line JSON error and nothing enqueued: 404 for an unknown source,
+// 413 for a body over the limit, 401 for a missing or wrong signature,
+// 400 for a body that is not JSON, 422 for one that is not a NetBox
+// body, or whose enrichment failed with a callback whose policy is fail.
+func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
+	name := req.PathValue("source")
+	src, ok := r.sources[name]
+	if !ok {
+		r.refuse(w, http.StatusNotFound, "unknown_source", "no source named "+name)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, int64(r.cfg.MaxBody)))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			r.refuse(w, http.StatusRequestEntityTooLarge, "too_large", "the body is over the limit of "+r.cfg.MaxBody.String())
+			return
+		}
+		r.refuse(w, http.StatusBadRequest, "unreadable", "reading the body: "+err.Error())
+		return
+	}
+	if src.secret != "" && !wasmhook.Verify(src.secret, body, req.Header.Get(wasmhook.SignatureHeader)) {
+		r.refuse(w, http.StatusUnauthorized, "bad_signature", "missing or wrong "+wasmhook.SignatureHeader)
+		return
+	}
+	if !json.Valid(body) {
+		r.refuse(w, http.StatusBadRequest, "not_json", "the body is not JSON")
+		return
+	}
+	ev, err := wasmhook.ParseNetBoxBody(body)
+	if err != nil {
+		r.refuse(w, http.StatusUnprocessableEntity, "invalid_event", err.Error())
+		return
+	}
+	res, err := r.enricher.Enrich(req.Context(), ev)
+	if err != nil {
+		status := http.StatusUnprocessableEntity
+		if !errors.Is(err, wasmhook.ErrEventFailed) && !errors.Is(err, wasmhook.ErrInvalidEvent) {
+			status = http.StatusServiceUnavailable // closing, or the client went away
+		}
+		r.refuse(w, status, "not_enriched", err.Error())
+		return
+	}
+	id, err := uuid.NewV7() // time-ordered: the queue lists events in arrival order
+	if err != nil {
+		r.refuse(w, http.StatusInternalServerError, "internal", "making an id: "+err.Error())
+		return
+	}
+	qev := &queue.Event{
+		ID: id.String(), Source: name, Received: time.Now().UTC(),
+		ObjectType: ev.ObjectType, EventType: ev.EventType,
+		Body: body, Payload: res.Payload, Report: reportJSON(res),
+	}
+	if err := r.queue.Enqueue(req.Context(), qev, r.destinationsFor(ev)); err != nil {
+		r.logger.Error("wasmhook serve: enqueue failed; the event was refused", "source", name, "error", err)
+		r.refuse(w, http.StatusServiceUnavailable, "not_stored", "the event could not be stored; send it again")
+		return
+	}
+	r.wake()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(map[string]string{"id": qev.ID})
+}
+
+// refuse answers with status and a one-line JSON error.
+func (r *Relay) refuse(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code, "message": msg})
+}
+
+// destinationsFor lists the destinations whose filter ev passes, in name
+// order.
+func (r *Relay) destinationsFor(ev *wasmhook.Event) []string {
+	var out []string
+	for _, d := range r.destinations {
+		if d.passes(ev) {
+			out = append(out, d.name)
+		}
+	}
+	return out
+}
+
+// reportJSON is what the enrichment did, per callback, for operators.
+func reportJSON(res *wasmhook.Result) []byte {
+	type overwrite struct {
+		Key      string `json:"key"`
+		Callback string `json:"callback"`
+	}
+	type callback struct {
+		Name        string      `json:"name"`
+		Kind        string      `json:"kind"`
+		TimeNS      int64       `json:"time_ns"`
+		OutputBytes int         `json:"output_bytes"`
+		Error       string      `json:"error,omitempty"`
+		Nest        string      `json:"nest,omitempty"`
+		Overwrote   []overwrite `json:"overwrote,omitempty"`
+	}
+	cbs := make([]callback, len(res.Reports))
+	for i, rep := range res.Reports {
+		cbs[i] = callback{Name: rep.Callback, Kind: string(rep.Kind), TimeNS: int64(rep.Duration), OutputBytes: rep.OutputBytes, Nest: rep.Nest}
+		if rep.Err != nil {
+			cbs[i].Error = rep.Err.Error()
+		}
+		for _, o := range rep.Overwrote {
+			cbs[i].Overwrote = append(cbs[i].Overwrote, overwrite{o.Key, o.Callback})
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"callbacks": cbs})
+	return b
+}

@@ -1,0 +1,241 @@
+package relay_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/testmod"
+	"github.com/wasmhook/wasmhook/relay"
+	"github.com/wasmhook/wasmhook/relay/queue"
+)
+
+// received is one request a test receiver got.
+type received struct {
+	header http.Header
+	body   []byte
+}
+
+// receiver is a real HTTP server on 127.0.0.1 that answers each request
+// with the next status of a script (200 once the script is used up).
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	got    []received
+	script []int
+}
+
+func newReceiver(t *testing.T, script ...int) *receiver {
+	rc := &receiver{script: script}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		rc.mu.Lock()
+		rc.got = append(rc.got, received{req.Header.Clone(), body})
+		status := http.StatusOK
+		if len(rc.script) > 0 {
+			status, rc.script = rc.script[0], rc.script[1:]
+		}
+		rc.mu.Unlock()
+		w.WriteHeader(status)
+		io.WriteString(w, "status "+strconv.Itoa(status))
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *receiver) requests() []received {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]received(nil), rc.got...)
+}
+
+// harness is a relay over a real queue and real modules, served over
+// real HTTP on 127.0.0.1, delivering until the test ends.
+type harness struct {
+	url   string
+	queue queue.Queue
+}
+
+func start(t *testing.T, config string) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	mods := testmod.Dir(t, map[string]string{"10-fixed": "fixed"})
+	config = strings.ReplaceAll(config, "DATA", dir)
+	cfg, err := relay.ParseConfig("serve.yaml", []byte(config))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: mods, Logger: testmod.Logger(io.Discard)})
+	require.NoError(t, err)
+	q, err := queue.Open(cfg.DataDir, queue.Options{})
+	require.NoError(t, err)
+	r, err := relay.New(cfg, e, q, testmod.Logger(io.Discard))
+	require.NoError(t, err)
+	srv := httptest.NewServer(r.Handler())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		<-done
+		q.Close()
+		e.Close(context.Background())
+	})
+	return &harness{url: srv.URL, queue: q}
+}
+
+func (h *harness) post(t *testing.T, source string, body []byte, signature string) (int, map[string]string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.url+"/hooks/"+source, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if signature != "" {
+		req.Header.Set(wasmhook.SignatureHeader, signature)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]string
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+func netboxBody(t *testing.T) []byte {
+	raw, err := os.ReadFile(filepath.Join(testmod.Root, "testdata/netbox/signature-vector.txt"))
+	require.NoError(t, err)
+	return []byte(strings.SplitN(string(raw), "\n", 2)[0])
+}
+
+const whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// TestAcceptEnrichDeliver: a signed NetBox body is accepted (202 and an
+// id) and delivered enriched (NetBox's own context kept, the module's
+// merged after it), signed both ways, with the event's id as
+// webhook-id.
+func TestAcceptEnrichDeliver(t *testing.T) {
+	rc := newReceiver(t)
+	h := start(t, `
+data_dir: DATA
+sources: {netbox: {secret: {value: s3cr3t}}}
+destinations:
+  inventory:
+    url: `+rc.URL+`
+    headers: {X-Env: test}
+    sign: {netbox: {value: out-secret}, standard: {value: `+whsec+`}}
+`)
+	body := netboxBody(t)
+	status, out := h.post(t, "netbox", body, wasmhook.Sign("s3cr3t", body))
+	require.Equal(t, http.StatusAccepted, status, out)
+	id := out["id"]
+	require.NotEmpty(t, id)
+	require.Eventually(t, func() bool { return len(rc.requests()) == 1 }, 10*time.Second, 5*time.Millisecond)
+	got := rc.requests()[0]
+	assert.Equal(t, map[string]any{"active_branch": nil, "foo": 123.0}, testmod.ContextOf(t, got.body))
+	assert.True(t, strings.HasSuffix(string(got.body), `"context": {"active_branch": null, "foo": 123}}`), "NetBox's context first")
+	assert.Equal(t, "test", got.header.Get("X-Env"))
+	assert.True(t, wasmhook.Verify("out-secret", got.body, got.header.Get(wasmhook.SignatureHeader)))
+	assert.Equal(t, id, got.header.Get("webhook-id"))
+	ts, err := strconv.ParseInt(got.header.Get("webhook-timestamp"), 10, 64)
+	require.NoError(t, err)
+	key, err := relay.StandardKey(whsec)
+	require.NoError(t, err)
+	assert.Equal(t, relay.StandardSignature(key, id, ts, got.body), got.header.Get("webhook-signature"))
+	require.Eventually(t, func() bool {
+		st, err := h.queue.Stats(context.Background())
+		return err == nil && st.Delivered == 1 && st.Pending == 0
+	}, 5*time.Second, 5*time.Millisecond)
+}
+
+// TestIngressRefusals: every bad request gets its status and a one-line
+// JSON error, and nothing is enqueued.
+func TestIngressRefusals(t *testing.T) {
+	rc := newReceiver(t)
+	h := start(t, `
+data_dir: DATA
+max_body: 4KiB
+sources: {netbox: {secret: {value: s3cr3t}}, open: {unsigned: true}}
+destinations: {d: {url: `+rc.URL+`}}
+`)
+	body := netboxBody(t)
+	cases := []struct {
+		source, sig string
+		body        []byte
+		status      int
+		code        string
+	}{
+		{"nope", "", body, http.StatusNotFound, "unknown_source"},
+		{"netbox", "", body, http.StatusUnauthorized, "bad_signature"},
+		{"netbox", wasmhook.Sign("wrong", body), body, http.StatusUnauthorized, "bad_signature"},
+		{"open", "", bytes.Repeat([]byte(" "), 5<<10), http.StatusRequestEntityTooLarge, "too_large"},
+		{"open", "", []byte(`{"event": `), http.StatusBadRequest, "not_json"},
+		{"open", "", []byte(`{"event": "created"}`), http.StatusUnprocessableEntity, "invalid_event"},
+		{"open", "", []byte(`[1, 2]`), http.StatusUnprocessableEntity, "invalid_event"},
+	}
+	for _, c := range cases {
+		status, out := h.post(t, c.source, c.body, c.sig)
+		assert.Equal(t, c.status, status, "%s %.30s: %v", c.source, c.body, out)
+		assert.Equal(t, c.code, out["error"])
+		assert.NotEmpty(t, out["message"])
+	}
+	st, err := h.queue.Stats(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, st.Events, "nothing enqueued")
+	// An unsigned source takes the same body.
+	status, _ := h.post(t, "open", body, "")
+	assert.Equal(t, http.StatusAccepted, status)
+}
+
+// TestRetriesUntilDelivered: a receiver that fails twice (503, then 429
+// with Retry-After: 0) gets the event a third time, with the same id
+// and the same body; one that says 400 gets it once, and it is dead.
+func TestRetriesUntilDelivered(t *testing.T) {
+	flaky := newReceiver(t, http.StatusServiceUnavailable, http.StatusTooManyRequests)
+	refuses := newReceiver(t, http.StatusBadRequest)
+	h := start(t, `
+data_dir: DATA
+sources: {netbox: {unsigned: true}}
+destinations:
+  flaky: {url: `+flaky.URL+`, retry: [20ms, 20ms, 20ms]}
+  refuses: {url: `+refuses.URL+`, retry: [20ms]}
+`)
+	status, out := h.post(t, "netbox", netboxBody(t), "")
+	require.Equal(t, http.StatusAccepted, status)
+	require.Eventually(t, func() bool {
+		st, err := h.queue.Stats(context.Background())
+		return err == nil && st.Delivered == 1 && st.Dead == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	got := flaky.requests()
+	require.Len(t, got, 3)
+	for _, r := range got[1:] {
+		assert.Equal(t, got[0].body, r.body, "every attempt sends the same bytes")
+	}
+	assert.Len(t, refuses.requests(), 1, "a 400 is not retried")
+	ev, deliveries, attempts, err := h.queue.Event(context.Background(), out["id"])
+	require.NoError(t, err)
+	assert.Equal(t, out["id"], ev.ID)
+	require.Len(t, deliveries, 2)
+	for _, d := range deliveries {
+		switch d.Destination {
+		case "flaky":
+			assert.Equal(t, queue.Delivered, d.State)
+			require.Len(t, attempts[d.ID], 3)
+			assert.Equal(t, []int{503, 429, 200}, []int{attempts[d.ID][0].Status, attempts[d.ID][1].Status, attempts[d.ID][2].Status})
+		case "refuses":
+			assert.Equal(t, queue.Dead, d.State)
+			assert.Equal(t, 400, d.LastStatus)
+		}
+	}
+}
