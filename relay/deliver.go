@@ -65,7 +65,15 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 			slots <- struct{}{}
 			inflight.Add(1)
 			go func() {
-				defer func() { <-slots; inflight.Done() }()
+				defer func() {
+					<-slots
+					inflight.Done()
+					// A free slot: look for the next due delivery now.
+					select {
+					case d.wake <- struct{}{}:
+					default:
+					}
+				}()
 				// An attempt started finishes and is recorded even when
 				// ctx ends: SIGTERM lets attempts in flight finish.
 				r.attempt(context.WithoutCancel(ctx), client, d, c)

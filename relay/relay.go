@@ -6,6 +6,8 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"github.com/wasmhook/wasmhook"
 	"github.com/wasmhook/wasmhook/relay/queue"
@@ -13,6 +15,7 @@ import (
 
 // Relay accepts, stores and delivers webhooks; see the package doc.
 type Relay struct {
+	reloadErr    atomic.Pointer[error] // the last reload's failure, nil once one succeeds
 	cfg          *Config
 	enricher     *wasmhook.Enricher
 	queue        queue.Queue
@@ -96,12 +99,53 @@ func (d *destination) passes(ev *wasmhook.Event) bool {
 		(d.events == nil || d.events[wasmhook.EventName(ev.EventType)])
 }
 
-// Handler serves the relay's HTTP API: POST /hooks/{source}, GET /healthz.
+// Handler serves the relay's HTTP API: POST /hooks/{source}, GET
+// /healthz (alive) and GET /readyz (the queue answers and the last
+// module reload did not fail). At most cfg.Server.MaxConcurrent requests
+// are handled at once; one that cannot start within ReadTimeout gets 503.
 func (r *Relay) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hooks/{source}", r.accept)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
-	return mux
+	mux.HandleFunc("GET /readyz", r.ready)
+	slots := make(chan struct{}, r.cfg.Server.MaxConcurrent)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		t := time.NewTimer(r.cfg.Server.ReadTimeout)
+		defer t.Stop()
+		select {
+		case slots <- struct{}{}:
+		case <-t.C:
+			r.refuse(w, http.StatusServiceUnavailable, "busy", "too many requests at once; try again")
+			return
+		case <-req.Context().Done():
+			return
+		}
+		defer func() { <-slots }()
+		mux.ServeHTTP(w, req)
+	})
+}
+
+// ready answers GET /readyz: 200 "ready", or 503 and why not.
+func (r *Relay) ready(w http.ResponseWriter, req *http.Request) {
+	if _, err := r.queue.Stats(req.Context()); err != nil {
+		http.Error(w, "not ready: the queue: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if p := r.reloadErr.Load(); p != nil {
+		http.Error(w, "not ready: the last module reload failed (the previous modules serve on): "+(*p).Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// ReloadDone records a module reload's outcome for /readyz: a failure
+// shows there until a reload succeeds.
+func (r *Relay) ReloadDone(err error) {
+	if err == nil {
+		r.reloadErr.Store(nil)
+		return
+	}
+	r.reloadErr.Store(&err)
 }

@@ -8,6 +8,7 @@
 //	wasmhook bench [--modules DIR | FILE.wasm...] [-n N] [-c CONC]     latency, start time, memory vs limits
 //	wasmhook sign [--secret-file F] [FILE|-]                           print a body's X-Hook-Signature
 //	wasmhook verify [--secret-file F] --signature H [FILE|-]           check one
+//	wasmhook serve --config FILE                                       the relay: receive, enrich, store, deliver
 //
 // Exit codes: 0 success; 1 a callback failed with --strict, a bench call
 // failed, a fixture did not match, a signature did not; 2 usage, load or
@@ -42,6 +43,7 @@ commands:
   bench     measure each callback's latency, start time, memory and output against its limits
   sign      print the X-Hook-Signature of a body
   verify    check the X-Hook-Signature of a body
+  serve     run the relay: receive webhooks, enrich, store and deliver them with retries
 
   --version print the version of this build
 
@@ -90,6 +92,7 @@ var commands = map[string]func(ctx context.Context, args []string, io stdio) err
 	"inspect": cmdInspect,
 	"bench":   cmdBench,
 	"sign":    cmdSign,
+	"serve":   cmdServe,
 	"verify":  cmdVerify,
 }
 

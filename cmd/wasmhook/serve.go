@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/relay"
+	"github.com/wasmhook/wasmhook/relay/queue"
+)
+
+const serveUsage = `usage: wasmhook serve --config FILE [--listen ADDR] [--data-dir DIR]
+
+Runs the relay: receives webhooks (POST /hooks/{source}, a NetBox webhook
+body), enriches them with the modules of the configured directory (watched:
+a change reloads them), stores each in the queue of the data directory and
+answers 202 with the event's id once it is stored, then delivers it,
+signed, to every destination, retrying on the destination's schedule.
+GET /healthz says it is alive, GET /readyz that the queue answers and the
+last module reload did not fail.
+
+On SIGTERM or SIGINT it stops accepting, lets the attempts in flight finish
+(up to --grace) and exits; what is not delivered stays in the queue for the
+next start. The configuration file is documented key by key in README.md.
+
+Example:
+  wasmhook serve --config wasmhook-serve.yaml
+
+Flags:
+`
+
+// serveGrace bounds how long a stopping relay waits for requests and
+// attempts in flight.
+const serveGrace = 30 * time.Second
+
+func cmdServe(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("serve", serveUsage, io)
+	config := fs.String("config", "", "the configuration file (required)")
+	listen := fs.String("listen", "", "the address to serve on, overriding the file's listen")
+	dataDir := fs.String("data-dir", "", "the queue's directory, overriding the file's data_dir")
+	grace := fs.Duration("grace", serveGrace, "how long a stop waits for the requests and attempts in flight")
+	logJSON := fs.Bool("log-json", false, "log as JSON lines instead of text")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if *config == "" {
+		return hintErr("serve", errors.New("--config is required"))
+	}
+	cfg, err := relay.ReadConfig(*config)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	var handler slog.Handler = slog.NewTextHandler(io.err, nil)
+	if *logJSON {
+		handler = slog.NewJSONHandler(io.err, nil)
+	}
+	logger := slog.New(handler)
+
+	q, err := queue.Open(cfg.DataDir, queue.Options{})
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: cfg.Modules, Logger: logger, CompilationCacheDir: filepath.Join(cfg.DataDir, "compilation-cache")})
+	if err != nil {
+		return err
+	}
+	defer e.Close(context.Background())
+	r, err := relay.New(cfg, e, q, logger)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           r.Handler(),
+		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if cfg.TLS.Cert != "" {
+			serveErr <- srv.ServeTLS(ln, cfg.TLS.Cert, cfg.TLS.Key)
+		} else {
+			serveErr <- srv.Serve(ln)
+		}
+	}()
+	deliverCtx, stopDelivering := context.WithCancel(context.Background())
+	delivered := make(chan struct{})
+	go func() { r.Run(deliverCtx); close(delivered) }()
+	if cfg.Modules != "" {
+		go e.Watch(deliverCtx, wasmhook.WatchOptions{OnReload: func(_ *wasmhook.ReloadResult, err error) { r.ReloadDone(err) }})
+	}
+	scheme := "http"
+	if cfg.TLS.Cert != "" {
+		scheme = "https"
+	}
+	logger.Info("wasmhook serve: listening", "url", scheme+"://"+ln.Addr().String(), "data_dir", cfg.DataDir, "modules", cfg.Modules, "destinations", len(cfg.Destinations))
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopDelivering()
+		<-delivered
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("wasmhook serve: stopping; attempts in flight finish", "grace", *grace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	srv.Shutdown(shutdownCtx)
+	stopDelivering()
+	select {
+	case <-delivered:
+	case <-shutdownCtx.Done():
+		logger.Warn("wasmhook serve: attempts still in flight at the end of the grace period; they will be sent again")
+	}
+	logger.Info("wasmhook serve: stopped")
+	return nil
+}
