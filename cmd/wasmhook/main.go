@@ -44,6 +44,7 @@ commands:
   sign      print the X-Hook-Signature of a body
   verify    check the X-Hook-Signature of a body
   serve     run the relay: receive webhooks, enrich, store and deliver them with retries
+  queue     look into and repair a relay's queue: stats, list, show, retry, purge
 
   --version print the version of this build
 
@@ -93,6 +94,7 @@ var commands = map[string]func(ctx context.Context, args []string, io stdio) err
 	"bench":   cmdBench,
 	"sign":    cmdSign,
 	"serve":   cmdServe,
+	"queue":   cmdQueue,
 	"verify":  cmdVerify,
 }
 

@@ -249,3 +249,61 @@ func TestServeLosesNothingOnSIGKILL(t *testing.T) {
 	t.Logf("%d events accepted; %d delivered before SIGKILL; after the restart all %d delivered, %d duplicates", events, len(before), len(counts), duplicates)
 	assert.Less(t, duplicates, 50, "duplicates are the attempts in flight at the kill, not more")
 }
+
+// TestQueueCommands: the operator's commands on a running relay's data
+// directory: dead deliveries are listed, shown, replayed (and then
+// delivered by the relay) and purged.
+func TestQueueCommands(t *testing.T) {
+	var mu sync.Mutex
+	refuse := true
+	got := 0
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if refuse {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		got++
+	}))
+	t.Cleanup(rc.Close)
+	data := t.TempDir()
+	p := startServe(t, serveConfig(t, data, rc.URL))
+	var ids []string
+	for range 2 {
+		status, id := p.post(t, vectorBody(t), "s3cr3t")
+		require.Equal(t, http.StatusAccepted, status)
+		ids = append(ids, id)
+	}
+	q := func(args ...string) result {
+		r := wasmhook(t, "", append([]string{"queue", "--data-dir", data}, args...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+		return r
+	}
+	require.Eventually(t, func() bool { return strings.Contains(q("stats").stdout, "dead 2\n") }, 10*time.Second, 20*time.Millisecond)
+	list := q("list", "--dead").stdout
+	for _, id := range ids {
+		assert.Contains(t, list, id)
+	}
+	assert.Contains(t, list, "HTTP 400")
+	var shown struct {
+		ID      string
+		Payload json.RawMessage
+	}
+	require.NoError(t, json.Unmarshal([]byte(q("show", ids[0]).stdout), &shown))
+	assert.Equal(t, ids[0], shown.ID)
+	assert.Equal(t, map[string]any{"active_branch": nil, "foo": 123.0}, testmod.ContextOf(t, shown.Payload))
+
+	mu.Lock()
+	refuse = false
+	mu.Unlock()
+	assert.Equal(t, "2 dead deliveries are due again\n", q("retry", "--all-dead").stdout)
+	require.Eventually(t, func() bool { return strings.Contains(q("stats").stdout, "delivered 2\n") }, 10*time.Second, 20*time.Millisecond)
+	mu.Lock()
+	assert.Equal(t, 2, got)
+	mu.Unlock()
+	assert.Equal(t, "0 dead deliveries purged\n", q("purge", "--dead").stdout)
+	r := wasmhook(t, "", "queue", "--data-dir", data, "purge")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "say --dead")
+}
