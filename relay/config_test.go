@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wasmhook/wasmhook/internal/testmod"
 	"github.com/wasmhook/wasmhook/relay"
 )
 
@@ -87,4 +88,24 @@ func TestConfigErrors(t *testing.T) {
 	}
 	_, err := relay.ReadConfig(filepath.Join(t.TempDir(), "missing.yaml"))
 	assert.ErrorContains(t, err, "missing.yaml")
+}
+
+// TestReadmeConfig: the configuration README.md shows is one that
+// ParseConfig takes (its secrets given here), key for key.
+func TestReadmeConfig(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testmod.Root, "README.md"))
+	require.NoError(t, err)
+	s := string(raw)
+	at := strings.Index(s, "# wasmhook-serve.yaml\n")
+	require.NotEqual(t, -1, at, "README.md shows a serve configuration")
+	doc := s[at : at+strings.Index(s[at:], "```")]
+	whsec := filepath.Join(t.TempDir(), "whsec")
+	require.NoError(t, os.WriteFile(whsec, []byte("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"), 0o600))
+	doc = strings.Replace(doc, "/run/secrets/inventory-whsec", whsec, 1)
+	t.Setenv("NETBOX_WEBHOOK_SECRET", "a")
+	t.Setenv("INVENTORY_SECRET", "b")
+	c, err := relay.ParseConfig("README.md", []byte(doc))
+	require.NoError(t, err)
+	assert.Equal(t, relay.DefaultRetry(), c.Destinations["inventory"].Retry, "the README's retry line is the default")
+	assert.True(t, c.Sources["lab"].Unsigned)
 }
