@@ -67,7 +67,7 @@ type ServerLimits struct {
 	// ReadTimeout bounds reading a whole request. Default 30s.
 	ReadTimeout time.Duration `yaml:"read_timeout"`
 	// MaxConcurrent bounds the requests handled at once; more wait, and
-	// past ReadTimeout get 503. Default 256.
+	// those that wait longer than ReadHeaderTimeout get 503. Default 256.
 	MaxConcurrent int `yaml:"max_concurrent"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
@@ -33,7 +34,12 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 			r.refuse(w, http.StatusRequestEntityTooLarge, "too_large", "the body is over the limit of "+r.cfg.MaxBody.String())
 			return
 		}
-		r.refuse(w, http.StatusBadRequest, "unreadable", "reading the body: "+err.Error())
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			r.refuse(w, http.StatusRequestTimeout, "too_slow", "the body did not arrive within the read timeout")
+			return
+		}
+		r.refuse(w, http.StatusBadRequest, "unreadable", "the body could not be read")
 		return
 	}
 	if src.secret != "" && !wasmhook.Verify(src.secret, body, req.Header.Get(wasmhook.SignatureHeader)) {

@@ -102,7 +102,8 @@ func (d *destination) passes(ev *wasmhook.Event) bool {
 // Handler serves the relay's HTTP API: POST /hooks/{source}, GET
 // /healthz (alive) and GET /readyz (the queue answers and the last
 // module reload did not fail). At most cfg.Server.MaxConcurrent requests
-// are handled at once; one that cannot start within ReadTimeout gets 503.
+// are handled at once; one that cannot start within ReadHeaderTimeout
+// gets 503, so that a flood is refused quickly rather than queued.
 func (r *Relay) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hooks/{source}", r.accept)
@@ -112,7 +113,7 @@ func (r *Relay) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", r.ready)
 	slots := make(chan struct{}, r.cfg.Server.MaxConcurrent)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		t := time.NewTimer(r.cfg.Server.ReadTimeout)
+		t := time.NewTimer(r.cfg.Server.ReadHeaderTimeout)
 		defer t.Stop()
 		select {
 		case slots <- struct{}{}:

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -306,4 +307,95 @@ func TestQueueCommands(t *testing.T) {
 	r := wasmhook(t, "", "queue", "--data-dir", data, "purge")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "say --dead")
+}
+
+// TestServeRefusesABadStart: a corrupt queue file or a bad configuration
+// stops serve at once with one line naming the file and the reason.
+func TestServeRefusesABadStart(t *testing.T) {
+	data := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(data, "queue.db"), bytes.Repeat([]byte("not a database "), 400), 0o600))
+	file := filepath.Join(t.TempDir(), "serve.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(serveConfig(t, data, "http://127.0.0.1:1/")), 0o600))
+	r := wasmhook(t, "", "serve", "--config", file)
+	assertOneLineError(t, r, 2, filepath.Join(data, "queue.db"))
+	assert.Contains(t, r.stderr, "not a queue")
+
+	require.NoError(t, os.WriteFile(file, []byte("data_dir: "+data+"\nsources: {netbox: {}}\n"), 0o600))
+	r = wasmhook(t, "", "serve", "--config", file)
+	assertOneLineError(t, r, 2, file, "sources.netbox: no secret")
+}
+
+// TestServeIngressOverHTTP: the bad requests of the ingress, sent to the
+// real binary: each gets its status and a JSON error, and none is
+// stored.
+func TestServeIngressOverHTTP(t *testing.T) {
+	rc := newHookReceiver(t, 0)
+	data := t.TempDir()
+	p := startServe(t, serveConfig(t, data, rc.URL))
+	body := vectorBody(t)
+	send := func(path string, b []byte, sig string) int {
+		req, err := http.NewRequest(http.MethodPost, p.url+path, bytes.NewReader(b))
+		require.NoError(t, err)
+		if sig != "" {
+			req.Header.Set(root.SignatureHeader, sig)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]string
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out), path)
+		assert.NotEmpty(t, out["error"])
+		return resp.StatusCode
+	}
+	big := append([]byte(`{"event": "created", "x": "`), bytes.Repeat([]byte("x"), 2<<20)...)
+	assert.Equal(t, http.StatusNotFound, send("/hooks/nope", body, root.Sign("s3cr3t", body)))
+	assert.Equal(t, http.StatusUnauthorized, send("/hooks/netbox", body, ""))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, send("/hooks/netbox", big, root.Sign("s3cr3t", big)))
+	notJSON := []byte(`{"event": `)
+	assert.Equal(t, http.StatusBadRequest, send("/hooks/netbox", notJSON, root.Sign("s3cr3t", notJSON)))
+	noType := []byte(`{"event": "created", "data": {}}`)
+	assert.Equal(t, http.StatusUnprocessableEntity, send("/hooks/netbox", noType, root.Sign("s3cr3t", noType)))
+	r := wasmhook(t, "", "queue", "--data-dir", data, "stats")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "events 0\n", "nothing stored")
+}
+
+// TestServeSlowAndFloodingClients: a client that never finishes its
+// headers, or its body, is cut off at the configured timeouts; a request
+// that waits behind max_concurrent others gets 503 instead of waiting on.
+func TestServeSlowAndFloodingClients(t *testing.T) {
+	rc := newHookReceiver(t, 0)
+	config := serveConfig(t, t.TempDir(), rc.URL) + "server: {read_header_timeout: 300ms, read_timeout: 1s, max_concurrent: 1}\n"
+	p := startServe(t, config)
+	addr := strings.TrimPrefix(p.url, "http://")
+	closedWithin := func(conn net.Conn, limit time.Duration) time.Duration {
+		start := time.Now()
+		conn.SetReadDeadline(start.Add(limit))
+		_, err := io.ReadAll(conn)
+		require.NoError(t, err, "the server closed the connection before %v", limit)
+		return time.Since(start)
+	}
+
+	// Headers that never end.
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	io.WriteString(conn, "POST /hooks/netbox HTTP/1.1\r\nHost: x\r\n")
+	assert.Less(t, closedWithin(conn, 10*time.Second), 10*time.Second)
+
+	// A body that never ends holds the only slot until read_timeout;
+	// meanwhile another request waits read_header_timeout, then 503.
+	slow, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer slow.Close()
+	io.WriteString(slow, "POST /hooks/netbox HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"event\":")
+	time.Sleep(100 * time.Millisecond)
+	status, _ := p.post(t, vectorBody(t), "s3cr3t")
+	assert.Equal(t, http.StatusServiceUnavailable, status, "past max_concurrent, refused")
+	slowAnswer, err := io.ReadAll(io.LimitReader(slow, 1<<10))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(slowAnswer), "HTTP/1.1 408 "), "the slow body is refused: %s", slowAnswer)
+	// The slot is free again.
+	status, _ = p.post(t, vectorBody(t), "s3cr3t")
+	assert.Equal(t, http.StatusAccepted, status)
 }
