@@ -127,6 +127,8 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 	resp.Body.Close()
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
+		r.metrics.attempts.WithLabelValues(d.name, "delivered").Inc()
+		r.metrics.attemptDur.WithLabelValues(d.name).Observe(a.Latency.Seconds())
 		if err := r.queue.Succeeded(ctx, c.ID, a); err != nil {
 			r.logger.Error("wasmhook serve: recording a delivery failed; it will be sent again", "delivery", c.ID, "error", err)
 		}
@@ -143,12 +145,15 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 // Retry-After), else the delivery is dead.
 func (r *Relay) record(ctx context.Context, d *destination, c queue.Claimed, a queue.Attempt, after time.Duration, retryable bool) {
 	n := c.Attempts // attempts before this one
+	r.metrics.attemptDur.WithLabelValues(d.name).Observe(a.Latency.Seconds())
 	var err error
 	if retryable && n < len(d.Retry) {
+		r.metrics.attempts.WithLabelValues(d.name, "retry").Inc()
 		delay := jitter(d.Retry[n])
 		delay = max(delay, after)
 		err = r.queue.Retry(ctx, c.ID, a, a.At.Add(a.Latency).Add(delay))
 	} else {
+		r.metrics.attempts.WithLabelValues(d.name, "dead").Inc()
 		err = r.queue.Fail(ctx, c.ID, a)
 		r.logger.Warn("wasmhook serve: a delivery is dead", "delivery", c.ID, "destination", d.name, "attempts", n+1, "status", a.Status, "error", a.Error)
 	}

@@ -24,49 +24,53 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("source")
 	src, ok := r.sources[name]
 	if !ok {
-		r.refuse(w, http.StatusNotFound, "unknown_source", "no source named "+name)
+		r.refuse(w, "", http.StatusNotFound, "unknown_source", "no source named "+name)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, int64(r.cfg.MaxBody)))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			r.refuse(w, http.StatusRequestEntityTooLarge, "too_large", "the body is over the limit of "+r.cfg.MaxBody.String())
+			r.refuse(w, name, http.StatusRequestEntityTooLarge, "too_large", "the body is over the limit of "+r.cfg.MaxBody.String())
 			return
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			r.refuse(w, http.StatusRequestTimeout, "too_slow", "the body did not arrive within the read timeout")
+			r.refuse(w, name, http.StatusRequestTimeout, "too_slow", "the body did not arrive within the read timeout")
 			return
 		}
-		r.refuse(w, http.StatusBadRequest, "unreadable", "the body could not be read")
+		r.refuse(w, name, http.StatusBadRequest, "unreadable", "the body could not be read")
 		return
 	}
 	if src.secret != "" && !wasmhook.Verify(src.secret, body, req.Header.Get(wasmhook.SignatureHeader)) {
-		r.refuse(w, http.StatusUnauthorized, "bad_signature", "missing or wrong "+wasmhook.SignatureHeader)
+		r.refuse(w, name, http.StatusUnauthorized, "bad_signature", "missing or wrong "+wasmhook.SignatureHeader)
 		return
 	}
 	if !json.Valid(body) {
-		r.refuse(w, http.StatusBadRequest, "not_json", "the body is not JSON")
+		r.refuse(w, name, http.StatusBadRequest, "not_json", "the body is not JSON")
 		return
 	}
 	ev, err := wasmhook.ParseNetBoxBody(body)
 	if err != nil {
-		r.refuse(w, http.StatusUnprocessableEntity, "invalid_event", err.Error())
+		r.refuse(w, name, http.StatusUnprocessableEntity, "invalid_event", err.Error())
 		return
 	}
+	start := time.Now()
 	res, err := r.enricher.Enrich(req.Context(), ev)
+	if res != nil {
+		r.metrics.enriched(res, time.Since(start))
+	}
 	if err != nil {
 		status := http.StatusUnprocessableEntity
 		if !errors.Is(err, wasmhook.ErrEventFailed) && !errors.Is(err, wasmhook.ErrInvalidEvent) {
 			status = http.StatusServiceUnavailable // closing, or the client went away
 		}
-		r.refuse(w, status, "not_enriched", err.Error())
+		r.refuse(w, name, status, "not_enriched", err.Error())
 		return
 	}
 	id, err := uuid.NewV7() // time-ordered: the queue lists events in arrival order
 	if err != nil {
-		r.refuse(w, http.StatusInternalServerError, "internal", "making an id: "+err.Error())
+		r.refuse(w, name, http.StatusInternalServerError, "internal", "making an id: "+err.Error())
 		return
 	}
 	qev := &queue.Event{
@@ -76,17 +80,21 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	}
 	if err := r.queue.Enqueue(req.Context(), qev, r.destinationsFor(ev)); err != nil {
 		r.logger.Error("wasmhook serve: enqueue failed; the event was refused", "source", name, "error", err)
-		r.refuse(w, http.StatusServiceUnavailable, "not_stored", "the event could not be stored; send it again")
+		r.refuse(w, name, http.StatusServiceUnavailable, "not_stored", "the event could not be stored; send it again")
 		return
 	}
 	r.wake()
+	r.metrics.received.WithLabelValues(name).Inc()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	json.NewEncoder(w).Encode(map[string]string{"id": qev.ID})
 }
 
 // refuse answers with status and a one-line JSON error.
-func (r *Relay) refuse(w http.ResponseWriter, status int, code, msg string) {
+// source labels the metric: a configured source's name, or "" (an
+// unknown name must not make a new series).
+func (r *Relay) refuse(w http.ResponseWriter, source string, status int, code, msg string) {
+	r.metrics.rejected.WithLabelValues(source, code).Inc()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error": code, "message": msg})

@@ -20,6 +20,7 @@ type Relay struct {
 	enricher     *wasmhook.Enricher
 	queue        queue.Queue
 	logger       *slog.Logger
+	metrics      *metrics
 	sources      map[string]source
 	destinations []*destination // in name order
 }
@@ -45,7 +46,7 @@ func New(cfg *Config, e *wasmhook.Enricher, q queue.Queue, logger *slog.Logger) 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	r := &Relay{cfg: cfg, enricher: e, queue: q, logger: logger, sources: map[string]source{}}
+	r := &Relay{cfg: cfg, enricher: e, queue: q, logger: logger, sources: map[string]source{}, metrics: newMetrics(q)}
 	for name, s := range cfg.Sources {
 		var src source
 		if s.Secret.IsSet() {
@@ -100,8 +101,8 @@ func (d *destination) passes(ev *wasmhook.Event) bool {
 }
 
 // Handler serves the relay's HTTP API: POST /hooks/{source}, GET
-// /healthz (alive) and GET /readyz (the queue answers and the last
-// module reload did not fail). At most cfg.Server.MaxConcurrent requests
+// /healthz (alive), GET /readyz (the queue answers and the last module
+// reload did not fail) and GET /metrics (Prometheus). At most cfg.Server.MaxConcurrent requests
 // are handled at once; one that cannot start within ReadHeaderTimeout
 // gets 503, so that a flood is refused quickly rather than queued.
 func (r *Relay) Handler() http.Handler {
@@ -111,6 +112,7 @@ func (r *Relay) Handler() http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", r.ready)
+	mux.Handle("GET /metrics", r.metrics.handler())
 	slots := make(chan struct{}, r.cfg.Server.MaxConcurrent)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		t := time.NewTimer(r.cfg.Server.ReadHeaderTimeout)
@@ -118,7 +120,7 @@ func (r *Relay) Handler() http.Handler {
 		select {
 		case slots <- struct{}{}:
 		case <-t.C:
-			r.refuse(w, http.StatusServiceUnavailable, "busy", "too many requests at once; try again")
+			r.refuse(w, "", http.StatusServiceUnavailable, "busy", "too many requests at once; try again")
 			return
 		case <-req.Context().Done():
 			return

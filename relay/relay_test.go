@@ -157,6 +157,30 @@ destinations:
 		st, err := h.queue.Stats(context.Background())
 		return err == nil && st.Delivered == 1 && st.Pending == 0
 	}, 5*time.Second, 5*time.Millisecond)
+	m := h.metrics(t)
+	for _, line := range []string{
+		`wasmhook_events_received_total{source="netbox"} 1`,
+		`wasmhook_delivery_attempts_total{destination="inventory",outcome="delivered"} 1`,
+		`wasmhook_callback_seconds_count{callback="10-fixed"} 1`,
+		`wasmhook_enrich_seconds_count 1`,
+		`wasmhook_queue_pending 0`,
+		`wasmhook_queue_up 1`,
+	} {
+		assert.Contains(t, m, line+"\n")
+	}
+	for _, secret := range []string{"s3cr3t", "out-secret", "MfKQ9r8G"} {
+		assert.NotContains(t, m, secret)
+	}
+}
+
+// metrics returns the relay's /metrics page.
+func (h *harness) metrics(t *testing.T) string {
+	resp, err := http.Get(h.url + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
 }
 
 // TestIngressRefusals: every bad request gets its status and a one-line
@@ -196,6 +220,10 @@ destinations: {d: {url: `+rc.URL+`}}
 	// An unsigned source takes the same body.
 	status, _ := h.post(t, "open", body, "")
 	assert.Equal(t, http.StatusAccepted, status)
+	m := h.metrics(t)
+	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="unknown_source",source=""} 1`+"\n", "an unknown name makes no series of its own")
+	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="bad_signature",source="netbox"} 2`+"\n")
+	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="invalid_event",source="open"} 2`+"\n")
 }
 
 // TestRetriesUntilDelivered: a receiver that fails twice (503, then 429
