@@ -14,7 +14,9 @@ import (
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
-// accept handles POST /hooks/{source}: a webhook body as NetBox posts it.
+// accept handles POST /hooks/{source} and POST /events (the source named
+// "events"): a webhook body as NetBox posts it, or wasmhook's event JSON
+// (the command's format, told by its "event_type" key).
 // The answer is 202 with the event's id once the event is durable, or a
 // one-line JSON error and nothing enqueued: 404 for an unknown source,
 // 413 for a body over the limit, 401 for a missing or wrong signature,
@@ -22,6 +24,9 @@ import (
 // body, or whose enrichment failed with a callback whose policy is fail.
 func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	name := req.PathValue("source")
+	if name == "" {
+		name = eventsSource // POST /events
+	}
 	src, ok := r.sources[name]
 	if !ok {
 		r.refuse(w, "", http.StatusNotFound, "unknown_source", "no source named "+name)
@@ -50,7 +55,7 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 		r.refuse(w, name, http.StatusBadRequest, "not_json", "the body is not JSON")
 		return
 	}
-	ev, err := wasmhook.ParseNetBoxBody(body)
+	ev, err := parseEvent(body)
 	if err != nil {
 		r.refuse(w, name, http.StatusUnprocessableEntity, "invalid_event", err.Error())
 		return
@@ -88,6 +93,24 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	json.NewEncoder(w).Encode(map[string]string{"id": qev.ID})
+}
+
+// eventsSource is the source POST /events belongs to: its secret and
+// its name in metrics and in the queue.
+const eventsSource = "events"
+
+// parseEvent reads either body the ingress takes: wasmhook's event JSON
+// (told by its "event_type" key) or a NetBox webhook body.
+func parseEvent(body []byte) (*wasmhook.Event, error) {
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(body, &keys) == nil && keys["event_type"] != nil {
+		ev := new(wasmhook.Event)
+		if err := ev.UnmarshalJSON(body); err != nil {
+			return nil, err
+		}
+		return ev, nil
+	}
+	return wasmhook.ParseNetBoxBody(body)
 }
 
 // refuse answers with status and a one-line JSON error.

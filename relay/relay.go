@@ -108,6 +108,7 @@ func (d *destination) passes(ev *wasmhook.Event) bool {
 func (r *Relay) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hooks/{source}", r.accept)
+	mux.HandleFunc("POST /events", r.accept)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -220,10 +220,44 @@ destinations: {d: {url: `+rc.URL+`}}
 	// An unsigned source takes the same body.
 	status, _ := h.post(t, "open", body, "")
 	assert.Equal(t, http.StatusAccepted, status)
+	// POST /events is the source named events, here not configured.
+	resp, err := http.Post(h.url+"/events", "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 	m := h.metrics(t)
-	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="unknown_source",source=""} 1`+"\n", "an unknown name makes no series of its own")
+	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="unknown_source",source=""} 2`+"\n", "an unknown name (nope, and /events unconfigured) makes no series of its own")
 	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="bad_signature",source="netbox"} 2`+"\n")
 	assert.Contains(t, m, `wasmhook_events_rejected_total{reason="invalid_event",source="open"} 2`+"\n")
+}
+
+// TestPostEvents: POST /events takes wasmhook's event JSON (the
+// command's format) for the source named events, and /hooks/{source}
+// takes it too.
+func TestPostEvents(t *testing.T) {
+	rc := newReceiver(t)
+	h := start(t, `
+data_dir: DATA
+sources: {events: {secret: {value: k}}, netbox: {unsigned: true}}
+destinations: {d: {url: `+rc.URL+`}}
+`)
+	ev, err := os.ReadFile(filepath.Join(testmod.Root, "testdata/netbox/site-updated.json"))
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, h.url+"/events", bytes.NewReader(ev))
+	require.NoError(t, err)
+	req.Header.Set(wasmhook.SignatureHeader, wasmhook.Sign("k", ev))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	status, _ := h.post(t, "netbox", ev, "")
+	require.Equal(t, http.StatusAccepted, status)
+	require.Eventually(t, func() bool { return len(rc.requests()) == 2 }, 10*time.Second, 5*time.Millisecond)
+	for _, got := range rc.requests() {
+		assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, got.body))
+		assert.Contains(t, string(got.body), `"event": "updated"`)
+		assert.NotContains(t, string(got.body), "0123456789abcdef", "the request's Authorization header never goes out")
+	}
 }
 
 // TestRetriesUntilDelivered: a receiver that fails twice (503, then 429
