@@ -44,7 +44,7 @@ FUZZ_TARGETS := .:FuzzEventJSON .:FuzzPayload \
 
 DEMO_DIR  := $(BIN)/demo-modules
 
-.PHONY: all test vet demo build wasm tools test-sdks clean fuzz
+.PHONY: all test vet demo serve-demo build wasm tools test-sdks clean fuzz
 
 all: vet test
 
@@ -103,6 +103,10 @@ $(DEMO_DIR)/60-go.wasm: $(wildcard examples/go/site_status/*.go guest-sdk/go/*.g
 $(DEMO_DIR)/70-go-command.wasm: $(wildcard examples/go/command/*.go)
 	@mkdir -p $(DEMO_DIR)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -C examples/go/command -o $(abspath $@) .
+
+## serve-demo: start wasmhook serve on the example plugins, post a NetBox event, show the delivery
+serve-demo: $(WASMHOOK) $(DEMO_MODULES)
+	$(GO) run ./examples/serve-demo --wasmhook $(WASMHOOK) --modules $(DEMO_DIR)
 
 ## wasm: rebuild every committed .wasm from its source
 # The rules that build a committed module from its source exist only inside
