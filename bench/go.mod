@@ -1,6 +1,6 @@
 module github.com/wasmhook/wasmhook/bench
 
-go 1.25.0
+go 1.26.0
 
 replace github.com/wasmhook/wasmhook => ../
 
@@ -19,6 +19,6 @@ require (
 	github.com/tetratelabs/wabin v0.0.0-20230304001439-f6f874872834 // indirect
 	go.opentelemetry.io/proto/otlp v1.3.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/sys v0.44.0 // indirect
-	google.golang.org/protobuf v1.34.2 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )
