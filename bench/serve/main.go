@@ -1,0 +1,280 @@
+// Command serve measures wasmhook serve end to end over loopback HTTP:
+// events posted to the real binary (durable queue on), enriched and
+// delivered to a local receiver. Side by side in one run:
+//
+//   - w1: the W1 event and its three C modules (../guests/wasmhook);
+//   - no-modules: the same pipeline with no module (what enrichment adds);
+//   - forwarder: a plain Go HTTP forwarder with no queue (the floor).
+//
+// For each: events/s accepted and delivered at full speed, the CPU the
+// relay process used per event, and the POST-to-delivery latency (p50,
+// p99) at full speed and at half of the delivered rate.
+//
+//	cd bench && go run ./serve -n 5000 -c 32
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	n := flag.Int("n", 5000, "events per measurement")
+	conc := flag.Int("c", 32, "concurrent POSTs")
+	flag.Parse()
+	if err := run(*n, *conc); err != nil {
+		fmt.Fprintln(os.Stderr, "serve bench:", err)
+		os.Exit(1)
+	}
+}
+
+// receiver records when each event (webhook-id) arrived.
+type receiver struct {
+	mu   sync.Mutex
+	at   map[string]time.Time
+	done chan struct{}
+	want int
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	io.Copy(io.Discard, req.Body)
+	id := req.Header.Get("webhook-id")
+	now := time.Now()
+	r.mu.Lock()
+	if _, seen := r.at[id]; !seen {
+		r.at[id] = now
+		if len(r.at) == r.want {
+			close(r.done)
+		}
+	}
+	r.mu.Unlock()
+}
+
+func (r *receiver) reset(want int) {
+	r.mu.Lock()
+	r.at, r.want, r.done = map[string]time.Time{}, want, make(chan struct{})
+	r.mu.Unlock()
+}
+
+func run(n, conc int) error {
+	tmp, err := os.MkdirTemp("", "wasmhook-serve-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "wasmhook")
+	if out, err := exec.Command("go", "build", "-C", "..", "-o", bin, "./cmd/wasmhook").CombinedOutput(); err != nil {
+		return fmt.Errorf("building wasmhook: %v\n%s", err, out)
+	}
+	event, err := os.ReadFile("../testdata/w1/event.json")
+	if err != nil {
+		return err
+	}
+	rc := &receiver{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go http.Serve(ln, rc)
+	target := "http://" + ln.Addr().String() + "/"
+
+	mods := filepath.Join(tmp, "modules")
+	os.MkdirAll(mods, 0o755)
+	for _, cb := range []string{"cb1", "cb2", "cb3"} {
+		b, err := os.ReadFile("guests/wasmhook/" + cb + ".wasm")
+		if err != nil {
+			return err
+		}
+		os.WriteFile(filepath.Join(mods, cb+".wasm"), b, 0o644)
+	}
+	empty := filepath.Join(tmp, "empty")
+	os.MkdirAll(empty, 0o755)
+
+	fmt.Printf("wasmhook serve over loopback: %d events per run, %d concurrent POSTs, GOMAXPROCS of the host %d CPUs\n\n", n, conc, numCPU())
+	fmt.Printf("| pipeline | accepted/s | delivered/s | CPU µs/event (relay) | p50 POST→delivery | p99 | p99 at half rate |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	for _, p := range []struct{ name, modules string }{{"w1: three C modules", mods}, {"no modules", empty}} {
+		res, err := measureServe(bin, tmp, p.modules, target, event, rc, n, conc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+		fmt.Printf("| %s | %s |\n", p.name, res)
+	}
+	res, err := measureForwarder(target, event, rc, n, conc)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| plain Go forwarder, no queue | %s |\n", res)
+	return nil
+}
+
+func numCPU() int { return strings.Count(mustRead("/proc/cpuinfo"), "processor\t:") }
+
+func mustRead(f string) string { b, _ := os.ReadFile(f); return string(b) }
+
+// measureServe starts the relay, runs the load at full speed and at half
+// the rate it delivered, and stops it.
+func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, n, conc int) (string, error) {
+	data, _ := os.MkdirTemp(tmp, "data")
+	config := filepath.Join(data, "serve.yaml")
+	os.WriteFile(config, []byte(fmt.Sprintf("listen: 127.0.0.1:0\ndata_dir: %s\nmodules: %s\nserver: {max_concurrent: 1024}\nsources: {events: {unsigned: true}}\ndestinations:\n  r: {url: %q, concurrency: 64, sign: {standard: {value: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}}}\n", data, modules, target)), 0o600)
+	cmd := exec.Command(bin, "serve", "--config", config)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	url := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`url=(\S+)`)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				url <- m[1]
+			}
+		}
+	}()
+	var base string
+	select {
+	case base = <-url:
+	case <-time.After(60 * time.Second):
+		return "", fmt.Errorf("serve did not start")
+	}
+	post := base + "/events"
+	load(post, event, rc, 200, conc, 0) // warm up: connections, instances, the queue file
+	cpu0 := cpuTime(cmd.Process.Pid)
+	full := load(post, event, rc, n, conc, 0)
+	cpu := cpuTime(cmd.Process.Pid) - cpu0
+	half := load(post, event, rc, n/2, conc, full.delivered/2)
+	return fmt.Sprintf("%.0f | %.0f | %.1f | %v | %v | %v", full.accepted, full.delivered, float64(cpu.Microseconds())/float64(n), full.p50, full.p99, half.p99), nil
+}
+
+// measureForwarder runs the same load through a Go handler that forwards
+// each POST to the receiver before answering: no queue, no enrichment.
+func measureForwarder(target string, event []byte, rc *receiver, n, conc int) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	var seq sync.Mutex
+	next := 0
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		seq.Lock()
+		next++
+		id := "fwd-" + strconv.Itoa(next)
+		seq.Unlock()
+		out, _ := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+		out.Header.Set("webhook-id", id)
+		resp, err := client.Do(out)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintf(w, `{"id":%q}`, id)
+	}))
+	defer ln.Close()
+	post := "http://" + ln.Addr().String() + "/"
+	load(post, event, rc, 200, conc, 0)
+	full := load(post, event, rc, n, conc, 0)
+	half := load(post, event, rc, n/2, conc, full.delivered/2)
+	return fmt.Sprintf("%.0f | %.0f | - | %v | %v | %v", full.accepted, full.delivered, full.p50, full.p99, half.p99), nil
+}
+
+type result struct {
+	accepted, delivered float64 // per second
+	p50, p99            time.Duration
+}
+
+// load posts n events from conc goroutines (at rate events/s in all when
+// rate > 0) and waits for every one to be delivered.
+func load(url string, event []byte, rc *receiver, n, conc int, rate float64) result {
+	rc.reset(n)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	sent := make([]time.Time, n)
+	ids := make([]string, n)
+	var next sync.Mutex
+	i := 0
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				k := i
+				i++
+				next.Unlock()
+				if k >= n {
+					return
+				}
+				if rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(float64(k) / rate * float64(time.Second)))))
+				}
+				t := time.Now()
+				resp, err := client.Post(url, "application/json", bytes.NewReader(event))
+				if err != nil {
+					panic(err)
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					panic(fmt.Sprintf("status %d: %s", resp.StatusCode, b))
+				}
+				id := string(b)
+				if j := strings.Index(id, `"id":"`); j >= 0 {
+					id = id[j+6:]
+					id = id[:strings.IndexByte(id, '"')]
+				}
+				sent[k], ids[k] = t, id
+			}
+		}()
+	}
+	wg.Wait()
+	accepted := time.Since(start)
+	<-rc.done
+	delivered := time.Since(start)
+	rc.mu.Lock()
+	lat := make([]time.Duration, 0, n)
+	for k, id := range ids {
+		lat = append(lat, rc.at[id].Sub(sent[k]))
+	}
+	rc.mu.Unlock()
+	slices.Sort(lat)
+	return result{
+		accepted:  float64(n) / accepted.Seconds(),
+		delivered: float64(n) / delivered.Seconds(),
+		p50:       lat[n/2].Round(10 * time.Microsecond),
+		p99:       lat[n*99/100].Round(10 * time.Microsecond),
+	}
+}
+
+// cpuTime is the process's user and system time, from /proc.
+func cpuTime(pid int) time.Duration {
+	f := strings.Fields(mustRead(fmt.Sprintf("/proc/%d/stat", pid)))
+	if len(f) < 15 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[13], 10, 64)
+	s, _ := strconv.ParseInt(f[14], 10, 64)
+	return time.Duration(u+s) * time.Second / 100 // clock ticks, USER_HZ 100
+}
