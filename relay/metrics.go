@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -60,34 +59,9 @@ func (m *metrics) enriched(res *wasmhook.Result, took time.Duration) {
 	for _, rep := range res.Reports {
 		m.callDur.WithLabelValues(rep.Callback).Observe(rep.Duration.Seconds())
 		if rep.Err != nil {
-			m.callFailed.WithLabelValues(rep.Callback, failureClass(rep.Err)).Inc()
+			m.callFailed.WithLabelValues(rep.Callback, wasmhook.ErrorClass(rep.Err)).Inc()
 		}
 	}
-}
-
-// failureClasses name the failure classes as metrics label them.
-var failureClasses = []struct {
-	name string
-	err  error
-}{
-	{"timeout", wasmhook.ErrTimeout},
-	{"memory_limit", wasmhook.ErrMemoryLimit},
-	{"output_too_large", wasmhook.ErrOutputTooLarge},
-	{"output_not_json", wasmhook.ErrOutputNotJSON},
-	{"output_not_object", wasmhook.ErrOutputNotObject},
-	{"output_not_utf8", wasmhook.ErrOutputNotUTF8},
-	{"guest", wasmhook.ErrGuest},
-	{"collision", wasmhook.ErrCollision},
-	{"trap", wasmhook.ErrTrap},
-}
-
-func failureClass(err error) string {
-	for _, c := range failureClasses {
-		if errors.Is(err, c.err) {
-			return c.name
-		}
-	}
-	return "other"
 }
 
 // queueCollector reads the queue's counts at each scrape.

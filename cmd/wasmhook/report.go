@@ -2,54 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"time"
 
 	"github.com/wasmhook/wasmhook"
 )
 
-// errClasses name the failure classes in reports and fixtures, in the
-// order they are tested: a call error matches one, a load error that
-// failed starting the module's first instance two.
-var errClasses = []struct {
-	name string
-	err  error
-}{
-	{"timeout", wasmhook.ErrTimeout},
-	{"memory_limit", wasmhook.ErrMemoryLimit},
-	{"output_too_large", wasmhook.ErrOutputTooLarge},
-	{"output_not_json", wasmhook.ErrOutputNotJSON},
-	{"output_not_object", wasmhook.ErrOutputNotObject},
-	{"output_not_utf8", wasmhook.ErrOutputNotUTF8},
-	{"guest", wasmhook.ErrGuest},
-	{"collision", wasmhook.ErrCollision},
-	{"trap", wasmhook.ErrTrap},
-	{"bad_module", wasmhook.ErrBadModule},
-	{"abi_mismatch", wasmhook.ErrABIMismatch},
-}
+// errClass is the name of err's failure class (wasmhook.ErrorClass).
+func errClass(err error) string { return wasmhook.ErrorClass(err) }
 
-// errClass is the name of err's failure class, "" for nil and "other"
-// for an error of none.
-func errClass(err error) string {
-	if err == nil {
-		return ""
-	}
-	for _, c := range errClasses {
-		if errors.Is(err, c.err) {
-			return c.name
-		}
-	}
-	return "other"
-}
-
-func classNames() []string {
-	names := make([]string, len(errClasses))
-	for i, c := range errClasses {
-		names[i] = c.name
-	}
-	return names
-}
+func classNames() []string { return wasmhook.ErrorClasses() }
 
 // callReport is one callback's line of run's --json report.
 type callReport struct {
