@@ -19,7 +19,7 @@ var allowedImports = map[string][]string{
 	"runtime":      {"abi", "internal/"},
 	"registry":     {"abi", "runtime", "internal/"},
 	".":            {"abi", "runtime", "registry", "internal/"},
-	"cmd/":         {".", "abi", "runtime", "registry", "internal/"},
+	"cmd/":         {".", "abi", "runtime", "registry", "relay", "relay/", "internal/"},
 	"relay/":       {".", "relay/", "internal/"},
 	"examples/":    {"."},
 	"internal/":    {"abi", "runtime", "internal/"},
