@@ -399,3 +399,37 @@ func TestServeSlowAndFloodingClients(t *testing.T) {
 	status, _ = p.post(t, vectorBody(t), "s3cr3t")
 	assert.Equal(t, http.StatusAccepted, status)
 }
+
+// TestServeRetriesUntilDelivered: the real binary, a receiver that
+// fails three times (503, 500, 429) and then takes the event: it gets
+// four attempts, each with the same id and the same body.
+func TestServeRetriesUntilDelivered(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	var bodies [][]byte
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, req.Header.Get("webhook-id"))
+		bodies = append(bodies, b)
+		if status := []int{503, 500, 429}; len(ids) <= len(status) {
+			w.WriteHeader(status[len(ids)-1])
+		}
+	}))
+	t.Cleanup(rc.Close)
+	data := t.TempDir()
+	config := strings.Replace(serveConfig(t, data, rc.URL), "    concurrency: 2\n", "    concurrency: 2\n    retry: [50ms, 50ms, 50ms, 50ms]\n", 1)
+	p := startServe(t, config)
+	status, id := p.post(t, vectorBody(t), "s3cr3t")
+	require.Equal(t, http.StatusAccepted, status)
+	stats := func() string { return wasmhook(t, "", "queue", "--data-dir", data, "stats").stdout }
+	require.Eventually(t, func() bool { return strings.Contains(stats(), "delivered 1\n") }, 20*time.Second, 20*time.Millisecond, p.log())
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, ids, 4)
+	for i := range ids {
+		assert.Equal(t, id, ids[i], "the same webhook-id on every attempt")
+		assert.Equal(t, bodies[0], bodies[i], "the same bytes on every attempt")
+	}
+}
