@@ -3,6 +3,7 @@ package wasmhook
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wasmhook/wasmhook/abi"
@@ -38,7 +39,10 @@ func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) erro
 				rep.Overwrote = append(rep.Overwrote, *refused)
 			}
 			for _, o := range w.merge.Overwrites()[seen:] {
-				rep.Overwrote = append(rep.Overwrote, e.overwrote(set, o.Key, o.Prev, i))
+				rep.Overwrote = append(rep.Overwrote, overwriteOf(set, o.Key, o.Prev))
+			}
+			if len(rep.Overwrote) > 0 {
+				e.countOverwrites(en, rep.Overwrote)
 			}
 		}
 		if rep.Err != nil {
@@ -71,7 +75,7 @@ func (e *Enricher) addOutput(m *jsonraw.Merge, set *callbackSet, i int, out []by
 	}
 	if e.opts.FailOnCollision {
 		if key, prev, found := collision(m, i, en.nest, out); found {
-			o := e.overwrote(set, key, prev, i)
+			o := overwriteOf(set, key, prev)
 			by := o.Callback
 			if by == "" {
 				by = "the event's own context"
@@ -105,25 +109,34 @@ func collision(m *jsonraw.Merge, i int, nest string, out []byte) (key string, pr
 // eventContext is the merge source of the event's own context.
 const eventContext = -1
 
-// overwrote counts that entry i set key after entry prev had, warns the
-// first time that pair of callbacks collides, and returns the report's
-// note of it.
-func (e *Enricher) overwrote(set *callbackSet, key string, prev, i int) Overwrite {
-	key = strings.Clone(key) // the merge's key points into the output's buffer, reused
-	earlier, later := "", set.entries[i]
+// overwriteOf notes that key, which entry prev (or the event's own
+// context) had set, was set again.
+func overwriteOf(set *callbackSet, key string, prev int) Overwrite {
+	o := Overwrite{Key: strings.Clone(key)} // the merge's key points into a reused buffer
 	if prev != eventContext {
-		earlier = set.entries[prev].cb.Name()
+		o.Callback = set.entries[prev].cb.Name()
 	}
-	later.mu.Lock()
-	if later.overwrote == nil {
-		later.overwrote = map[string]int64{}
+	return o
+}
+
+// countOverwrites counts, once per event and per earlier callback, that
+// en overwrote that callback's keys, and warns the first time a pair of
+// callbacks collides.
+func (e *Enricher) countOverwrites(en *entry, over []Overwrite) {
+	for i, o := range over {
+		if slices.ContainsFunc(over[:i], func(p Overwrite) bool { return p.Callback == o.Callback }) {
+			continue // this pair is counted for this event already
+		}
+		en.mu.Lock()
+		if en.overwrote == nil {
+			en.overwrote = map[string]int64{}
+		}
+		en.overwrote[o.Callback]++
+		first := en.overwrote[o.Callback] == 1
+		en.mu.Unlock()
+		if first {
+			e.logger.Warn("wasmhook: a callback overwrote a context key an earlier callback set; later wins (reported once per pair of callbacks)",
+				"callback", en.cb.Name(), "overwrote", o.Callback, "key", o.Key)
+		}
 	}
-	later.overwrote[earlier]++
-	first := later.overwrote[earlier] == 1
-	later.mu.Unlock()
-	if first {
-		e.logger.Warn("wasmhook: a callback overwrote a context key an earlier callback set; later wins (reported once per pair of callbacks)",
-			"callback", later.cb.Name(), "overwrote", earlier, "key", key)
-	}
-	return Overwrite{Key: key, Callback: earlier}
 }

@@ -88,21 +88,22 @@ func TestCollisionsAreReported(t *testing.T) {
 	e := newEnricher(t, wasmhook.Options{Logger: testmod.Logger(&logs)})
 	require.NoError(t, e.Register("first", returns(json.RawMessage(`{"owner": "a", "x": 1}`))))
 	require.NoError(t, e.Register("second", returns(json.RawMessage(`{"owner": "b", "y": 2}`))))
-	require.NoError(t, e.Register("third", returns(json.RawMessage(`{"owner": "c", "x": 3}`))))
+	require.NoError(t, e.Register("third", returns(json.RawMessage(`{"owner": "c", "x": 3, "y": 4}`))))
 	for range 3 {
 		res, err := e.Enrich(context.Background(), &siteEvent)
 		require.NoError(t, err)
-		assert.Equal(t, `{"owner": "c", "x": 3, "y": 2}`, contextJSON(t, res.Payload), "later wins, as in NetBox")
+		assert.Equal(t, `{"owner": "c", "x": 3, "y": 4}`, contextJSON(t, res.Payload), "later wins, as in NetBox")
 		assert.Empty(t, res.Failed())
 		assert.Empty(t, res.Reports[0].Overwrote)
 		assert.Equal(t, []wasmhook.Overwrite{{Key: "owner", Callback: "first"}}, res.Reports[1].Overwrote)
-		assert.Equal(t, []wasmhook.Overwrite{{Key: "owner", Callback: "second"}, {Key: "x", Callback: "first"}}, res.Reports[2].Overwrote)
+		assert.Equal(t, []wasmhook.Overwrite{{Key: "owner", Callback: "second"}, {Key: "x", Callback: "first"}, {Key: "y", Callback: "second"}}, res.Reports[2].Overwrote)
 	}
 	stats := map[string]map[string]int64{}
 	for _, st := range e.Stats() {
 		stats[st.Name] = st.Overwrote
 	}
-	assert.Equal(t, map[string]map[string]int64{"first": nil, "second": {"first": 3}, "third": {"second": 3, "first": 3}}, stats)
+	assert.Equal(t, map[string]map[string]int64{"first": nil, "second": {"first": 3}, "third": {"second": 3, "first": 3}}, stats,
+		"counted once per event and pair, however many keys (third overwrites two of second's)")
 	assert.Equal(t, 3, strings.Count(logs.String(), "overwrote a context key"), "one warning per pair of callbacks: %s", logs.String())
 	assert.Contains(t, logs.String(), "callback=third overwrote=first key=x")
 }
