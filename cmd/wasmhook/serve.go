@@ -105,7 +105,14 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	delivered := make(chan struct{})
 	go func() { r.Run(deliverCtx); close(delivered) }()
 	if cfg.Modules != "" {
-		go e.Watch(deliverCtx, wasmhook.WatchOptions{OnReload: func(_ *wasmhook.ReloadResult, err error) { r.ReloadDone(err) }})
+		go func() {
+			err := e.Watch(deliverCtx, wasmhook.WatchOptions{OnReload: func(_ *wasmhook.ReloadResult, err error) { r.ReloadDone(err) }})
+			if err != nil && deliverCtx.Err() == nil && !errors.Is(err, wasmhook.ErrClosed) {
+				// Not watched: changes need a restart. /readyz says so.
+				logger.Error("wasmhook serve: the modules directory cannot be watched; changes to it need a restart", "error", err)
+				r.ReloadDone(fmt.Errorf("not watching the modules directory: %w", err))
+			}
+		}()
 	}
 	scheme := "http"
 	if cfg.TLS.Cert != "" {
