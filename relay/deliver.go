@@ -44,8 +44,21 @@ func (r *Relay) wake() {
 }
 
 func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
-	client := &http.Client{Timeout: d.Timeout}
+	// One connection per attempt in flight stays open for the next: the
+	// default keeps two per host, and a busy destination would open and
+	// close a connection for nearly every attempt.
+	client := &http.Client{Timeout: d.Timeout, Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConnsPerHost: d.Concurrency,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}}
+	defer client.CloseIdleConnections()
 	slots := make(chan struct{}, d.Concurrency)
+	// Claims are writes to the queue: with attempts in flight, wait until
+	// a batch of slots is free rather than claim one delivery per write.
+	batch := max(1, d.Concurrency/8)
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	// A claim is leased for longer than an attempt can take, so that a
@@ -54,7 +67,7 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 	for ctx.Err() == nil {
 		free := d.Concurrency - len(slots)
 		var claimed []queue.Claimed
-		if free > 0 {
+		if free >= batch || (free > 0 && len(slots) == 0) {
 			var err error
 			claimed, err = r.queue.Claim(ctx, d.name, free, lease)
 			if err != nil && ctx.Err() == nil {
@@ -79,7 +92,7 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 				r.attempt(context.WithoutCancel(ctx), client, d, c)
 			}()
 		}
-		if len(claimed) == free && free > 0 {
+		if len(claimed) == free && len(claimed) > 0 {
 			continue // there may be more due
 		}
 		select {
