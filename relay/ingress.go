@@ -51,12 +51,13 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 		r.refuse(w, name, http.StatusUnauthorized, "bad_signature", "missing or wrong "+wasmhook.SignatureHeader)
 		return
 	}
-	if !json.Valid(body) {
-		r.refuse(w, name, http.StatusBadRequest, "not_json", "the body is not JSON")
-		return
-	}
 	ev, err := parseEvent(body)
 	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			r.refuse(w, name, http.StatusBadRequest, "not_json", "the body is not JSON")
+			return
+		}
 		r.refuse(w, name, http.StatusUnprocessableEntity, "invalid_event", err.Error())
 		return
 	}
@@ -103,7 +104,13 @@ const eventsSource = "events"
 // (told by its "event_type" key) or a NetBox webhook body.
 func parseEvent(body []byte) (*wasmhook.Event, error) {
 	var keys map[string]json.RawMessage
-	if json.Unmarshal(body, &keys) == nil && keys["event_type"] != nil {
+	if err := json.Unmarshal(body, &keys); err != nil {
+		var te *json.UnmarshalTypeError
+		if !errors.As(err, &te) {
+			return nil, err // not JSON
+		}
+	}
+	if keys["event_type"] != nil {
 		ev := new(wasmhook.Event)
 		if err := ev.UnmarshalJSON(body); err != nil {
 			return nil, err
