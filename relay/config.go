@@ -44,9 +44,6 @@ type Config struct {
 	TLS TLS `yaml:"tls"`
 	// Server bounds what one client can hold.
 	Server ServerLimits `yaml:"server"`
-	// Admin enables the admin endpoints (queue operations) behind a
-	// bearer token; off when no token is given.
-	Admin Admin `yaml:"admin"`
 	// Sources are the ingress sources: POST /hooks/{name}.
 	Sources map[string]Source `yaml:"sources"`
 	// Destinations are where every accepted event is delivered (those
@@ -69,13 +66,6 @@ type ServerLimits struct {
 	// MaxConcurrent bounds the requests handled at once; more wait, and
 	// those that wait longer than ReadHeaderTimeout get 503. Default 256.
 	MaxConcurrent int `yaml:"max_concurrent"`
-}
-
-// Admin configures the admin endpoints.
-type Admin struct {
-	// Token is the bearer token the admin endpoints require; unset, they
-	// are off.
-	Token Secret `yaml:"token"`
 }
 
 // Source is one ingress source.
@@ -234,11 +224,6 @@ func (c *Config) check() error {
 	}
 	if c.Server.MaxConcurrent == 0 {
 		c.Server.MaxConcurrent = 256
-	}
-	if c.Admin.Token.IsSet() {
-		if _, err := c.Admin.Token.Resolve(); err != nil {
-			return fmt.Errorf("admin.token: %w", err)
-		}
 	}
 	if len(c.Sources) == 0 {
 		return errors.New("sources: at least one is needed (POST /hooks/{name})")
