@@ -36,10 +36,15 @@ func (r *Relay) Run(ctx context.Context) {
 // wake tells the destinations that a new event is due.
 func (r *Relay) wake() {
 	for _, d := range r.destinations {
-		select {
-		case d.wake <- struct{}{}:
-		default:
-		}
+		d.poke()
+	}
+}
+
+// poke wakes the destination's loop, unless a wake-up is pending already.
+func (d *destination) poke() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -81,11 +86,7 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 				defer func() {
 					<-slots
 					inflight.Done()
-					// A free slot: look for the next due delivery now.
-					select {
-					case d.wake <- struct{}{}:
-					default:
-					}
+					d.poke() // a free slot: look for the next due delivery now
 				}()
 				// An attempt started finishes and is recorded even when
 				// ctx ends: SIGTERM lets attempts in flight finish.

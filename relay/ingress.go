@@ -54,7 +54,7 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	ev, err := parseEvent(body)
 	if err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if errors.As(err, &se) {
 			r.refuse(w, name, http.StatusBadRequest, "not_json", "the body is not JSON")
 			return
 		}

@@ -192,12 +192,6 @@ type capBuffer struct {
 	dropped int
 }
 
-func (c *capBuffer) reset(limit int) {
-	c.buf = c.buf[:0]
-	c.limit = limit
-	c.dropped = 0
-}
-
 func (c *capBuffer) Write(p []byte) (int, error) {
 	room := c.limit - len(c.buf)
 	if room < 0 {

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wasmhook/wasmhook"
 )
 
 const benchUsage = `usage: wasmhook bench [flags] FILE.wasm...
@@ -131,7 +133,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 			line := benchLine{
 				Name: cb.Name, Kind: string(cb.Kind), Calls: len(d), Failed: failures[i],
 				P50NS: int64(percentile(d, 50)), P99NS: int64(percentile(d, 99)), StartNS: int64(st.StartTime),
-				PeakMemoryBytes: st.PeakMemoryBytes, MaxOutputBytes: outputs[i], ErrorClass: errClass(firstErr[i]),
+				PeakMemoryBytes: st.PeakMemoryBytes, MaxOutputBytes: outputs[i], ErrorClass: wasmhook.ErrorClass(firstErr[i]),
 			}
 			if lim := st.Limits; lim.Timeout > 0 {
 				line.Limits = &limitReport{TimeoutNS: int64(lim.Timeout), MemoryBytes: uint64(lim.MemoryBytes), OutputBytes: uint64(lim.OutputBytes)}

@@ -8,11 +8,6 @@ import (
 	"github.com/wasmhook/wasmhook"
 )
 
-// errClass is the name of err's failure class (wasmhook.ErrorClass).
-func errClass(err error) string { return wasmhook.ErrorClass(err) }
-
-func classNames() []string { return wasmhook.ErrorClasses() }
-
 // callReport is one callback's line of run's --json report.
 type callReport struct {
 	Name   string `json:"name"`
@@ -69,7 +64,7 @@ func newRunReport(e *enricher, event string, res *wasmhook.Result) *runReport {
 			Time:            r.Duration.Round(time.Microsecond).String(),
 			OutputBytes:     r.OutputBytes,
 			PeakMemoryBytes: stats[r.Callback].PeakMemoryBytes,
-			ErrorClass:      errClass(r.Err),
+			ErrorClass:      wasmhook.ErrorClass(r.Err),
 			Nest:            r.Nest,
 		}
 		for _, o := range r.Overwrote {

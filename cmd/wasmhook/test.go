@@ -46,7 +46,7 @@ flags:
 `
 
 func cmdTest(ctx context.Context, args []string, io stdio) error {
-	fs := newFlags("test", strings.Replace(testUsage, "CLASSES", strings.Join(classNames(), ", "), 1), io)
+	fs := newFlags("test", strings.Replace(testUsage, "CLASSES", strings.Join(wasmhook.ErrorClasses(), ", "), 1), io)
 	var ef enricherFlags
 	ef.registerModules(fs.FlagSet)
 	fixtures := fs.String("fixtures", "", "the fixtures directory (default: testdata beside the modules)")
@@ -180,8 +180,8 @@ func readFixtures(dir string) ([]*fixture, error) {
 			} else {
 				first, rest, _ := strings.Cut(strings.TrimSpace(string(raw)), "\n")
 				fx.class, fx.text = strings.TrimSpace(first), strings.TrimSpace(rest)
-				if !slices.Contains(classNames(), fx.class) {
-					return nil, fmt.Errorf("test: %s: %q is no error class; want one of %s", fx.expected, fx.class, strings.Join(classNames(), ", "))
+				if !slices.Contains(wasmhook.ErrorClasses(), fx.class) {
+					return nil, fmt.Errorf("test: %s: %q is no error class; want one of %s", fx.expected, fx.class, strings.Join(wasmhook.ErrorClasses(), ", "))
 				}
 			}
 		}
@@ -239,13 +239,13 @@ func (fx *fixture) check(got outcome) string {
 		case got.err == nil:
 			fmt.Fprintf(&b, ": want a %s failure, got none; context:\n", fx.class)
 			indentLines(&b, string(got.raw))
-		case errClass(got.err) != fx.class:
-			fmt.Fprintf(&b, ": want a %s failure, got %s: %s\n", fx.class, errClass(got.err), oneLine(got.err.Error()))
+		case wasmhook.ErrorClass(got.err) != fx.class:
+			fmt.Fprintf(&b, ": want a %s failure, got %s: %s\n", fx.class, wasmhook.ErrorClass(got.err), oneLine(got.err.Error()))
 		case !strings.Contains(got.err.Error(), fx.text):
 			fmt.Fprintf(&b, ": want an error containing %q, got: %s\n", fx.text, oneLine(got.err.Error()))
 		}
 	case got.err != nil:
-		fmt.Fprintf(&b, ": want %s, got a %s failure: %s\n", filepath.Base(fx.expected), errClass(got.err), oneLine(got.err.Error()))
+		fmt.Fprintf(&b, ": want %s, got a %s failure: %s\n", filepath.Base(fx.expected), wasmhook.ErrorClass(got.err), oneLine(got.err.Error()))
 	case !bytes.Equal(fx.context, got.context):
 		fmt.Fprintf(&b, ": the context differs from %s\n", fx.expected)
 		diffLines(&b, string(fx.context), string(got.context))
@@ -258,7 +258,7 @@ func (fx *fixture) write(got outcome) (string, error) {
 	base := filepath.Join(filepath.Dir(fx.event), "expected", strings.TrimSuffix(fx.name, ".json"))
 	file, body := base+".json", append(got.raw, '\n')
 	if got.err != nil {
-		file, body = base+".error", []byte(errClass(got.err)+"\n")
+		file, body = base+".error", []byte(wasmhook.ErrorClass(got.err)+"\n")
 	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return "", err

@@ -57,21 +57,7 @@ func BenchmarkEnqueue(b *testing.B) {
 				q := benchOpen(b, m.sync)
 				b.ReportAllocs()
 				b.ResetTimer()
-				var wg sync.WaitGroup
-				var next atomic.Int64
-				for range g {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for next.Add(1) <= int64(b.N) {
-							if err := q.Enqueue(ctx, benchEvent(), []string{"a"}); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					}()
-				}
-				wg.Wait()
+				enqueue(ctx, b, q, b.N, g)
 			})
 		}
 	}
@@ -84,21 +70,7 @@ func BenchmarkClaimSucceeded(b *testing.B) {
 	for _, m := range syncModes {
 		b.Run(m.name, func(b *testing.B) {
 			q := benchOpen(b, m.sync)
-			var wg sync.WaitGroup
-			var next atomic.Int64
-			for range 8 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for next.Add(1) <= int64(b.N) {
-						if err := q.Enqueue(ctx, benchEvent(), []string{"a"}); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
+			enqueue(ctx, b, q, b.N, 8)
 			a := queue.Attempt{At: time.Now(), Status: 200, Latency: time.Millisecond, Response: []byte("ok")}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -137,4 +109,24 @@ func TestBenchSetup(t *testing.T) {
 	if st, _ := q.Stats(ctx); st.Delivered != 1 {
 		t.Fatalf("stats %+v", st)
 	}
+}
+
+// enqueue enqueues n benchmark events, with one due delivery each, from g
+// goroutines.
+func enqueue(ctx context.Context, b *testing.B, q queue.Queue, n, g int) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if err := q.Enqueue(ctx, benchEvent(), []string{"a"}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
