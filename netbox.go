@@ -1,12 +1,12 @@
 package wasmhook
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // ParseNetBoxBody reads a webhook body as NetBox posts it (and as Enrich
@@ -25,27 +25,92 @@ import (
 // Context. The bytes of data, snapshots, request and context are kept.
 // An error matches ErrInvalidEvent.
 func ParseNetBoxBody(body []byte) (*Event, error) {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(body, &keys); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%w: want a JSON object, not %s", ErrInvalidEvent, te.Value)
-		}
-		return nil, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	m, err := readBody(body)
+	if err != nil {
+		return nil, err
 	}
-	if keys == nil {
-		return nil, fmt.Errorf("%w: want a JSON object, not null", ErrInvalidEvent)
-	}
-	j, err := fromNetBox(keys)
+	return m.netbox()
+}
+
+// netbox builds the event of a NetBox webhook body. The bytes of data,
+// snapshots, request and context are kept as they are.
+func (m *bodyMembers) netbox() (*Event, error) {
+	ev, err := m.netboxEvent()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
 	}
-	ev := new(Event)
-	if err := ev.UnmarshalJSON(j); err != nil {
+	return ev, nil
+}
+
+func (m *bodyMembers) netboxEvent() (*Event, error) {
+	if m.unknown != "" || m.raw[keyEventType] != nil {
+		k := m.unknown
+		if k == "" {
+			k = bodyKeys[keyEventType]
+		}
+		return nil, fmt.Errorf("unknown key %q (a NetBox body has %s)", k, strings.Join(netboxKeys, ", "))
+	}
+	event, err := m.str(keyEvent)
+	if err != nil {
 		return nil, err
 	}
-	if c := keys["context"]; c != nil && !isNull(c) {
-		ev.Context = c
+	eventType := event
+	if t, ok := netboxEvents[event]; ok {
+		eventType = t
+	} else if event == "job_ended" {
+		eventType = jobEnded(m.raw[keyData])
+	}
+	objectType, err := m.str(keyObjectType)
+	if err != nil {
+		return nil, err
+	}
+	if objectType == "" {
+		model, err := m.str(keyModel)
+		if err != nil {
+			return nil, err
+		}
+		if objectType = model; model != "" && !strings.Contains(model, ".") {
+			app := appLabel(m.raw[keyData])
+			if app == "" {
+				return nil, fmt.Errorf("model %q names no app, and data.url none either: add \"object_type\": \"APP.%s\"", model, model)
+			}
+			objectType = app + "." + model
+		}
+	}
+	if objectType == "" {
+		return nil, errors.New(`no "object_type" (or "model")`)
+	}
+	ev := &Event{ObjectType: objectType, EventType: eventType, Data: nonNull(m.raw[keyData]), Context: nonNull(m.raw[keyContext])}
+	timestamp, err := m.str(keyTimestamp)
+	if err != nil {
+		return nil, err
+	}
+	if len(timestamp) > 10 && timestamp[10] == ' ' {
+		// Python's str(datetime), as NetBox's docs show it.
+		timestamp = timestamp[:10] + "T" + timestamp[11:]
+	}
+	if err := ev.setTimestamp(timestamp); err != nil {
+		return nil, err
+	}
+	if ev.Username, err = m.str(keyUsername); err != nil {
+		return nil, err
+	}
+	requestID, err := m.str(keyRequestID)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Request, err = parseRequest(m.raw[keyRequest]); err != nil {
+		return nil, err
+	}
+	if ev.Request == nil && requestID != "" {
+		id, err := uuid.Parse(requestID)
+		if err != nil {
+			return nil, fmt.Errorf("request_id: %v", err)
+		}
+		ev.Request = &Request{ID: id, User: ev.Username}
+	}
+	if ev.Snapshots, err = parseSnapshots(m.raw[keySnapshots]); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }
@@ -59,111 +124,6 @@ var netboxEvents = map[string]string{
 	"created": "object_created",
 	"updated": "object_updated",
 	"deleted": "object_deleted",
-}
-
-// fromNetBox turns a NetBox webhook body into wasmhook's event JSON. The
-// bytes of data, snapshots and request are kept as they are.
-func fromNetBox(keys map[string]json.RawMessage) ([]byte, error) {
-	for k := range keys {
-		if !slices.Contains(netboxKeys, k) {
-			return nil, fmt.Errorf("unknown key %q (a NetBox body has %s)", k, strings.Join(netboxKeys, ", "))
-		}
-	}
-	str := func(key string) (string, error) {
-		var s *string
-		if raw := keys[key]; raw != nil {
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return "", fmt.Errorf("%s: want a string or null", key)
-			}
-		}
-		if s == nil {
-			return "", nil
-		}
-		return *s, nil
-	}
-	event, err := str("event")
-	if err != nil {
-		return nil, err
-	}
-	eventType := event
-	if t, ok := netboxEvents[event]; ok {
-		eventType = t
-	} else if event == "job_ended" {
-		eventType = jobEnded(keys["data"])
-	}
-	objectType, err := str("object_type")
-	if err != nil {
-		return nil, err
-	}
-	if objectType == "" {
-		model, err := str("model")
-		if err != nil {
-			return nil, err
-		}
-		if objectType = model; model != "" && !strings.Contains(model, ".") {
-			app := appLabel(keys["data"])
-			if app == "" {
-				return nil, fmt.Errorf("model %q names no app, and data.url none either: add \"object_type\": \"APP.%s\"", model, model)
-			}
-			objectType = app + "." + model
-		}
-	}
-	if objectType == "" {
-		return nil, errors.New(`no "object_type" (or "model")`)
-	}
-	timestamp, err := str("timestamp")
-	if err != nil {
-		return nil, err
-	}
-	if len(timestamp) > 10 && timestamp[10] == ' ' {
-		// Python's str(datetime), as NetBox's docs show it.
-		timestamp = timestamp[:10] + "T" + timestamp[11:]
-	}
-	username, err := str("username")
-	if err != nil {
-		return nil, err
-	}
-	requestID, err := str("request_id")
-	if err != nil {
-		return nil, err
-	}
-
-	var b bytes.Buffer
-	field := func(key string, value []byte) {
-		if b.Len() == 0 {
-			b.WriteByte('{')
-		} else {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(key)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(value)
-	}
-	quote := func(s string) []byte { q, _ := json.Marshal(s); return q }
-	field("object_type", quote(objectType))
-	field("event_type", quote(eventType))
-	if timestamp != "" {
-		field("timestamp", quote(timestamp))
-	}
-	if username != "" {
-		field("username", quote(username))
-	}
-	switch req := keys["request"]; {
-	case req != nil && string(bytes.TrimSpace(req)) != "null":
-		field("request", req)
-	case requestID != "":
-		r, _ := json.Marshal(map[string]string{"id": requestID, "user": username})
-		field("request", r)
-	}
-	if data := keys["data"]; data != nil {
-		field("data", data)
-	}
-	if sn := keys["snapshots"]; sn != nil {
-		field("snapshots", sn)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
 }
 
 // jobEnded picks the job event type that NetBox wrote as "job_ended" from

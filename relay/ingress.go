@@ -51,7 +51,7 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 		r.refuse(w, name, http.StatusUnauthorized, "bad_signature", "missing or wrong "+wasmhook.SignatureHeader)
 		return
 	}
-	ev, err := parseEvent(body)
+	ev, err := wasmhook.ParseEvent(body)
 	if err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -99,26 +99,6 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 // eventsSource is the source POST /events belongs to: its secret and
 // its name in metrics and in the queue.
 const eventsSource = "events"
-
-// parseEvent reads either body the ingress takes: wasmhook's event JSON
-// (told by its "event_type" key) or a NetBox webhook body.
-func parseEvent(body []byte) (*wasmhook.Event, error) {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(body, &keys); err != nil {
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) {
-			return nil, err // not JSON
-		}
-	}
-	if keys["event_type"] != nil {
-		ev := new(wasmhook.Event)
-		if err := ev.UnmarshalJSON(body); err != nil {
-			return nil, err
-		}
-		return ev, nil
-	}
-	return wasmhook.ParseNetBoxBody(body)
-}
 
 // refuse answers with status and a one-line JSON error.
 // source labels the metric: a configured source's name, or "" (an

@@ -19,3 +19,7 @@ func sqliteCode(err error) int {
 	}
 	return 0
 }
+
+// sqliteConstraintUnique is SQLITE_CONSTRAINT_UNIQUE: an insert that
+// would repeat a unique key.
+const sqliteConstraintUnique = 2067

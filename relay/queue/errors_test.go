@@ -86,7 +86,7 @@ func helper(mode, dir string) {
 			return
 		}
 		defer q.Close()
-		ev := &queue.Event{ID: "e1", Received: time.Now(), Payload: make([]byte, 64<<10)}
+		ev := &queue.Event{ID: "e1", Received: time.Now(), Payload: make([]byte, 1<<20)}
 		report("enqueue", q.Enqueue(context.Background(), ev, []string{"a"}))
 	}
 }
@@ -155,8 +155,8 @@ func TestDiskFull(t *testing.T) {
 		stage string
 		limit int
 	}{
-		{"open", 8 << 10},     // the schema does not fit
-		{"enqueue", 64 << 10}, // the schema fits, a 64 KiB payload does not
+		{"open", 8 << 10},      // the schema does not fit
+		{"enqueue", 512 << 10}, // the schema fits, a 1 MiB payload does not
 	} {
 		t.Run(tc.stage, func(t *testing.T) {
 			dir := t.TempDir()
