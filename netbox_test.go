@@ -357,3 +357,56 @@ func TestParseNetBoxBodyRoundTrip(t *testing.T) {
 		assert.ErrorContains(t, err, want, body)
 	}
 }
+
+// TestParseEvent: either form is told by its keys and read like its own
+// parser reads it; a body that is neither, or not JSON, says so.
+func TestParseEvent(t *testing.T) {
+	v := readVector(t)
+	nb, err := wasmhook.ParseNetBoxBody(v.body)
+	require.NoError(t, err)
+	got, err := wasmhook.ParseEvent(v.body)
+	require.NoError(t, err)
+	assert.Equal(t, nb, got)
+
+	w1, err := os.ReadFile("testdata/w1/event.json")
+	require.NoError(t, err)
+	var ev wasmhook.Event
+	require.NoError(t, json.Unmarshal(w1, &ev))
+	require.NotNil(t, ev.Request)
+	require.NotNil(t, ev.Snapshots)
+	got, err = wasmhook.ParseEvent(w1)
+	require.NoError(t, err)
+	assert.Equal(t, &ev, got)
+
+	_, err = wasmhook.ParseEvent([]byte(`{"object_type": "dcim.site", "data": {}}`))
+	assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent)
+	assert.ErrorContains(t, err, "neither")
+
+	_, err = wasmhook.ParseEvent([]byte(`{"event": "created",`))
+	var se *json.SyntaxError
+	assert.ErrorAs(t, err, &se)
+	assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent)
+
+	_, err = wasmhook.ParseEvent([]byte("{\"event\": \"created\", \"object_type\": \"dcim.site\", \"data\": {\"name\": \"\xff\"}}"))
+	assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent)
+	assert.ErrorContains(t, err, "UTF-8")
+	assert.False(t, errors.As(err, &se), "invalid UTF-8 is JSON's syntax, not an invalid event: %v", err)
+
+	for body, want := range map[string]string{
+		`{"object_type": "dcim.site", "event_type": "object_created", "data": {}, "context": {}}`: `unknown key "context"`,
+		`{"object_type": 4, "event_type": "object_created", "data": {}}`:                         "object_type: want a string or null, not a number",
+		`{"object_type": "dcim.site", "event_type": "object_created", "snapshots": [1]}`:         "snapshots: want an object, not an array",
+		`{"object_type": "dcim.site", "event_type": "object_created", "snapshots": {"after": 1}}`: `snapshots: unknown key "after"`,
+		`{"event": "created", "object_type": "dcim.site", "request_id": "nope"}`:                  "request_id: invalid UUID",
+		`{"object_type": "d\u0063im.site", "event_type": "object_created", "data": {}}`:          "",
+	} {
+		ev, err := wasmhook.ParseEvent([]byte(body))
+		if want == "" {
+			require.NoError(t, err, body)
+			assert.Equal(t, "dcim.site", ev.ObjectType, "an escaped string is decoded")
+			continue
+		}
+		assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent, body)
+		assert.ErrorContains(t, err, want, body)
+	}
+}
