@@ -124,10 +124,14 @@ type Secret struct {
 	Value string `yaml:"value"`
 	File  string `yaml:"file"`
 	Env   string `yaml:"env"`
+
+	// resolved is what the configuration's check read, so that a file is
+	// read and a variable looked up once.
+	resolved string
 }
 
 // IsSet reports whether the secret is given at all.
-func (s Secret) IsSet() bool { return s != Secret{} }
+func (s Secret) IsSet() bool { return s.Value != "" || s.File != "" || s.Env != "" }
 
 // String redacts the secret.
 func (s Secret) String() string {
@@ -140,8 +144,12 @@ func (s Secret) String() string {
 // GoString redacts the secret in %#v too.
 func (s Secret) GoString() string { return s.String() }
 
-// Resolve reads the secret.
+// Resolve reads the secret (once, for a Secret of a Config that
+// ReadConfig returned).
 func (s Secret) Resolve() (string, error) {
+	if s.resolved != "" {
+		return s.resolved, nil
+	}
 	n := 0
 	for _, v := range []string{s.Value, s.File, s.Env} {
 		if v != "" {
@@ -173,6 +181,13 @@ func (s Secret) Resolve() (string, error) {
 	return s.Value, nil
 }
 
+// resolve reads the secret and keeps it.
+func (s *Secret) resolve() error {
+	v, err := s.Resolve()
+	s.resolved = v
+	return err
+}
+
 // defaultRetry is the retry schedule of a destination that sets none.
 var defaultRetry = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
 
@@ -182,22 +197,42 @@ func DefaultRetry() []time.Duration { return slices.Clone(defaultRetry) }
 
 // ReadConfig reads and checks a configuration file: defaults filled in,
 // every secret resolvable. Errors name the file and the key.
-func ReadConfig(file string) (*Config, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+//
+// Each of set is KEY.PATH=VALUE, applied over the file in order, as
+// serve's --set flags: any key of the file can be given this way
+// (sources.netbox.secret.env=NETBOX_WEBHOOK_SECRET,
+// destinations.crm.retry=[5s, 1m]). With set, file may be "" (no file).
+func ReadConfig(file string, set ...string) (*Config, error) {
+	var raw []byte
+	if file != "" {
+		var err error
+		if raw, err = os.ReadFile(file); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
 	}
-	return ParseConfig(file, raw)
+	return ParseConfig(file, raw, set...)
 }
 
 // ParseConfig is ReadConfig on the file's bytes.
-func ParseConfig(file string, raw []byte) (*Config, error) {
+func ParseConfig(file string, raw []byte, set ...string) (*Config, error) {
+	name := file
+	if name == "" {
+		name = "(no file)"
+	}
+	var as []strictyaml.Assignment
+	for _, s := range set {
+		a, err := strictyaml.ParseAssignment(s)
+		if err != nil {
+			return nil, fmt.Errorf("config --set %w", err)
+		}
+		as = append(as, a)
+	}
 	c := &Config{File: file}
-	if err := strictyaml.Decode(raw, c); err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+	if err := strictyaml.DecodeWith(raw, as, c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	return c, nil
 }
@@ -234,9 +269,10 @@ func (c *Config) check() error {
 		case s.Secret.IsSet() && s.Unsigned:
 			return fmt.Errorf("sources.%s: a secret and unsigned: true; choose one", name)
 		case s.Secret.IsSet():
-			if _, err := s.Secret.Resolve(); err != nil {
+			if err := s.Secret.resolve(); err != nil {
 				return fmt.Errorf("sources.%s.secret: %w", name, err)
 			}
+			c.Sources[name] = s
 		case !s.Unsigned:
 			return fmt.Errorf("sources.%s: no secret; set secret, or unsigned: true to accept unsigned requests", name)
 		}
@@ -266,14 +302,14 @@ func (c *Config) check() error {
 			}
 		}
 		if d.Sign.NetBox.IsSet() {
-			if _, err := d.Sign.NetBox.Resolve(); err != nil {
+			if err := d.Sign.NetBox.resolve(); err != nil {
 				return fmt.Errorf("%s.sign.netbox: %w", at, err)
 			}
 		}
 		if d.Sign.Standard.IsSet() {
-			v, err := d.Sign.Standard.Resolve()
+			err := d.Sign.Standard.resolve()
 			if err == nil {
-				_, err = StandardKey(v)
+				_, err = StandardKey(d.Sign.Standard.resolved)
 			}
 			if err != nil {
 				return fmt.Errorf("%s.sign.standard: %w", at, err)

@@ -109,3 +109,52 @@ func TestReadmeConfig(t *testing.T) {
 	assert.Equal(t, relay.DefaultRetry(), c.Destinations["inventory"].Retry, "the README's retry line is the default")
 	assert.True(t, c.Sources["lab"].Unsigned)
 }
+
+// TestConfigSet: every key can be given as KEY.PATH=VALUE (serve's
+// --set), over a file or with none; a secret file is read once, by the
+// configuration's check.
+func TestConfigSet(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "whsec")
+	require.NoError(t, os.WriteFile(secret, []byte("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n"), 0o600))
+	c, err := relay.ReadConfig("",
+		"data_dir=/tmp/q",
+		"sources.netbox.unsigned=true",
+		"destinations.crm.url=https://crm.example/hooks",
+		"destinations.crm.retry=[1s, 1m]",
+		"destinations.crm.headers.X-Env=prod",
+		"destinations.crm.sign.standard.file="+secret,
+		"server.max_concurrent=9",
+	)
+	require.NoError(t, err)
+	crm := c.Destinations["crm"]
+	assert.Equal(t, "https://crm.example/hooks", crm.URL)
+	assert.Equal(t, []time.Duration{time.Second, time.Minute}, crm.Retry)
+	assert.Equal(t, map[string]string{"X-Env": "prod"}, crm.Headers)
+	assert.Equal(t, 9, c.Server.MaxConcurrent)
+	assert.True(t, c.Sources["netbox"].Unsigned)
+
+	require.NoError(t, os.Remove(secret))
+	v, err := crm.Sign.Standard.Resolve()
+	require.NoError(t, err, "resolved by the check, not read again")
+	assert.Equal(t, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", v)
+
+	t.Setenv("TEST_NETBOX_SECRET", "x")
+	file := filepath.Join(t.TempDir(), "serve.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(goodConfig, "standard: {file: SECRETFILE}", "standard: {value: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}", 1)), 0o600))
+	c, err = relay.ReadConfig(file, "listen=127.0.0.1:1", "destinations.audit.retry=[3s]", "sources.lab.unsigned=false", "sources.lab.secret.env=TEST_NETBOX_SECRET")
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:1", c.Listen, "a flag overrides the file")
+	assert.Equal(t, []time.Duration{3 * time.Second}, c.Destinations["audit"].Retry)
+	assert.Equal(t, "https://inventory.example/hooks", c.Destinations["inventory"].URL, "the file's other keys stay")
+	assert.False(t, c.Sources["lab"].Unsigned)
+
+	for set, want := range map[string]string{
+		"destinations.audit.urll=x": "config " + file + ": destinations.audit.urll: unknown key",
+		"server.max_concurrent=-1":  "server.max_concurrent: want zero or more",
+		"listen":                    `config --set "listen": want KEY.PATH=VALUE`,
+	} {
+		_, err := relay.ReadConfig(file, set)
+		assert.ErrorContains(t, err, want, set)
+		assert.NotContains(t, err.Error(), "(line", set)
+	}
+}

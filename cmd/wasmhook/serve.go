@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wasmhook/wasmhook"
@@ -15,7 +17,7 @@ import (
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
-const serveUsage = `usage: wasmhook serve --config FILE [--listen ADDR] [--data-dir DIR]
+const serveUsage = `usage: wasmhook serve --config FILE [--set KEY.PATH=VALUE]... [--listen ADDR] [--data-dir DIR] [--modules DIR]
 
 Runs the relay: receives webhooks (POST /hooks/{source}, a NetBox webhook
 body), enriches them with the modules of the configured directory (watched:
@@ -28,9 +30,16 @@ last module reload did not fail.
 On SIGTERM or SIGINT it stops accepting, lets the attempts in flight finish
 (up to --grace) and exits; what is not delivered stays in the queue for the
 next start. The configuration file is documented key by key in README.md.
+Any key can also be given, or overridden, with --set (repeatable; the value
+is YAML); with --set, --config may be left out. Secrets are better given by
+file or environment variable than by value: {file: PATH} or {env: NAME}.
 
-Example:
+Examples:
   wasmhook serve --config wasmhook-serve.yaml
+  wasmhook serve --data-dir /var/lib/wasmhook --modules /etc/wasmhook/modules \
+    --set sources.netbox.secret.env=NETBOX_WEBHOOK_SECRET \
+    --set destinations.inventory.url=https://inventory.example/hooks/netbox \
+    --set 'destinations.inventory.retry=[5s, 1m, 10m]'
 
 Flags:
 `
@@ -41,26 +50,28 @@ const serveGrace = 30 * time.Second
 
 func cmdServe(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("serve", serveUsage, io)
-	config := fs.String("config", "", "the configuration file (required)")
-	listen := fs.String("listen", "", "the address to serve on, overriding the file's listen")
-	dataDir := fs.String("data-dir", "", "the queue's directory, overriding the file's data_dir")
+	config := fs.String("config", "", "the configuration file (required unless --set gives the configuration)")
+	var set stringList
+	fs.Var(&set, "set", "KEY.PATH=VALUE: set one key of the configuration, over the file's (repeatable)")
+	listen := fs.String("listen", "", "the address to serve on (the key listen)")
+	dataDir := fs.String("data-dir", "", "the queue's directory (the key data_dir)")
+	modules := fs.String("modules", "", "the modules directory (the key modules)")
 	grace := fs.Duration("grace", serveGrace, "how long a stop waits for the requests and attempts in flight")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines instead of text")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	if *config == "" {
-		return hintErr("serve", errors.New("--config is required"))
+	if *config == "" && len(set) == 0 {
+		return hintErr("serve", errors.New("--config is required (or the whole configuration with --set)"))
 	}
-	cfg, err := relay.ReadConfig(*config)
+	for key, v := range map[string]string{"listen": *listen, "data_dir": *dataDir, "modules": *modules} {
+		if v != "" {
+			set = append(set, key+"="+yamlString(v))
+		}
+	}
+	cfg, err := relay.ReadConfig(*config, set...)
 	if err != nil {
 		return err
-	}
-	if *listen != "" {
-		cfg.Listen = *listen
-	}
-	if *dataDir != "" {
-		cfg.DataDir = *dataDir
 	}
 	var handler slog.Handler = slog.NewTextHandler(io.err, nil)
 	if *logJSON {
@@ -139,4 +150,17 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	}
 	logger.Info("wasmhook serve: stopped")
 	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// yamlString quotes s as a YAML string, so that a flag's value is taken
+// as it is (a path like "no" or "1e3" stays a string).
+func yamlString(s string) string {
+	b, _ := json.Marshal(s) // JSON strings are YAML strings
+	return string(b)
 }

@@ -73,7 +73,15 @@ func startServe(t *testing.T, config string) *serveProcess {
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "serve.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(config), 0o600))
-	cmd := command(binary, "serve", "--config", file)
+	return startServeArgs(t, nil, "--config", file)
+}
+
+// startServeArgs runs serve with args and, when env is not nil, these
+// environment variables besides the tests' own.
+func startServeArgs(t *testing.T, env []string, args ...string) *serveProcess {
+	t.Helper()
+	cmd := command(binary, append([]string{"serve"}, args...)...)
+	cmd.Env = append(cmd.Env, env...)
 	pipe, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -183,6 +191,69 @@ func TestServeDeliversAndStops(t *testing.T) {
 		t.Fatalf("serve did not stop on SIGTERM\n%s", p.log())
 	}
 	assert.Contains(t, p.log(), "wasmhook serve: stopped")
+}
+
+// TestServeNetBoxRequest: the request NetBox sends (testdata/netbox:
+// its headers and body, the signature for the secret s3cr3t), replayed
+// byte for byte over TCP to a relay configured by flags alone. It is
+// accepted, and the receiver gets NetBox's body with the modules' keys
+// merged into NetBox's own context, signed as NetBox signs.
+func TestServeNetBoxRequest(t *testing.T) {
+	type delivery struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan delivery, 4)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		got <- delivery{req.Header.Clone(), body}
+	}))
+	defer rc.Close()
+	mods := testmod.Dir(t, map[string]string{"10-fixed": "fixed"})
+	p := startServeArgs(t, []string{"TEST_NETBOX_SECRET=s3cr3t", "TEST_RECEIVER_SECRET=r3ceiv3r"},
+		"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--modules", mods,
+		"--set", "sources.netbox.secret.env=TEST_NETBOX_SECRET",
+		"--set", "destinations.receiver.url="+rc.URL,
+		"--set", "destinations.receiver.sign={netbox: {env: TEST_RECEIVER_SECRET}}")
+
+	raw, err := os.ReadFile(filepath.Join(testmod.Root, "testdata/netbox/site-updated.http"))
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write(raw)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	answer, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "%s\n%s", answer, p.log())
+
+	select {
+	case d := <-got:
+		sent := vectorBody(t)
+		assert.Equal(t, root.Sign("r3ceiv3r", d.body), d.header.Get(root.SignatureHeader))
+		assert.Equal(t, "application/json", d.header.Get("Content-Type"))
+		assert.Equal(t, map[string]any{"active_branch": nil, "foo": 123.0}, testmod.ContextOf(t, d.body), "NetBox's context first, the module's key after")
+		var in, out map[string]any
+		require.NoError(t, json.Unmarshal(sent, &in))
+		require.NoError(t, json.Unmarshal(d.body, &out))
+		delete(in, "context")
+		delete(out, "context")
+		assert.Equal(t, in, out, "the rest of NetBox's body passes unchanged")
+	case <-time.After(10 * time.Second):
+		t.Fatalf("nothing delivered\n%s", p.log())
+	}
+
+	// The same bytes with the body changed by one byte: refused.
+	tampered := bytes.Replace(raw, []byte(`"updated"`), []byte(`"Updated"`), 1)
+	conn2, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+	require.NoError(t, err)
+	defer conn2.Close()
+	_, err = conn2.Write(tampered)
+	require.NoError(t, err)
+	resp, err = http.ReadResponse(bufio.NewReader(conn2), nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
 
 // TestServeLosesNothingOnSIGKILL: 1,000 events accepted, the process

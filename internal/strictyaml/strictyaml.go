@@ -21,7 +21,30 @@ import (
 // field as the struct's yaml tags name them (inline structs flattened;
 // maps of structs entry by entry). An empty document leaves v as it is.
 // Types decode themselves with UnmarshalText or UnmarshalYAML.
-func Decode(raw []byte, v any) error {
+func Decode(raw []byte, v any) error { return DecodeWith(raw, nil, v) }
+
+// An Assignment sets one key of a document, as a command-line flag does:
+// Path is the keys from the top, joined by dots (destinations.crm.url),
+// Value is YAML (so a list is [5s, 1m] and a mapping {env: NAME}).
+type Assignment struct {
+	Path, Value string
+}
+
+// ParseAssignment reads PATH=VALUE.
+func ParseAssignment(s string) (Assignment, error) {
+	path, value, ok := strings.Cut(s, "=")
+	if !ok || path == "" || slices.Contains(strings.Split(path, "."), "") {
+		return Assignment{}, fmt.Errorf("%q: want KEY.PATH=VALUE, e.g. destinations.crm.url=https://crm.example/hooks", s)
+	}
+	return Assignment{Path: path, Value: value}, nil
+}
+
+// DecodeWith is Decode of raw with each assignment applied over it, in
+// order: a key an assignment names replaces the document's (a later
+// assignment replaces an earlier one), and the mappings on its path are
+// made when missing. Errors about an assigned value name its key, with
+// no line.
+func DecodeWith(raw []byte, set []Assignment, v any) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return err
@@ -30,10 +53,70 @@ func Decode(raw []byte, v any) error {
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	if n.Kind == 0 || n.Kind == yaml.DocumentNode || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		return nil // an empty document
+	empty := n.Kind == 0 || n.Kind == yaml.DocumentNode || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+	if len(set) > 0 {
+		if empty {
+			n = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			empty = false
+		}
+		for _, a := range set {
+			if err := assign(n, a); err != nil {
+				return err
+			}
+		}
+	}
+	if empty {
+		return nil
 	}
 	return decodeStrict(n, reflect.ValueOf(v).Elem(), "")
+}
+
+// assign applies a to the mapping n.
+func assign(n *yaml.Node, a Assignment) error {
+	var val yaml.Node
+	if err := yaml.Unmarshal([]byte(a.Value), &val); err != nil {
+		return fmt.Errorf("%s: %w", a.Path, err)
+	}
+	value := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str"} // an empty value is ""
+	if val.Kind == yaml.DocumentNode && len(val.Content) > 0 {
+		value = val.Content[0]
+	}
+	noLines(value)
+	keys := strings.Split(a.Path, ".")
+	for i, key := range keys {
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("%s: %s is not a mapping", a.Path, strings.Join(keys[:i], "."))
+		}
+		var next *yaml.Node
+		for j := 0; j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == key {
+				next = n.Content[j+1]
+				if i == len(keys)-1 {
+					n.Content[j+1] = value
+				}
+			}
+		}
+		switch {
+		case i == len(keys)-1 && next == nil:
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, value)
+		case next == nil:
+			next = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, next)
+		}
+		n = next
+	}
+	return nil
+}
+
+// noLines marks an assigned value: it is on no line of the file.
+func noLines(n *yaml.Node) {
+	n.Line, n.Column = 0, 0
+	for _, c := range n.Content {
+		noLines(c)
+	}
 }
 
 // decodeStrict decodes the YAML mapping n into the struct v, one key at a
@@ -145,8 +228,15 @@ func valueError(t reflect.Type, err error) error {
 	return err // a type's own UnmarshalText or UnmarshalYAML: it says what it wants
 }
 
-// keyError names the key and, after the reason, the line.
+// keyError names the key and, after the reason, the line (none for an
+// assigned value).
 func keyError(path string, n *yaml.Node, err error) error {
+	if n.Line == 0 {
+		if path == "" {
+			return err
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if path == "" {
 		return fmt.Errorf("%w (line %d)", err, n.Line)
 	}

@@ -1,6 +1,7 @@
 package strictyaml
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -64,4 +65,52 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestDecodeWith: assignments replace or add keys at any depth, over a
+// document or none; their errors name the key and no line.
+func TestDecodeWith(t *testing.T) {
+	set := func(s ...string) []Assignment {
+		var out []Assignment
+		for _, a := range s {
+			as, err := ParseAssignment(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, as)
+		}
+		return out
+	}
+	var d doc
+	err := DecodeWith([]byte("listen: ':8080'\ntls: {cert: c.pem, key: k.pem}\nitems:\n  a: {cert: x}\n"),
+		set("listen=127.0.0.1:9", "tls.key=other.pem", "items.b.cert=y", "items.a.key=z", "list=[p, q]", "pool=3", "pool=4"), &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Listen != "127.0.0.1:9" || d.TLS != (inner{"c.pem", "other.pem"}) || d.Items["a"] != (inner{"x", "z"}) ||
+		d.Items["b"] != (inner{Cert: "y"}) || len(d.List) != 2 || d.Pool != 4 {
+		t.Fatalf("decoded %+v", d)
+	}
+
+	d = doc{}
+	if err := DecodeWith(nil, set("tls.cert=", "timeout=2s"), &d); err != nil || d.TLS.Cert != "" || d.Timeout != 2*time.Second {
+		t.Fatalf("no document: %+v, %v", d, err)
+	}
+
+	for _, tc := range []struct{ doc, set, want string }{
+		{"", "tls.kye=k", "tls.kye: unknown key (want cert, key)"},
+		{"", "pool=many", "pool: want a whole number"},
+		{"listen: x\n", "listen.port=1", "listen.port: listen is not a mapping"},
+		{"", "items.a={cert: [1, 2]}", "items.a.cert:"},
+	} {
+		err := DecodeWith([]byte(tc.doc), set(tc.set), &doc{})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "(line") {
+			t.Errorf("%q: error %v, want %q", tc.set, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"listen", "=x", "a..b=1", ".a=1"} {
+		if _, err := ParseAssignment(bad); err == nil {
+			t.Errorf("ParseAssignment(%q) took it", bad)
+		}
+	}
 }
