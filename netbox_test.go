@@ -394,11 +394,11 @@ func TestParseEvent(t *testing.T) {
 
 	for body, want := range map[string]string{
 		`{"object_type": "dcim.site", "event_type": "object_created", "data": {}, "context": {}}`: `unknown key "context"`,
-		`{"object_type": 4, "event_type": "object_created", "data": {}}`:                         "object_type: want a string or null, not a number",
-		`{"object_type": "dcim.site", "event_type": "object_created", "snapshots": [1]}`:         "snapshots: want an object, not an array",
+		`{"object_type": 4, "event_type": "object_created", "data": {}}`:                          "object_type: want a string or null, not a number",
+		`{"object_type": "dcim.site", "event_type": "object_created", "snapshots": [1]}`:          "snapshots: want an object, not an array",
 		`{"object_type": "dcim.site", "event_type": "object_created", "snapshots": {"after": 1}}`: `snapshots: unknown key "after"`,
 		`{"event": "created", "object_type": "dcim.site", "request_id": "nope"}`:                  "request_id: invalid UUID",
-		`{"object_type": "d\u0063im.site", "event_type": "object_created", "data": {}}`:          "",
+		`{"object_type": "d\u0063im.site", "event_type": "object_created", "data": {}}`:           "",
 	} {
 		ev, err := wasmhook.ParseEvent([]byte(body))
 		if want == "" {
