@@ -8,9 +8,11 @@
 //
 // For each: events/s accepted and delivered at full speed, the CPU the
 // relay process used per event, and the POST-to-delivery latency (p50,
-// p99) at full speed and at half of the delivered rate.
+// p99) at full speed and at half of the delivered rate. The pipelines
+// take turns, -rounds times, and each figure is the median of its
+// rounds: a shared machine's noise falls on all of them alike.
 //
-//	cd bench && go run ./serve -n 5000 -c 32
+//	cd bench && go run ./serve -n 6000 -c 32 -rounds 3
 package main
 
 import (
@@ -34,10 +36,11 @@ import (
 )
 
 func main() {
-	n := flag.Int("n", 5000, "events per measurement")
+	n := flag.Int("n", 6000, "events per measurement")
 	conc := flag.Int("c", 32, "concurrent POSTs")
+	rounds := flag.Int("rounds", 3, "measurements of each pipeline, taking turns; the table shows medians")
 	flag.Parse()
-	if err := run(*n, *conc); err != nil {
+	if err := run(*n, *conc, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "serve bench:", err)
 		os.Exit(1)
 	}
@@ -71,7 +74,7 @@ func (r *receiver) reset(want int) {
 	r.mu.Unlock()
 }
 
-func run(n, conc int) error {
+func run(n, conc, rounds int) error {
 	tmp, err := os.MkdirTemp("", "wasmhook-serve-bench")
 	if err != nil {
 		return err
@@ -105,21 +108,72 @@ func run(n, conc int) error {
 	empty := filepath.Join(tmp, "empty")
 	os.MkdirAll(empty, 0o755)
 
-	fmt.Printf("wasmhook serve over loopback: %d events per run, %d concurrent POSTs, GOMAXPROCS of the host %d CPUs\n\n", n, conc, numCPU())
-	fmt.Printf("| pipeline | accepted/s | delivered/s | CPU µs/event (relay) | p50 POST→delivery | p99 | p99 at half rate |\n|---|--:|--:|--:|--:|--:|--:|\n")
-	for _, p := range []struct{ name, modules string }{{"w1: three C modules", mods}, {"no modules", empty}} {
-		res, err := measureServe(bin, tmp, p.modules, target, event, rc, n, conc)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.name, err)
+	fmt.Printf("wasmhook serve over loopback: %d events per run, %d concurrent POSTs, %d rounds (medians), %d CPUs\n\n", n, conc, rounds, numCPU())
+	pipelines := []struct {
+		name    string
+		measure func() (figures, error)
+	}{
+		{"w1: three C modules", func() (figures, error) { return measureServe(bin, tmp, mods, target, event, rc, n, conc) }},
+		{"no modules", func() (figures, error) { return measureServe(bin, tmp, empty, target, event, rc, n, conc) }},
+		{"plain Go forwarder, no queue", func() (figures, error) { return measureForwarder(target, event, rc, n, conc) }},
+	}
+	got := make([][]figures, len(pipelines))
+	for range rounds {
+		for i, p := range pipelines {
+			f, err := p.measure()
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.name, err)
+			}
+			got[i] = append(got[i], f)
 		}
-		fmt.Printf("| %s | %s |\n", p.name, res)
 	}
-	res, err := measureForwarder(target, event, rc, n, conc)
-	if err != nil {
-		return err
+	fmt.Printf("| pipeline | accepted/s | delivered/s | CPU µs/event (relay) | p50 POST→delivery | p99 | p99 at half rate |\n|---|--:|--:|--:|--:|--:|--:|\n")
+	med := make([]figures, len(pipelines))
+	for i, p := range pipelines {
+		med[i] = median(got[i])
+		fmt.Printf("| %s | %s |\n", p.name, med[i])
 	}
-	fmt.Printf("| plain Go forwarder, no queue | %s |\n", res)
+	fmt.Printf("\nenrichment adds %.1f%% to the no-module pipeline's time per delivered event (medians)\n",
+		100*(med[1].delivered/med[0].delivered-1))
 	return nil
+}
+
+// figures are one measurement of one pipeline.
+type figures struct {
+	accepted, delivered float64 // events/s
+	cpu                 float64 // relay CPU µs per event; 0 for none measured
+	p50, p99, halfP99   time.Duration
+}
+
+func (f figures) String() string {
+	cpu := "-"
+	if f.cpu > 0 {
+		cpu = fmt.Sprintf("%.1f", f.cpu)
+	}
+	return fmt.Sprintf("%.0f | %.0f | %s | %v | %v | %v", f.accepted, f.delivered, cpu, f.p50, f.p99, f.halfP99)
+}
+
+// median takes each figure's median over the rounds.
+func median(fs []figures) figures {
+	mid := func(get func(figures) float64) float64 {
+		v := make([]float64, len(fs))
+		for i, f := range fs {
+			v[i] = get(f)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	d := func(get func(figures) time.Duration) time.Duration {
+		return time.Duration(mid(func(f figures) float64 { return float64(get(f)) }))
+	}
+	return figures{
+		accepted:  mid(func(f figures) float64 { return f.accepted }),
+		delivered: mid(func(f figures) float64 { return f.delivered }),
+		cpu:       mid(func(f figures) float64 { return f.cpu }),
+		p50:       d(func(f figures) time.Duration { return f.p50 }),
+		p99:       d(func(f figures) time.Duration { return f.p99 }),
+		halfP99:   d(func(f figures) time.Duration { return f.halfP99 }),
+	}
 }
 
 func numCPU() int { return strings.Count(mustRead("/proc/cpuinfo"), "processor\t:") }
@@ -128,14 +182,14 @@ func mustRead(f string) string { b, _ := os.ReadFile(f); return string(b) }
 
 // measureServe starts the relay, runs the load at full speed and at half
 // the rate it delivered, and stops it.
-func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, n, conc int) (string, error) {
+func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, n, conc int) (figures, error) {
 	data, _ := os.MkdirTemp(tmp, "data")
 	config := filepath.Join(data, "serve.yaml")
 	os.WriteFile(config, []byte(fmt.Sprintf("listen: 127.0.0.1:0\ndata_dir: %s\nmodules: %s\nserver: {max_concurrent: 1024}\nsources: {events: {unsigned: true}}\ndestinations:\n  r: {url: %q, concurrency: 64, sign: {standard: {value: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}}}\n", data, modules, target)), 0o600)
 	cmd := exec.Command(bin, "serve", "--config", config)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return figures{}, err
 	}
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 	url := make(chan string, 1)
@@ -152,7 +206,7 @@ func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, 
 	select {
 	case base = <-url:
 	case <-time.After(60 * time.Second):
-		return "", fmt.Errorf("serve did not start")
+		return figures{}, fmt.Errorf("serve did not start")
 	}
 	post := base + "/events"
 	load(post, event, rc, 200, conc, 0) // warm up: connections, instances, the queue file
@@ -160,15 +214,15 @@ func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, 
 	full := load(post, event, rc, n, conc, 0)
 	cpu := cpuTime(cmd.Process.Pid) - cpu0
 	half := load(post, event, rc, n/2, conc, full.delivered/2)
-	return fmt.Sprintf("%.0f | %.0f | %.1f | %v | %v | %v", full.accepted, full.delivered, float64(cpu.Microseconds())/float64(n), full.p50, full.p99, half.p99), nil
+	return figures{full.accepted, full.delivered, float64(cpu.Microseconds()) / float64(n), full.p50, full.p99, half.p99}, nil
 }
 
 // measureForwarder runs the same load through a Go handler that forwards
 // each POST to the receiver before answering: no queue, no enrichment.
-func measureForwarder(target string, event []byte, rc *receiver, n, conc int) (string, error) {
+func measureForwarder(target string, event []byte, rc *receiver, n, conc int) (figures, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return figures{}, err
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	var seq sync.Mutex
@@ -196,7 +250,7 @@ func measureForwarder(target string, event []byte, rc *receiver, n, conc int) (s
 	load(post, event, rc, 200, conc, 0)
 	full := load(post, event, rc, n, conc, 0)
 	half := load(post, event, rc, n/2, conc, full.delivered/2)
-	return fmt.Sprintf("%.0f | %.0f | - | %v | %v | %v", full.accepted, full.delivered, full.p50, full.p99, half.p99), nil
+	return figures{full.accepted, full.delivered, 0, full.p50, full.p99, half.p99}, nil
 }
 
 type result struct {
