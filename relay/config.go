@@ -33,8 +33,16 @@ type Config struct {
 	File string `yaml:"-"`
 	// Listen is the address to serve on. Default 127.0.0.1:8080.
 	Listen string `yaml:"listen"`
-	// DataDir holds the queue (queue.db). Required.
+	// DataDir holds the embedded queue (queue.db) and the compiled
+	// modules. Required.
 	DataDir string `yaml:"data_dir"`
+	// Queue is where accepted events wait for delivery: "" (the default)
+	// for the embedded queue in DataDir, or a Redis shared by several
+	// instances, redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (rediss:// for
+	// TLS). Give the password in Redis.Password rather than in the URL.
+	Queue string `yaml:"queue"`
+	// Redis tunes the Redis queue.
+	Redis RedisConfig `yaml:"redis"`
 	// Modules is the modules directory, watched for changes; "" runs no
 	// module (the relay then only queues and delivers).
 	Modules string `yaml:"modules"`
@@ -49,6 +57,18 @@ type Config struct {
 	// Destinations are where every accepted event is delivered (those
 	// whose filter it passes).
 	Destinations map[string]Destination `yaml:"destinations"`
+}
+
+// RedisConfig tunes the Redis queue (Config.Queue).
+type RedisConfig struct {
+	// Password authenticates to Redis, in place of one in the URL.
+	Password Secret `yaml:"password"`
+	// Prefix begins every key the queue uses. Default "wasmhook:".
+	// Instances share a queue when they share the server and the prefix.
+	Prefix string `yaml:"prefix"`
+	// Timeout bounds connecting and each command: with Redis away, a
+	// request gets 503 within about that. Default 3s.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // TLS is a certificate and its key, PEM files.
@@ -237,6 +257,19 @@ func ParseConfig(file string, raw []byte, set ...string) (*Config, error) {
 	return c, nil
 }
 
+// QueueName is Queue for messages: "embedded", or the Redis URL with any
+// password in it redacted.
+func (c *Config) QueueName() string {
+	if c.Queue == "" {
+		return "embedded"
+	}
+	u, err := url.Parse(c.Queue)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
+}
+
 // check fills in defaults and refuses what cannot run.
 func (c *Config) check() error {
 	if c.Listen == "" {
@@ -247,6 +280,20 @@ func (c *Config) check() error {
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 1 << 20
+	}
+	if c.Queue != "" {
+		u, err := url.Parse(c.Queue)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return errors.New("queue: want redis://HOST:PORT/DB or rediss://… (or nothing, for the embedded queue)")
+		}
+	}
+	if c.Redis.Password.IsSet() {
+		if c.Queue == "" {
+			return errors.New("redis.password: set, but queue names no Redis")
+		}
+		if err := c.Redis.Password.resolve(); err != nil {
+			return fmt.Errorf("redis.password: %w", err)
+		}
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("tls: give both cert and key")

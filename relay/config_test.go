@@ -80,6 +80,9 @@ func TestConfigErrors(t *testing.T) {
 		strings.Replace(base, "{secret: {env: TEST_NETBOX_SECRET}}", "{secret: {value: a, env: B}}", 1): "sources.netbox.secret: give one of value, file or env",
 		base + "tls: {cert: c.pem}\n":                                                                   "tls: give both cert and key",
 		base + "max_body: lots\n":                                                                       "max_body: want a size",
+		base + "queue: postgres://db/q\n":                                                               "queue: want redis://HOST:PORT/DB",
+		base + "redis: {password: {value: x}}\n":                                                        "redis.password: set, but queue names no Redis",
+		base + "queue: redis://127.0.0.1:1/0\nredis: {password: {env: TEST_UNSET_SECRET_X}}\n":          "redis.password: the environment variable TEST_UNSET_SECRET_X is not set",
 	}
 	for doc, want := range cases {
 		_, err := relay.ParseConfig("serve.yaml", []byte(doc))
@@ -157,4 +160,16 @@ func TestConfigSet(t *testing.T) {
 		assert.ErrorContains(t, err, want, set)
 		assert.NotContains(t, err.Error(), "(line", set)
 	}
+}
+
+// TestConfigQueue: a Redis queue's URL reads, and prints without its
+// password.
+func TestConfigQueue(t *testing.T) {
+	c, err := relay.ReadConfig("", "data_dir=/tmp/q", "sources.s.unsigned=true", "destinations.d.url=http://127.0.0.1:1/",
+		"queue=redis://:hunter2@redis.internal:6379/2")
+	require.NoError(t, err)
+	assert.Equal(t, "redis://:xxxxx@redis.internal:6379/2", c.QueueName())
+	assert.NotContains(t, fmt.Sprintf("%+v", c.Redis), "hunter2")
+	c.Queue = ""
+	assert.Equal(t, "embedded", c.QueueName())
 }
