@@ -69,14 +69,22 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 	// A claim is leased for longer than an attempt can take, so that a
 	// live worker never loses its delivery to another.
 	lease := 2*d.Timeout + 10*time.Second
+	claimFailing := false
 	for ctx.Err() == nil {
 		free := d.Concurrency - len(slots)
 		var claimed []queue.Claimed
 		if free >= batch || (free > 0 && len(slots) == 0) {
 			var err error
 			claimed, err = r.queue.Claim(ctx, d.name, free, lease)
-			if err != nil && ctx.Err() == nil {
-				r.logger.Error("wasmhook serve: claiming deliveries failed", "destination", d.name, "error", err)
+			switch {
+			case err != nil && ctx.Err() == nil && !claimFailing:
+				// Once, not at every poll: a queue that is away (Redis
+				// restarting) fails every claim until it is back.
+				r.logger.Error("wasmhook serve: claiming deliveries failed; retrying", "destination", d.name, "error", err)
+				claimFailing = true
+			case err == nil && claimFailing:
+				r.logger.Info("wasmhook serve: claiming deliveries works again", "destination", d.name)
+				claimFailing = false
 			}
 		}
 		for _, c := range claimed {
