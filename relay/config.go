@@ -223,6 +223,23 @@ func DefaultRetry() []time.Duration { return slices.Clone(defaultRetry) }
 // (sources.netbox.secret.env=NETBOX_WEBHOOK_SECRET,
 // destinations.crm.retry=[5s, 1m]). With set, file may be "" (no file).
 func ReadConfig(file string, set ...string) (*Config, error) {
+	return readConfig(file, set, (*Config).check)
+}
+
+// ReadQueueConfig reads a configuration as `wasmhook queue` needs it:
+// as strictly as ReadConfig, but only the queue's keys (data_dir, queue,
+// redis) are checked and their secrets resolved, so that an operator's
+// shell needs none of the sources' or destinations' secrets.
+func ReadQueueConfig(file string, set ...string) (*Config, error) {
+	return readConfig(file, set, (*Config).checkQueue)
+}
+
+// ParseConfig is ReadConfig on the file's bytes.
+func ParseConfig(file string, raw []byte, set ...string) (*Config, error) {
+	return parseConfig(file, raw, set, (*Config).check)
+}
+
+func readConfig(file string, set []string, check func(*Config) error) (*Config, error) {
 	var raw []byte
 	if file != "" {
 		var err error
@@ -230,11 +247,10 @@ func ReadConfig(file string, set ...string) (*Config, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}
-	return ParseConfig(file, raw, set...)
+	return parseConfig(file, raw, set, check)
 }
 
-// ParseConfig is ReadConfig on the file's bytes.
-func ParseConfig(file string, raw []byte, set ...string) (*Config, error) {
+func parseConfig(file string, raw []byte, set []string, check func(*Config) error) (*Config, error) {
 	name := file
 	if name == "" {
 		name = "(no file)"
@@ -251,7 +267,7 @@ func ParseConfig(file string, raw []byte, set ...string) (*Config, error) {
 	if err := strictyaml.DecodeWith(raw, as, c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
-	if err := c.check(); err != nil {
+	if err := check(c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", name, err)
 	}
 	return c, nil
@@ -275,25 +291,11 @@ func (c *Config) check() error {
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8080"
 	}
-	if c.DataDir == "" {
-		return errors.New("data_dir: required (the queue's directory)")
+	if err := c.checkQueue(); err != nil {
+		return err
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 1 << 20
-	}
-	if c.Queue != "" {
-		u, err := url.Parse(c.Queue)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			return errors.New("queue: want redis://HOST:PORT/DB or rediss://… (or nothing, for the embedded queue)")
-		}
-	}
-	if c.Redis.Password.IsSet() {
-		if c.Queue == "" {
-			return errors.New("redis.password: set, but queue names no Redis")
-		}
-		if err := c.Redis.Password.resolve(); err != nil {
-			return fmt.Errorf("redis.password: %w", err)
-		}
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("tls: give both cert and key")
@@ -368,6 +370,28 @@ func (c *Config) check() error {
 			}
 		}
 		c.Destinations[name] = d
+	}
+	return nil
+}
+
+// checkQueue checks the queue's keys: data_dir, queue, redis.
+func (c *Config) checkQueue() error {
+	if c.DataDir == "" {
+		return errors.New("data_dir: required (the queue's directory)")
+	}
+	if c.Queue != "" {
+		u, err := url.Parse(c.Queue)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return errors.New("queue: want redis://HOST:PORT/DB or rediss://… (or nothing, for the embedded queue)")
+		}
+	}
+	if c.Redis.Password.IsSet() {
+		if c.Queue == "" {
+			return errors.New("redis.password: set, but queue names no Redis")
+		}
+		if err := c.Redis.Password.resolve(); err != nil {
+			return fmt.Errorf("redis.password: %w", err)
+		}
 	}
 	return nil
 }

@@ -8,13 +8,17 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/wasmhook/wasmhook/relay"
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
-const queueUsage = `usage: wasmhook queue --data-dir DIR <stats | list [--dead] [--destination D] | show EVENT-ID | retry DELIVERY-ID | retry --all-dead | purge --dead>
+const queueUsage = `usage: wasmhook queue (--config FILE | --data-dir DIR) <stats | list [--dead] [--destination D] | show EVENT-ID | retry DELIVERY-ID | retry --all-dead | purge --dead>
 
-Looks into and repairs the queue of a relay (wasmhook serve), on its data
-directory; serve may be running.
+Looks into and repairs the queue of a relay (wasmhook serve); serve may be
+running. The queue is the one serve's configuration names (--config, and
+--set as serve takes it): the embedded queue of its data directory, or a
+Redis. --data-dir DIR alone names an embedded queue. Only the queue's keys
+are checked: the sources' and destinations' secrets need not be set.
 
   stats                 events, pending, delivered and dead deliveries, the oldest pending
   list                  deliveries, oldest first (--dead: the dead ones only)
@@ -23,15 +27,19 @@ directory; serve may be running.
   retry --all-dead      make every dead delivery due now
   purge --dead          delete the dead deliveries (and events left with none)
 
-Example:
+Examples:
   wasmhook queue --data-dir /var/lib/wasmhook list --dead
+  wasmhook queue --config /etc/wasmhook/serve.yaml stats
 
 Flags:
 `
 
 func cmdQueue(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("queue", queueUsage, io)
-	dataDir := fs.String("data-dir", "", "the relay's data directory (required)")
+	config := fs.String("config", "", "serve's configuration file: its queue")
+	var set stringList
+	fs.Var(&set, "set", "KEY.PATH=VALUE: set one key of the configuration, as serve's --set (repeatable)")
+	dataDir := fs.String("data-dir", "", "the relay's data directory (the key data_dir)")
 	dead := fs.Bool("dead", false, "list, purge: the dead deliveries; retry: all of them (with --all-dead)")
 	allDead := fs.Bool("all-dead", false, "retry every dead delivery")
 	dest := fs.String("destination", "", "list: this destination's deliveries only")
@@ -40,14 +48,21 @@ func cmdQueue(ctx context.Context, args []string, io stdio) error {
 	if err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
-	if *dataDir == "" {
-		return hintErr("queue", errors.New("--data-dir is required"))
+	if *config == "" && *dataDir == "" && len(set) == 0 {
+		return hintErr("queue", errors.New("--config or --data-dir is required"))
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
 		return hintErr("queue", errors.New("want one of stats, list, show, retry, purge"))
 	}
-	q, err := queue.Open(*dataDir, queue.Options{})
+	if *dataDir != "" {
+		set = append(set, "data_dir="+yamlString(*dataDir))
+	}
+	cfg, err := relay.ReadQueueConfig(*config, set...)
+	if err != nil {
+		return err
+	}
+	q, err := openQueue(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/wasmhook/wasmhook"
 	"github.com/wasmhook/wasmhook/relay"
-	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
 const serveUsage = `usage: wasmhook serve --config FILE [--set KEY.PATH=VALUE]... [--listen ADDR] [--data-dir DIR] [--modules DIR]
@@ -79,7 +78,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	}
 	logger := slog.New(handler)
 
-	q, err := queue.Open(cfg.DataDir, queue.Options{})
+	q, err := openQueue(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -378,6 +378,14 @@ func TestQueueCommands(t *testing.T) {
 	r := wasmhook(t, "", "queue", "--data-dir", data, "purge")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "say --dead")
+
+	// serve's configuration names the queue; the operator's shell need
+	// not hold the sources' secrets.
+	file := filepath.Join(t.TempDir(), "serve.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(serveConfig(t, data, rc.URL), "{value: s3cr3t}", "{env: TEST_UNSET_NETBOX_SECRET}", 1)), 0o600))
+	r = wasmhook(t, "", "queue", "--config", file, "stats")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "delivered 2\n")
 }
 
 // TestServeRefusesABadStart: a corrupt queue file or a bad configuration
