@@ -18,18 +18,22 @@ var (
 	// ErrCorrupt: the queue file is not a wasmhook queue database, or it
 	// is damaged.
 	ErrCorrupt = errors.New("not a queue database or damaged")
+	// ErrUnavailable: the queue's server (Redis) cannot be reached, or
+	// refuses to work for now (loading its data, out of memory); the
+	// call may succeed later.
+	ErrUnavailable = errors.New("unavailable")
 )
 
-// Error is a storage failure of the embedded queue: it names the file and
-// says why.
+// Error is a storage failure of a queue: it names the file (or the Redis
+// address) and says why.
 type Error struct {
 	// Op is what failed: "open", "enqueue", "claim"...
 	Op string
 	// File is the queue file (or the data directory when the file could
-	// not be reached).
+	// not be reached), or the Redis queue's address without its password.
 	File string
-	// Kind is ErrUnwritable, ErrDiskFull, ErrCorrupt or nil when the cause
-	// is none of those.
+	// Kind is ErrUnwritable, ErrDiskFull, ErrCorrupt, ErrUnavailable or
+	// nil when the cause is none of those.
 	Kind error
 	// Reason says what is wrong, for a person ("" when Err says it all).
 	Reason string

@@ -1,0 +1,389 @@
+package queue
+
+import "github.com/redis/go-redis/v9"
+
+// The Redis queue's operations, one Lua script each: a script runs
+// atomically, in one round trip, and (unlike MULTI/EXEC) can read what it
+// then writes: the duplicate check, the delivery ids it allocates, the
+// state a record starts from. RATIONALE.md ("The Redis queue") has the
+// key layout; in short, with P the key prefix:
+//
+//	P seq               INCR counter: delivery ids, in arrival order
+//	P stats             hash: events, pending, delivered, dead
+//	P dests             set of destination names
+//	P v                 the layout's version
+//	P e:EVENT           hash: the event (src rcv ot et body pl rep), ds
+//	                    (its delivery ids), n (the Enqueue's nonce)
+//	P d:ID              hash: a delivery: ev dst st att nx ls le, sid (its
+//	                    entry in the destination's stream), did (its entry
+//	                    in the dead stream), own (the consumer that claimed
+//	                    it last), us (its event's receipt, µs), rn (the
+//	                    last record's nonce)
+//	P a:ID              list: the delivery's attempts, oldest first
+//	P s:DEST            stream: the destination's due deliveries (field d)
+//	P r:DEST            sorted set: deliveries waiting for a retry, by due
+//	                    time (ms)
+//	P dead              stream: dead deliveries (fields d, dst)
+//	P p                 sorted set: pending deliveries by receipt (µs)
+//	P i:STATE:DEST      sorted set: deliveries by id, per state and
+//	                    destination (List)
+//
+// Every script gets the prefix as ARGV[1] and the consumer group's name
+// as ARGV[2]; the keys are made inside the scripts, so the queue runs on
+// one Redis server (or a primary with replicas), not on Redis Cluster.
+
+const luaPrelude = `
+local P, G = ARGV[1], ARGV[2]
+local function skey(dst) return P .. 's:' .. dst end
+local function ensure(s)
+  if redis.call('EXISTS', s) == 0 then
+    redis.call('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')
+  end
+end
+local function int(x) return string.format('%d', x) end
+-- move keeps the counters and the indexes of delivery id (of destination
+-- dst, its event received at us) when it goes from state a (nil: new) to b.
+local function move(id, dst, us, a, b)
+  if a == b then return end
+  if a then
+    redis.call('HINCRBY', P .. 'stats', a, -1)
+    redis.call('ZREM', P .. 'i:' .. a .. ':' .. dst, id)
+  end
+  redis.call('HINCRBY', P .. 'stats', b, 1)
+  redis.call('ZADD', P .. 'i:' .. b .. ':' .. dst, id, id)
+  if b == 'pending' then
+    redis.call('ZADD', P .. 'p', us, id)
+  elseif a == 'pending' then
+    redis.call('ZREM', P .. 'p', id)
+  end
+end
+-- leave takes delivery id out of where its state keeps it: a pending one
+-- out of its stream (acknowledged) or its retry set, a dead one out of the
+-- dead stream.
+local function leave(id, dst, st, sid, did)
+  if st == 'pending' then
+    if sid and sid ~= '' then redis.call('XACK', skey(dst), G, sid) end
+    redis.call('ZREM', P .. 'r:' .. dst, id)
+  elseif st == 'dead' and did and did ~= '' then
+    redis.call('XDEL', P .. 'dead', did)
+  end
+end
+-- idless: stream id a < b.
+local function idless(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+`
+
+// enqueueScript: ARGV 3 event id, 4 nonce, 5 source, 6 received (ns),
+// 7 received (µs), 8 object type, 9 event type, 10 body, 11 payload,
+// 12 report, 13 now (ns), 14... destinations. Returns the number of
+// deliveries, or the error DUP.
+var enqueueScript = redis.NewScript(luaPrelude + `
+local ek = P .. 'e:' .. ARGV[3]
+if redis.call('EXISTS', ek) == 1 then
+  -- the same call, sent again by the client after a lost reply
+  if redis.call('HGET', ek, 'n') == ARGV[4] then return 0 end
+  return redis.error_reply('DUP event ' .. ARGV[3])
+end
+local n = #ARGV - 13
+local first = redis.call('INCRBY', P .. 'seq', n) - n + 1
+local ids = {}
+for i = 1, n do
+  local id = int(first + i - 1)
+  local dst = ARGV[13 + i]
+  local s = skey(dst)
+  ensure(s)
+  local sid = redis.call('XADD', s, '*', 'd', id)
+  redis.call('HSET', P .. 'd:' .. id, 'ev', ARGV[3], 'dst', dst, 'st', 'pending', 'att', 0,
+    'nx', ARGV[13], 'ls', 0, 'le', '', 'sid', sid, 'did', '', 'us', ARGV[7])
+  move(id, dst, ARGV[7], nil, 'pending')
+  redis.call('SADD', P .. 'dests', dst)
+  ids[i] = id
+end
+redis.call('HSET', ek, 'src', ARGV[5], 'rcv', ARGV[6], 'ot', ARGV[8], 'et', ARGV[9],
+  'body', ARGV[10], 'pl', ARGV[11], 'rep', ARGV[12], 'ds', table.concat(ids, ' '), 'n', ARGV[4])
+redis.call('HINCRBY', P .. 'stats', 'events', 1)
+return n
+`)
+
+// claimScript: ARGV 3 destination, 4 max, 5 consumer, 6 now (ms),
+// 7 the lease's end (ns), 8 the idle time a claimed entry gets (ms),
+// 9 the visibility timeout (ms), 10 the stream length that starts a trim.
+// Returns {reclaimed, {id, event, attempts, last status, last error,
+// payload}...}.
+//
+// An entry's lease is its idle time in the group: XAUTOCLAIM takes the
+// entries idle for the visibility timeout V, and a claim for lease L sets
+// its entries' idle time to V-L, so that they come back exactly when L
+// has passed, whoever claimed them and for how long.
+var claimScript = redis.NewScript(luaPrelude + `
+local dst, max, me = ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local s = skey(dst)
+ensure(s)
+local out, eids, reclaimed = {}, {}, 0
+-- take hands entry eid (fields f) to the caller, or acknowledges it when
+-- its delivery has moved on (recorded, retried, purged).
+local function take(eid, f, expired)
+  local id = f and f[2]
+  local d = id and redis.call('HMGET', P .. 'd:' .. id, 'st', 'sid', 'own', 'ev', 'att', 'ls', 'le')
+  if not d or d[1] ~= 'pending' or d[2] ~= eid then
+    redis.call('XACK', s, G, eid)
+    return
+  end
+  if expired and d[3] and d[3] ~= me then reclaimed = reclaimed + 1 end
+  eids[#eids + 1] = eid
+  redis.call('HSET', P .. 'd:' .. id, 'own', me, 'nx', ARGV[7])
+  out[#out + 1] = {id, d[4], d[5], d[6], d[7], redis.call('HGET', P .. 'e:' .. d[4], 'pl') or ''}
+end
+-- 1. Entries whose lease has ended: a dead instance's, or our own.
+local cursor = '0-0'
+repeat
+  local r = redis.call('XAUTOCLAIM', s, G, me, ARGV[9], cursor, 'COUNT', max - #out)
+  cursor = r[1]
+  for _, e in ipairs(r[2]) do
+    if e then take(e[1], e[2], true) end
+  end
+until cursor == '0-0' or #out >= max
+-- 2. Retries now due go back into the stream.
+if #out < max then
+  local rk = P .. 'r:' .. dst
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', rk, '-inf', ARGV[6], 'LIMIT', 0, max - #out)) do
+    redis.call('ZREM', rk, id)
+    if redis.call('HGET', P .. 'd:' .. id, 'st') == 'pending' then
+      redis.call('HSET', P .. 'd:' .. id, 'sid', redis.call('XADD', s, '*', 'd', id))
+    end
+  end
+end
+-- 3. Entries never delivered to the group, oldest first.
+while #out < max do
+  local r = redis.call('XREADGROUP', 'GROUP', G, me, 'COUNT', max - #out, 'STREAMS', s, '>')
+  if not r or #r[1][2] == 0 then break end
+  for _, e in ipairs(r[1][2]) do take(e[1], e[2], false) end
+end
+-- The lease: idle V-L.
+for i = 1, #eids, 100 do
+  local args = {'XCLAIM', s, G, me, 0}
+  for j = i, math.min(i + 99, #eids) do args[#args + 1] = eids[j] end
+  args[#args + 1] = 'IDLE'
+  args[#args + 1] = ARGV[8]
+  args[#args + 1] = 'JUSTID'
+  redis.call(unpack(args))
+end
+-- Trim the stream below its oldest unfinished entry: the oldest one
+-- claimed and not acknowledged (the group's PEL) or not yet read.
+if redis.call('XLEN', s) >= tonumber(ARGV[10]) then
+  local keep
+  local p = redis.call('XPENDING', s, G)
+  if p[1] > 0 then keep = p[2] end
+  local last = '0-0'
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', s)) do
+    local name, ld
+    for i = 1, #g, 2 do
+      if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then ld = g[i + 1] end
+    end
+    if name == G then last = ld end
+  end
+  local unread = redis.call('XRANGE', s, '(' .. last, '+', 'COUNT', 1)
+  if unread[1] and (not keep or idless(unread[1][1], keep)) then keep = unread[1][1] end
+  if not keep then
+    local ms, seq = string.match(last, '^(%d+)-(%d+)$')
+    keep = ms .. '-' .. int(tonumber(seq) + 1)
+  end
+  redis.call('XTRIM', s, 'MINID', keep)
+end
+table.insert(out, 1, reclaimed)
+return out
+`)
+
+// recordScript: ARGV 3 delivery id, 4 the new state, 5 nonce, 6 the
+// attempt (encoded), 7 status, 8 error, 9 next attempt (ns), 10 next
+// attempt (ms). A delivery already delivered stays delivered (a late
+// record from a worker whose lease ended); the attempt is kept.
+var recordScript = redis.NewScript(luaPrelude + `
+local id, new = ARGV[3], ARGV[4]
+local dk = P .. 'd:' .. id
+local d = redis.call('HMGET', dk, 'st', 'dst', 'sid', 'did', 'us', 'rn')
+if not d[1] then return redis.error_reply('NOTFOUND delivery ' .. id) end
+if d[6] == ARGV[5] then return 0 end -- the same call, sent again
+redis.call('RPUSH', P .. 'a:' .. id, ARGV[6])
+redis.call('HINCRBY', dk, 'att', 1)
+redis.call('HSET', dk, 'ls', ARGV[7], 'le', ARGV[8], 'rn', ARGV[5])
+local cur, dst = d[1], d[2]
+if cur == 'delivered' then return 0 end
+leave(id, dst, cur, d[3], d[4])
+if new == 'pending' then
+  redis.call('ZADD', P .. 'r:' .. dst, ARGV[10], id)
+  redis.call('HSET', dk, 'st', new, 'nx', ARGV[9], 'sid', '', 'did', '')
+elseif new == 'dead' then
+  local did = redis.call('XADD', P .. 'dead', '*', 'd', id, 'dst', dst)
+  redis.call('HSET', dk, 'st', new, 'nx', 0, 'sid', '', 'did', did)
+else
+  redis.call('HSET', dk, 'st', new, 'nx', 0, 'sid', '', 'did', '')
+end
+move(id, dst, d[5], cur, new)
+return 0
+`)
+
+// replayScript: ARGV 3 delivery id, 4 now (ns).
+var replayScript = redis.NewScript(luaPrelude + `
+local id = ARGV[3]
+local dk = P .. 'd:' .. id
+local d = redis.call('HMGET', dk, 'st', 'dst', 'did', 'us')
+if not d[1] then return redis.error_reply('NOTFOUND delivery ' .. id) end
+if d[1] ~= 'dead' then return redis.error_reply('NOTDEAD delivery ' .. id .. ' is ' .. d[1]) end
+leave(id, d[2], 'dead', nil, d[3])
+local s = skey(d[2])
+ensure(s)
+redis.call('HSET', dk, 'st', 'pending', 'nx', ARGV[4], 'sid', redis.call('XADD', s, '*', 'd', id), 'did', '')
+move(id, d[2], d[4], 'dead', 'pending')
+return 0
+`)
+
+// purgeScript: ARGV 3 how many dead entries to look at. Returns {purged,
+// looked at}.
+var purgeScript = redis.NewScript(luaPrelude + `
+local dead = P .. 'dead'
+local es = redis.call('XRANGE', dead, '-', '+', 'COUNT', tonumber(ARGV[3]))
+local n = 0
+for _, e in ipairs(es) do
+  redis.call('XDEL', dead, e[1])
+  local id = e[2][2]
+  local dk = P .. 'd:' .. id
+  local d = redis.call('HMGET', dk, 'st', 'dst', 'ev', 'did')
+  if d[1] == 'dead' and d[4] == e[1] then
+    n = n + 1
+    redis.call('DEL', dk, P .. 'a:' .. id)
+    redis.call('HINCRBY', P .. 'stats', 'dead', -1)
+    redis.call('ZREM', P .. 'i:dead:' .. d[2], id)
+    local ek = P .. 'e:' .. d[3]
+    local ds = redis.call('HGET', ek, 'ds')
+    if ds then
+      local left = {}
+      for x in string.gmatch(ds, '%S+') do
+        if x ~= id then left[#left + 1] = x end
+      end
+      if #left == 0 then
+        redis.call('DEL', ek)
+        redis.call('HINCRBY', P .. 'stats', 'events', -1)
+      else
+        redis.call('HSET', ek, 'ds', table.concat(left, ' '))
+      end
+    end
+  end
+end
+return {n, #es}
+`)
+
+// eventScript: ARGV 3 event id. Returns {{source, received, object type,
+// event type, body, payload, report}, {{id, destination, state, attempts,
+// next, last status, last error, {attempt...}}...}}.
+var eventScript = redis.NewScript(luaPrelude + `
+local e = redis.call('HMGET', P .. 'e:' .. ARGV[3], 'src', 'rcv', 'ot', 'et', 'body', 'pl', 'rep', 'ds')
+if not e[2] then return redis.error_reply('NOTFOUND event ' .. ARGV[3]) end
+local ds = {}
+for id in string.gmatch(e[8], '%S+') do
+  local d = redis.call('HMGET', P .. 'd:' .. id, 'dst', 'st', 'att', 'nx', 'ls', 'le')
+  if d[1] then
+    ds[#ds + 1] = {id, d[1], d[2], d[3], d[4], d[5], d[6], redis.call('LRANGE', P .. 'a:' .. id, 0, -1)}
+  end
+end
+return {{e[1], e[2], e[3], e[4], e[5] or '', e[6] or '', e[7] or ''}, ds}
+`)
+
+// listScript: ARGV 3 after (a delivery id, 0 for none), 4 limit, 5 state
+// ("" for any), 6 destination ("" for any). Returns {{id, event,
+// destination, state, attempts, next, last status, last error}...} by id.
+var listScript = redis.NewScript(luaPrelude + `
+local limit = tonumber(ARGV[4])
+local states = {'pending', 'delivered', 'dead'}
+if ARGV[5] ~= '' then states = {ARGV[5]} end
+local dsts = {ARGV[6]}
+if ARGV[6] == '' then dsts = redis.call('SMEMBERS', P .. 'dests') end
+local ids = {}
+for _, st in ipairs(states) do
+  for _, dst in ipairs(dsts) do
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'i:' .. st .. ':' .. dst, '(' .. ARGV[3], '+inf', 'LIMIT', 0, limit)) do
+      ids[#ids + 1] = tonumber(id)
+    end
+  end
+end
+table.sort(ids)
+local out = {}
+for i = 1, math.min(limit, #ids) do
+  local id = int(ids[i])
+  local d = redis.call('HMGET', P .. 'd:' .. id, 'ev', 'dst', 'st', 'att', 'nx', 'ls', 'le')
+  out[i] = {id, d[1], d[2], d[3], d[4], d[5], d[6], d[7]}
+end
+return out
+`)
+
+// statsScript returns {events, pending, delivered, dead, {received (ns) of
+// the pending deliveries received in the oldest microsecond}...}.
+var statsScript = redis.NewScript(luaPrelude + `
+local c = redis.call('HMGET', P .. 'stats', 'events', 'pending', 'delivered', 'dead')
+local oldest = {}
+local first = redis.call('ZRANGE', P .. 'p', 0, 0, 'WITHSCORES')
+if first[1] then
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'p', first[2], first[2], 'LIMIT', 0, 64)) do
+    local ev = redis.call('HGET', P .. 'd:' .. id, 'ev')
+    local rcv = ev and redis.call('HGET', P .. 'e:' .. ev, 'rcv')
+    if rcv then oldest[#oldest + 1] = rcv end
+  end
+end
+return {c[1] or '0', c[2] or '0', c[3] or '0', c[4] or '0', oldest}
+`)
+
+// releaseScript: ARGV 3 consumer, 4 the consumer that holds released
+// entries, 5 the visibility timeout (ms). It hands the consumer's claimed
+// entries over, due at once (idle for the visibility timeout), then
+// removes the consumer from the group. Returns how many it released.
+var releaseScript = redis.NewScript(luaPrelude + `
+local me, n = ARGV[3], 0
+for _, dst in ipairs(redis.call('SMEMBERS', P .. 'dests')) do
+  local s = skey(dst)
+  if redis.call('EXISTS', s) == 1 then
+    while true do
+      local p = redis.call('XPENDING', s, G, '-', '+', 100, me)
+      if #p == 0 then break end
+      local args = {'XCLAIM', s, G, ARGV[4], 0}
+      for _, x in ipairs(p) do args[#args + 1] = x[1] end
+      args[#args + 1] = 'IDLE'
+      args[#args + 1] = ARGV[5]
+      args[#args + 1] = 'JUSTID'
+      redis.call(unpack(args))
+      n = n + #p
+    end
+    redis.call('XGROUP', 'DELCONSUMER', s, G, me)
+  end
+end
+return n
+`)
+
+// tidyScript: ARGV 3 idle time (ms). It removes from the group the
+// consumers that hold no entry and have been idle that long (instances
+// that stopped): a consumer with entries is kept, since removing it would
+// drop its entries from the group.
+var tidyScript = redis.NewScript(luaPrelude + `
+local n = 0
+for _, dst in ipairs(redis.call('SMEMBERS', P .. 'dests')) do
+  local s = skey(dst)
+  if redis.call('EXISTS', s) == 1 then
+    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', s, G)) do
+      local name, pending, idle
+      for i = 1, #c, 2 do
+        if c[i] == 'name' then name = c[i + 1]
+        elseif c[i] == 'pending' then pending = c[i + 1]
+        elseif c[i] == 'idle' then idle = c[i + 1] end
+      end
+      if pending == 0 and idle >= tonumber(ARGV[3]) then
+        redis.call('XGROUP', 'DELCONSUMER', s, G, name)
+        n = n + 1
+      end
+    end
+  end
+end
+return n
+`)
