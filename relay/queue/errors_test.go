@@ -22,7 +22,10 @@ import (
 // process of their own (a file-size limit, a user that cannot write)
 // run there, and report their error as JSON on stdout.
 func TestMain(m *testing.M) {
-	if mode := os.Getenv("QUEUE_TEST_HELPER"); mode != "" {
+	if mode := os.Getenv("QUEUE_TEST_HELPER"); mode == "redis-claim" {
+		redisClaimHelper() // an instance that claims, then waits for its SIGKILL
+		return
+	} else if mode != "" {
 		helper(mode, os.Getenv("QUEUE_TEST_DIR"))
 		return
 	}

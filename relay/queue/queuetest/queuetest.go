@@ -31,6 +31,8 @@ func Suite(t *testing.T, open Opener) {
 	}{
 		{"EnqueueClaimSucceeded", testEnqueueClaimSucceeded},
 		{"LeaseExpiry", testLeaseExpiry},
+		{"LeaseIsTheHolders", testLeaseIsTheHolders},
+		{"LateRecord", testLateRecord},
 		{"Retry", testRetry},
 		{"FailReplayPurge", testFailReplayPurge},
 		{"PurgeKeepsLiveEvents", testPurgeKeepsLiveEvents},
@@ -194,6 +196,56 @@ func testLeaseExpiry(t *testing.T, open Opener) {
 	}
 	if more := claim(t, q, "a", 1, time.Minute); len(more) != 0 {
 		t.Fatalf("claimed while leased again: %+v", more)
+	}
+}
+
+// testLeaseIsTheHolders: a lease lasts as long as its holder asked,
+// whatever lease later claims ask for.
+func testLeaseIsTheHolders(t *testing.T, open Opener) {
+	q, _ := open(t)
+	enqueue(t, q, 1, "a")
+	if c := claim(t, q, "a", 1, time.Hour); len(c) != 1 {
+		t.Fatalf("claim: %d, want 1", len(c))
+	}
+	// Claims with a lease far shorter than the holder's, long after
+	// their own lease would have ended.
+	claim(t, q, "a", 1, time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+	if c := claim(t, q, "a", 1, time.Millisecond); len(c) != 0 {
+		t.Fatalf("a delivery leased for an hour was claimed again by a claim leasing 1 ms: %+v", c)
+	}
+}
+
+// testLateRecord: a worker whose lease ended records its attempt after
+// another worker delivered the delivery: it stays delivered, and every
+// attempt is kept.
+func testLateRecord(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	ev := enqueue(t, q, 1, "a")
+	first := claim(t, q, "a", 1, 20*time.Millisecond)
+	if len(first) != 1 {
+		t.Fatalf("claim: %d, want 1", len(first))
+	}
+	var second []queue.Claimed
+	deadline := time.Now().Add(5 * time.Second)
+	for len(second) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the delivery was not claimable 5 s after its 20 ms lease")
+		}
+		time.Sleep(5 * time.Millisecond)
+		second = claim(t, q, "a", 1, time.Minute)
+	}
+	must(t, q.Succeeded(ctx, second[0].ID, attempt(200, "")))
+	must(t, q.Retry(ctx, first[0].ID, attempt(503, "late"), time.Now()))
+	must(t, q.Fail(ctx, first[0].ID, attempt(400, "later")))
+	d, as := delivery(t, q, ev.ID, first[0].ID)
+	if d.State != queue.Delivered || d.Attempts != 3 || len(as) != 3 {
+		t.Fatalf("after late records: %+v, %d attempts, want delivered with 3", d, len(as))
+	}
+	wantStats(t, q, 1, 0, 1, 0)
+	if c := claim(t, q, "a", 1, time.Minute); len(c) != 0 {
+		t.Fatalf("a delivered delivery was claimed: %+v", c)
 	}
 }
 
