@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmhook/wasmhook/internal/redistest"
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
@@ -46,9 +47,24 @@ func benchOpen(b *testing.B, sync queue.Sync) *queue.SQLite {
 	return q
 }
 
+// fsyncModes are the Redis servers' appendfsync settings benchmarked:
+// always (acknowledged = on disk, like synchronous=FULL) and everysec
+// (like NORMAL: a crash of the host loses up to a second).
+var fsyncModes = []string{"always", "everysec"}
+
+// benchOpenRedis opens a Redis queue on s under a prefix of its own.
+func benchOpenRedis(b *testing.B, s *redistest.Server) *queue.Redis {
+	q, err := queue.OpenRedis(context.Background(), s.URL(), queue.RedisOptions{Prefix: freshPrefix()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { q.Close() })
+	return q
+}
+
 // BenchmarkEnqueue: Enqueue from 1 and 8 goroutines, durable
-// (synchronous=FULL) and not (NORMAL); with 8, the batcher shares each
-// commit's fsync.
+// (synchronous=FULL, appendfsync always) and not (NORMAL, everysec);
+// with 8, the batcher (Redis's event loop) shares each commit's fsync.
 func BenchmarkEnqueue(b *testing.B) {
 	ctx := context.Background()
 	for _, m := range syncModes {
@@ -61,15 +77,46 @@ func BenchmarkEnqueue(b *testing.B) {
 			})
 		}
 	}
+	for _, m := range fsyncModes {
+		s := redistest.Start(b, redistest.AppendFsync(m))
+		for _, g := range []int{1, 8} {
+			b.Run(fmt.Sprintf("redis-%s/g%d", m, g), func(b *testing.B) {
+				q := benchOpenRedis(b, s)
+				b.ReportAllocs()
+				b.ResetTimer()
+				enqueue(ctx, b, q, b.N, g)
+			})
+		}
+	}
 }
 
 // BenchmarkClaimSucceeded: one Claim of one delivery and its Succeeded,
-// from one worker, on a queue holding b.N due deliveries.
+// from one worker, on a queue holding b.N due deliveries (SQLite, then
+// Redis).
 func BenchmarkClaimSucceeded(b *testing.B) {
 	ctx := context.Background()
 	for _, m := range syncModes {
 		b.Run(m.name, func(b *testing.B) {
 			q := benchOpen(b, m.sync)
+			enqueue(ctx, b, q, b.N, 8)
+			a := queue.Attempt{At: time.Now(), Status: 200, Latency: time.Millisecond, Response: []byte("ok")}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				c, err := q.Claim(ctx, "a", 1, time.Minute)
+				if err != nil || len(c) != 1 {
+					b.Fatal(len(c), err)
+				}
+				if err := q.Succeeded(ctx, c[0].ID, a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	for _, m := range fsyncModes {
+		s := redistest.Start(b, redistest.AppendFsync(m))
+		b.Run("redis-"+m, func(b *testing.B) {
+			q := benchOpenRedis(b, s)
 			enqueue(ctx, b, q, b.N, 8)
 			a := queue.Attempt{At: time.Now(), Status: 200, Latency: time.Millisecond, Response: []byte("ok")}
 			b.ReportAllocs()
@@ -91,23 +138,26 @@ func BenchmarkClaimSucceeded(b *testing.B) {
 // enqueue are claimable with the bench payload, and recorded.
 func TestBenchSetup(t *testing.T) {
 	ctx := context.Background()
-	q, err := queue.Open(t.TempDir(), queue.Options{})
+	sq, err := queue.Open(t.TempDir(), queue.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer q.Close()
-	if err := q.Enqueue(ctx, benchEvent(), []string{"a"}); err != nil {
-		t.Fatal(err)
-	}
-	c, err := q.Claim(ctx, "a", 1, time.Minute)
-	if err != nil || len(c) != 1 || !bytes.Equal(c[0].Payload, benchPayload) {
-		t.Fatalf("claim: %v %v", c, err)
-	}
-	if err := q.Succeeded(ctx, c[0].ID, queue.Attempt{Status: 200}); err != nil {
-		t.Fatal(err)
-	}
-	if st, _ := q.Stats(ctx); st.Delivered != 1 {
-		t.Fatalf("stats %+v", st)
+	defer sq.Close()
+	s := redistest.Start(t, redistest.AppendFsync("everysec"))
+	for name, q := range map[string]queue.Queue{"sqlite": sq, "redis": openRedis(t, s.URL(), queue.RedisOptions{Prefix: freshPrefix()})} {
+		if err := q.Enqueue(ctx, benchEvent(), []string{"a"}); err != nil {
+			t.Fatal(name, err)
+		}
+		c, err := q.Claim(ctx, "a", 1, time.Minute)
+		if err != nil || len(c) != 1 || !bytes.Equal(c[0].Payload, benchPayload) {
+			t.Fatalf("%s claim: %v %v", name, c, err)
+		}
+		if err := q.Succeeded(ctx, c[0].ID, queue.Attempt{Status: 200}); err != nil {
+			t.Fatal(name, err)
+		}
+		if st, _ := q.Stats(ctx); st.Delivered != 1 {
+			t.Fatalf("%s stats %+v", name, st)
+		}
 	}
 }
 

@@ -73,6 +73,9 @@ type Redis struct {
 	consumer string
 	now      func() time.Time
 
+	trimAt     int    // redisTrimAt; tests lower it
+	durability string // what Durability says
+
 	nonce     atomic.Uint64
 	reclaimed atomic.Int64
 	closed    atomic.Bool
@@ -90,8 +93,14 @@ const (
 	// entry over; a claim for a lease L sets its entries' idle time to
 	// redisVisibility-L. It caps a lease.
 	redisVisibility = 7 * 24 * time.Hour
-	// redisTrimAt is the stream length from which a Claim trims the
-	// destination's stream below its oldest unfinished entry.
+	// redisSweepEvery is how often, at most, Claims sweep a destination's
+	// claimed entries for ended leases (XAUTOCLAIM reads each one): a
+	// lease ends, at the latest, that long after its time.
+	redisSweepEvery = 100 * time.Millisecond
+	// redisTrimAt is how many entries acknowledged since the last trim
+	// make a Claim trim the destination's stream below its oldest
+	// unfinished entry: a trim costs a few commands, paid once per that
+	// many deliveries.
 	redisTrimAt = 256
 	// redisPurgeBatch is how many dead deliveries one script purges.
 	redisPurgeBatch = 500
@@ -166,6 +175,7 @@ func OpenRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, e
 		prefix:   opts.Prefix,
 		consumer: opts.Consumer,
 		now:      opts.Now,
+		trimAt:   redisTrimAt,
 	}
 	if err := r.init(ctx, opts.Timeout); err != nil {
 		r.client.Close()
@@ -179,7 +189,7 @@ func OpenRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, e
 func (r *Redis) init(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*timeout)
 	defer cancel()
-	info, err := r.client.Info(ctx, "server").Result()
+	info, err := r.client.Info(ctx).Result() // the default sections
 	if err != nil {
 		e := r.fail(ctx, "open", err)
 		if qe, ok := e.(*Error); ok && errors.Is(e, ErrUnavailable) {
@@ -190,6 +200,13 @@ func (r *Redis) init(ctx context.Context, timeout time.Duration) error {
 	if v := infoField(info, "redis_version"); !versionAtLeast(v, 6, 2) {
 		return &Error{Op: "open", File: r.addr, Reason: "Redis " + v + " is too old: the queue needs Redis 6.2 or later (XAUTOCLAIM)"}
 	}
+	// A policy that evicts keys without a time to live would drop queued
+	// events under memory pressure; noeviction and volatile-* keep them.
+	if p := infoField(info, "maxmemory_policy"); strings.HasPrefix(p, "allkeys-") {
+		return &Error{Op: "open", File: r.addr, Reason: "Redis evicts any key under memory pressure (maxmemory-policy " + p +
+			"): queued events could vanish; the queue needs noeviction (or a volatile-* policy)"}
+	}
+	r.durability = durability(ctx, r.client, infoField(info, "aof_enabled") == "1")
 	key := r.prefix + "v"
 	if err := r.client.SetNX(ctx, key, redisLayout, 0).Err(); err != nil {
 		return r.fail(ctx, "open", err)
@@ -215,6 +232,29 @@ func (r *Redis) Reclaimed() int64 { return r.reclaimed.Load() }
 
 // Consumer is this queue's name in the consumer group.
 func (r *Redis) Consumer() string { return r.consumer }
+
+// Durability says, for an operator, what an acknowledged event survives
+// with the server's persistence settings as they were at open.
+func (r *Redis) Durability() string { return r.durability }
+
+// durability reads appendfsync (CONFIG GET, which a managed Redis may
+// refuse) and says what an acknowledged event survives.
+func durability(ctx context.Context, c *redis.Client, aof bool) string {
+	if !aof {
+		return "appendonly no: a restart of Redis loses the events queued since its last snapshot"
+	}
+	fsync := "unknown (CONFIG GET refused)"
+	if m, err := c.ConfigGet(ctx, "appendfsync").Result(); err == nil && m["appendfsync"] != "" {
+		fsync = m["appendfsync"]
+	}
+	switch fsync {
+	case "always":
+		return "appendonly yes, appendfsync always: an acknowledged event is on Redis's disk"
+	case "everysec":
+		return "appendonly yes, appendfsync everysec: a crash of the Redis host loses up to the last second of events"
+	}
+	return "appendonly yes, appendfsync " + fsync + ": a crash of the Redis host may lose recent events"
+}
 
 // Enqueue implements Queue. It returns once Redis has answered: with
 // appendfsync always, once the event is on Redis's disk.
@@ -247,7 +287,7 @@ func (r *Redis) Claim(ctx context.Context, destination string, max int, lease ti
 	now := r.now()
 	res, err := claimScript.Run(ctx, r.client, nil, r.prefix, redisGroup, destination, max, r.consumer,
 		now.UnixMilli(), now.Add(lease).UnixNano(), (redisVisibility - lease).Milliseconds(),
-		redisVisibility.Milliseconds(), redisTrimAt).Slice()
+		redisVisibility.Milliseconds(), r.trimAt, redisSweepEvery.Milliseconds()).Slice()
 	if err != nil {
 		return nil, r.fail(ctx, "claim", err)
 	}

@@ -27,6 +27,11 @@ import "github.com/redis/go-redis/v9"
 //	P p                 sorted set: pending deliveries by receipt (µs)
 //	P i:STATE:DEST      sorted set: deliveries by id, per state and
 //	                    destination (List)
+//	P acked             hash: per destination, the entries acknowledged
+//	                    since its stream was last trimmed
+//	P sweep             hash: per destination, when the last sweep of the
+//	                    group's PEL for ended leases ended (DEST:at) and
+//	                    where an unfinished one goes on (DEST:cursor)
 //
 // Every script gets the prefix as ARGV[1] and the consumer group's name
 // as ARGV[2]; the keys are made inside the scripts, so the queue runs on
@@ -62,7 +67,10 @@ end
 -- dead stream.
 local function leave(id, dst, st, sid, did)
   if st == 'pending' then
-    if sid and sid ~= '' then redis.call('XACK', skey(dst), G, sid) end
+    if sid and sid ~= '' then
+      redis.call('XACK', skey(dst), G, sid)
+      redis.call('HINCRBY', P .. 'acked', dst, 1)
+    end
     redis.call('ZREM', P .. 'r:' .. dst, id)
   elseif st == 'dead' and did and did ~= '' then
     redis.call('XDEL', P .. 'dead', did)
@@ -111,7 +119,8 @@ return n
 
 // claimScript: ARGV 3 destination, 4 max, 5 consumer, 6 now (ms),
 // 7 the lease's end (ns), 8 the idle time a claimed entry gets (ms),
-// 9 the visibility timeout (ms), 10 the stream length that starts a trim.
+// 9 the visibility timeout (ms), 10 how many acknowledged entries start a
+// trim, 11 the time between sweeps for ended leases (ms).
 // Returns {reclaimed, {id, event, attempts, last status, last error,
 // payload}...}.
 //
@@ -131,6 +140,7 @@ local function take(eid, f, expired)
   local d = id and redis.call('HMGET', P .. 'd:' .. id, 'st', 'sid', 'own', 'ev', 'att', 'ls', 'le')
   if not d or d[1] ~= 'pending' or d[2] ~= eid then
     redis.call('XACK', s, G, eid)
+    redis.call('HINCRBY', P .. 'acked', dst, 1)
     return
   end
   if expired and d[3] and d[3] ~= me then reclaimed = reclaimed + 1 end
@@ -138,15 +148,30 @@ local function take(eid, f, expired)
   redis.call('HSET', P .. 'd:' .. id, 'own', me, 'nx', ARGV[7])
   out[#out + 1] = {id, d[4], d[5], d[6], d[7], redis.call('HGET', P .. 'e:' .. d[4], 'pl') or ''}
 end
--- 1. Entries whose lease has ended: a dead instance's, or our own.
-local cursor = '0-0'
-repeat
-  local r = redis.call('XAUTOCLAIM', s, G, me, ARGV[9], cursor, 'COUNT', max - #out)
-  cursor = r[1]
-  for _, e in ipairs(r[2]) do
-    if e then take(e[1], e[2], true) end
+-- 1. Entries whose lease has ended: a dead instance's, or our own. A
+-- sweep of the group's PEL with XAUTOCLAIM reads every entry of it, so
+-- it runs at most once per ARGV[11] ms per destination (on the server's
+-- clock, shared by all instances), and goes on where it stopped when it
+-- found max entries.
+local sk = P .. 'sweep'
+local sw = redis.call('HMGET', sk, dst .. ':cursor', dst .. ':at')
+local cursor = sw[1] or '0-0'
+local t = redis.call('TIME')
+local nowms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if cursor ~= '0-0' or nowms - tonumber(sw[2] or 0) >= tonumber(ARGV[11]) then
+  repeat
+    local r = redis.call('XAUTOCLAIM', s, G, me, ARGV[9], cursor, 'COUNT', max - #out)
+    cursor = r[1]
+    for _, e in ipairs(r[2]) do
+      if e then take(e[1], e[2], true) end
+    end
+  until cursor == '0-0' or #out >= max
+  if cursor == '0-0' then
+    redis.call('HSET', sk, dst .. ':cursor', cursor, dst .. ':at', nowms)
+  else
+    redis.call('HSET', sk, dst .. ':cursor', cursor)
   end
-until cursor == '0-0' or #out >= max
+end
 -- 2. Retries now due go back into the stream.
 if #out < max then
   local rk = P .. 'r:' .. dst
@@ -172,9 +197,11 @@ for i = 1, #eids, 100 do
   args[#args + 1] = 'JUSTID'
   redis.call(unpack(args))
 end
--- Trim the stream below its oldest unfinished entry: the oldest one
--- claimed and not acknowledged (the group's PEL) or not yet read.
-if redis.call('XLEN', s) >= tonumber(ARGV[10]) then
+-- Trim the stream below its oldest unfinished entry (the oldest one
+-- claimed and not acknowledged, in the group's PEL, or not yet read),
+-- once ARGV[10] entries have been acknowledged since the last trim.
+if tonumber(redis.call('HGET', P .. 'acked', dst) or 0) >= tonumber(ARGV[10]) then
+  redis.call('HSET', P .. 'acked', dst, 0)
   local keep
   local p = redis.call('XPENDING', s, G)
   if p[1] > 0 then keep = p[2] end
@@ -357,6 +384,8 @@ for _, dst in ipairs(redis.call('SMEMBERS', P .. 'dests')) do
       n = n + #p
     end
     redis.call('XGROUP', 'DELCONSUMER', s, G, me)
+    -- the next Claim sweeps the whole PEL, and finds them
+    redis.call('HDEL', P .. 'sweep', dst .. ':cursor', dst .. ':at')
   end
 end
 return n

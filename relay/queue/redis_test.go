@@ -361,6 +361,7 @@ func TestRedisTrim(t *testing.T) {
 	s := redistest.Start(t, redistest.NoAppendOnly())
 	prefix := freshPrefix()
 	q := openRedis(t, s.URL(), queue.RedisOptions{Prefix: prefix})
+	q.SetTrimAt(1) // trim at every Claim after an acknowledgement
 	rc := rawClient(t, s)
 	stream := prefix + "s:a"
 	const total = 600
@@ -423,4 +424,32 @@ func TestRedisTrim(t *testing.T) {
 	if n := rc.XLen(ctx, stream).Val(); n != 0 {
 		t.Fatalf("stream length %d with everything delivered, want 0", n)
 	}
+}
+
+// TestRedisServerSettings: OpenRedis says what an acknowledged event
+// survives with the server's persistence settings, and refuses a server
+// that evicts keys without a time to live (queued events would vanish).
+func TestRedisServerSettings(t *testing.T) {
+	ctx := context.Background()
+	s := redistest.Start(t)
+	rc := rawClient(t, s)
+	for _, c := range []struct{ key, value, want string }{
+		{"appendfsync", "always", "appendfsync always: an acknowledged event is on Redis's disk"},
+		{"appendfsync", "everysec", "appendfsync everysec: a crash of the Redis host loses up to the last second"},
+		{"appendonly", "no", "appendonly no: a restart of Redis loses"},
+	} {
+		must(t, rc.ConfigSet(ctx, c.key, c.value).Err())
+		q := openRedis(t, s.URL(), queue.RedisOptions{Prefix: freshPrefix()})
+		if got := q.Durability(); !strings.Contains(got, c.want) {
+			t.Errorf("%s %s: Durability() = %q, want %q", c.key, c.value, got, c.want)
+		}
+	}
+	must(t, rc.ConfigSet(ctx, "maxmemory-policy", "allkeys-lru").Err())
+	_, err := queue.OpenRedis(ctx, s.URL(), queue.RedisOptions{})
+	var qe *queue.Error
+	if !errors.As(err, &qe) || !strings.Contains(err.Error(), "maxmemory-policy allkeys-lru") {
+		t.Fatalf("open on allkeys-lru: %v, want an *Error naming the policy", err)
+	}
+	must(t, rc.ConfigSet(ctx, "maxmemory-policy", "volatile-lru").Err())
+	openRedis(t, s.URL(), queue.RedisOptions{Prefix: freshPrefix()})
 }
