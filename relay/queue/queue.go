@@ -8,7 +8,8 @@
 // or the process restarted) is claimed again: delivery is at least once.
 //
 // Queue is the one interface the delivery engine uses; Open gives the
-// embedded implementation (SQLite in WAL mode in a data directory).
+// embedded implementation (SQLite in WAL mode in a data directory),
+// OpenRedis the one several instances share (Redis Streams).
 package queue
 
 import (
