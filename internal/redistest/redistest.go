@@ -149,6 +149,25 @@ func (s *Server) Kill() {
 	s.cmd = nil
 }
 
+// Freeze stops the server with SIGSTOP: connections stay open and
+// nothing answers, as with a hung server or a lost network. Thaw
+// resumes it.
+func (s *Server) Freeze() { s.signal(sigStop) }
+
+// Thaw resumes a server stopped by Freeze (SIGCONT).
+func (s *Server) Thaw() { s.signal(sigCont) }
+
+func (s *Server) signal(sig os.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sig == nil {
+		s.t.Fatal("redistest: Freeze and Thaw need SIGSTOP and SIGCONT")
+	}
+	if s.cmd != nil {
+		s.cmd.Process.Signal(sig)
+	}
+}
+
 // Restart starts the server again on the same port and directory (killing
 // it first if it runs): with the append-only file on, it replays it.
 func (s *Server) Restart() {

@@ -259,11 +259,15 @@ func durability(ctx context.Context, c *redis.Client, aof bool) string {
 // Enqueue implements Queue. It returns once Redis has answered: with
 // appendfsync always, once the event is on Redis's disk.
 func (r *Redis) Enqueue(ctx context.Context, ev *Event, destinations []string) error {
+	return r.enqueue(ctx, ev, destinations, r.newNonce())
+}
+
+func (r *Redis) enqueue(ctx context.Context, ev *Event, destinations []string, nonce string) error {
 	if r.closed.Load() {
 		return ErrClosed
 	}
 	args := make([]any, 0, 13+len(destinations))
-	args = append(args, r.prefix, redisGroup, ev.ID, r.newNonce(), ev.Source,
+	args = append(args, r.prefix, redisGroup, ev.ID, nonce, ev.Source,
 		ev.Received.UnixNano(), ev.Received.UnixMicro(), ev.ObjectType, ev.EventType,
 		ev.Body, ev.Payload, ev.Report, r.now().UnixNano())
 	for _, d := range destinations {
@@ -332,6 +336,10 @@ func (r *Redis) Fail(ctx context.Context, deliveryID string, a Attempt) error {
 }
 
 func (r *Redis) record(ctx context.Context, op, deliveryID string, a Attempt, state State, next time.Time) error {
+	return r.recordOnce(ctx, op, deliveryID, a, state, next, r.newNonce())
+}
+
+func (r *Redis) recordOnce(ctx context.Context, op, deliveryID string, a Attempt, state State, next time.Time, nonce string) error {
 	if r.closed.Load() {
 		return ErrClosed
 	}
@@ -343,7 +351,7 @@ func (r *Redis) record(ctx context.Context, op, deliveryID string, a Attempt, st
 		// Due at the first millisecond not before next.
 		nextNs, nextMs = next.UnixNano(), (next.UnixNano()+999_999)/1_000_000
 	}
-	err := recordScript.Run(ctx, r.client, nil, r.prefix, redisGroup, deliveryID, string(state), r.newNonce(),
+	err := recordScript.Run(ctx, r.client, nil, r.prefix, redisGroup, deliveryID, string(state), nonce,
 		encodeAttempt(a), a.Status, a.Error, nextNs, nextMs).Err()
 	return r.fail(ctx, op, err)
 }

@@ -453,3 +453,35 @@ func TestRedisServerSettings(t *testing.T) {
 	must(t, rc.ConfigSet(ctx, "maxmemory-policy", "volatile-lru").Err())
 	openRedis(t, s.URL(), queue.RedisOptions{Prefix: freshPrefix()})
 }
+
+// TestRedisHung: a server that accepts and never answers (SIGSTOP) makes
+// calls fail with ErrUnavailable after about the timeout, not hang; the
+// queue works again when it answers.
+func TestRedisHung(t *testing.T) {
+	ctx := context.Background()
+	s := redistest.Start(t, redistest.NoAppendOnly())
+	q := openRedis(t, s.URL(), queue.RedisOptions{Prefix: freshPrefix(), Timeout: 200 * time.Millisecond})
+	must(t, q.Enqueue(ctx, benchEvent(), []string{"a"}))
+	s.Freeze()
+	start := time.Now()
+	err := q.Enqueue(ctx, benchEvent(), []string{"a"})
+	took := time.Since(start)
+	s.Thaw()
+	if !errors.Is(err, queue.ErrUnavailable) {
+		t.Fatalf("Enqueue to a hung server: %v, want ErrUnavailable", err)
+	}
+	// Generous bound: a 200 ms timeout, sent twice.
+	if took > 3*time.Second {
+		t.Fatalf("Enqueue to a hung server took %v with a 200 ms timeout", took)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := q.Stats(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the queue did not recover within 5 s of the server's return")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
