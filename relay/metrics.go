@@ -73,7 +73,12 @@ var (
 	deadDesc    = prometheus.NewDesc("wasmhook_queue_dead", "Dead deliveries kept for replay.", nil, nil)
 	eventsDesc  = prometheus.NewDesc("wasmhook_queue_events", "Events in the queue.", nil, nil)
 	queueUpDesc = prometheus.NewDesc("wasmhook_queue_up", "1 when the queue answered the scrape.", nil, nil)
+	reclaimDesc = prometheus.NewDesc("wasmhook_queue_reclaimed_total", "Deliveries this instance took over after their holder's lease ended (an instance that died); a shared queue only.", nil, nil)
 )
+
+// reclaimer is a queue shared by instances, which counts the deliveries
+// it took over from others (queue.Redis).
+type reclaimer interface{ Reclaimed() int64 }
 
 func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- depthDesc
@@ -81,9 +86,15 @@ func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- deadDesc
 	ch <- eventsDesc
 	ch <- queueUpDesc
+	if _, ok := c.q.(reclaimer); ok {
+		ch <- reclaimDesc
+	}
 }
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	if r, ok := c.q.(reclaimer); ok {
+		ch <- prometheus.MustNewConstMetric(reclaimDesc, prometheus.CounterValue, float64(r.Reclaimed()))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	st, err := c.q.Stats(ctx)

@@ -78,7 +78,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	}
 	logger := slog.New(handler)
 
-	q, err := openQueue(ctx, cfg)
+	q, err := openServeQueue(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	if cfg.TLS.Cert != "" {
 		scheme = "https"
 	}
-	logger.Info("wasmhook serve: listening", "url", scheme+"://"+ln.Addr().String(), "data_dir", cfg.DataDir, "modules", cfg.Modules, "destinations", len(cfg.Destinations))
+	logger.Info("wasmhook serve: listening", "url", scheme+"://"+ln.Addr().String(), "data_dir", cfg.DataDir, "queue", cfg.QueueName(), "modules", cfg.Modules, "destinations", len(cfg.Destinations))
 
 	select {
 	case <-ctx.Done():

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	root "github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/redistest"
 	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
@@ -326,6 +327,20 @@ func TestServeLosesNothingOnSIGKILL(t *testing.T) {
 // directory: dead deliveries are listed, shown, replayed (and then
 // delivered by the relay) and purged.
 func TestQueueCommands(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		data := t.TempDir()
+		testQueueCommands(t, func(receiver string) string { return serveConfig(t, data, receiver) }, "--data-dir", data)
+	})
+	t.Run("redis", func(t *testing.T) {
+		rs := redistest.Start(t)
+		testQueueCommands(t, func(receiver string) string { return redisServeConfig(t, rs.URL(), receiver) })
+	})
+}
+
+// testQueueCommands runs the queue commands on the queue of the relay
+// that config makes, found by serve's configuration file (and by where,
+// when given, alone).
+func testQueueCommands(t *testing.T, config func(receiver string) string, where ...string) {
 	var mu sync.Mutex
 	refuse := true
 	got := 0
@@ -339,8 +354,15 @@ func TestQueueCommands(t *testing.T) {
 		got++
 	}))
 	t.Cleanup(rc.Close)
-	data := t.TempDir()
-	p := startServe(t, serveConfig(t, data, rc.URL))
+	conf := config(rc.URL)
+	p := startServe(t, conf)
+	// serve's configuration names the queue; the operator's shell need
+	// not hold the sources' secrets.
+	file := filepath.Join(t.TempDir(), "serve.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(conf, "{value: s3cr3t}", "{env: TEST_UNSET_NETBOX_SECRET}", 1)), 0o600))
+	if where == nil {
+		where = []string{"--config", file}
+	}
 	var ids []string
 	for range 2 {
 		status, id := p.post(t, vectorBody(t), "s3cr3t")
@@ -348,7 +370,7 @@ func TestQueueCommands(t *testing.T) {
 		ids = append(ids, id)
 	}
 	q := func(args ...string) result {
-		r := wasmhook(t, "", append([]string{"queue", "--data-dir", data}, args...)...)
+		r := wasmhook(t, "", append(append([]string{"queue"}, where...), args...)...)
 		require.Equal(t, 0, r.code, r.stderr)
 		return r
 	}
@@ -375,17 +397,10 @@ func TestQueueCommands(t *testing.T) {
 	assert.Equal(t, 2, got)
 	mu.Unlock()
 	assert.Equal(t, "0 dead deliveries purged\n", q("purge", "--dead").stdout)
-	r := wasmhook(t, "", "queue", "--data-dir", data, "purge")
+	r := wasmhook(t, "", append(append([]string{"queue"}, where...), "purge")...)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "say --dead")
-
-	// serve's configuration names the queue; the operator's shell need
-	// not hold the sources' secrets.
-	file := filepath.Join(t.TempDir(), "serve.yaml")
-	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(serveConfig(t, data, rc.URL), "{value: s3cr3t}", "{env: TEST_UNSET_NETBOX_SECRET}", 1)), 0o600))
-	r = wasmhook(t, "", "queue", "--config", file, "stats")
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "delivered 2\n")
+	assert.Contains(t, wasmhook(t, "", "queue", "--config", file, "stats").stdout, "delivered 2\n")
 }
 
 // TestServeRefusesABadStart: a corrupt queue file or a bad configuration

@@ -1,0 +1,219 @@
+package main_test
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook/internal/redistest"
+)
+
+// redisServeConfig is serveConfig on a Redis queue, each attempt bounded
+// by a second (so that a lease, twice that and 10 s, ends soon).
+func redisServeConfig(t *testing.T, redisURL, receiverURL string) string {
+	return strings.Replace(serveConfig(t, t.TempDir(), receiverURL), "concurrency: 2", "concurrency: 4\n    timeout: 1s", 1) +
+		"queue: " + redisURL + "\n"
+}
+
+// metric reads one sample of a Prometheus metric from url's /metrics.
+func metric(t *testing.T, url, name string) float64 {
+	resp, err := http.Get(url + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindSubmatch(body)
+	require.NotNil(t, m, "%s not in /metrics:\n%s", name, body)
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	require.NoError(t, err)
+	return v
+}
+
+// TestServeRedisInstanceKilled: two serve instances on one Redis, 2,000
+// events posted across both, one killed with SIGKILL while it delivers:
+// the survivor delivers the rest, the dead one's claimed deliveries
+// included once their lease ends, and its metrics count them.
+func TestServeRedisInstanceKilled(t *testing.T) {
+	const events = 2000
+	rs := redistest.Start(t)
+	rc := newHookReceiver(t, 2*time.Millisecond)
+	a := startServe(t, redisServeConfig(t, rs.URL(), rc.URL))
+	b := startServe(t, redisServeConfig(t, rs.URL(), rc.URL))
+	body := vectorBody(t)
+	ids := make(chan string, events)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < events; i += 8 {
+				p := a
+				if i%2 == 1 {
+					p = b
+				}
+				status, id := p.post(t, body, "s3cr3t")
+				if status != http.StatusAccepted {
+					t.Errorf("event %d: status %d", i, status)
+					return
+				}
+				ids <- id
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	require.False(t, t.Failed(), a.log())
+	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return len(c) >= 300 }, 30*time.Second, 5*time.Millisecond)
+	require.NoError(t, a.cmd.Process.Kill())
+	<-a.done
+	before, _ := rc.snapshot()
+	require.Less(t, len(before), events, "killed in the middle of delivering")
+
+	accepted := map[string]bool{}
+	for id := range ids {
+		accepted[id] = true
+	}
+	require.Len(t, accepted, events)
+	missing := func() int {
+		c, _ := rc.snapshot()
+		n := 0
+		for id := range accepted {
+			if c[id] == 0 {
+				n++
+			}
+		}
+		return n
+	}
+	if !assert.Eventually(t, func() bool { return missing() == 0 }, 60*time.Second, 20*time.Millisecond) {
+		t.Fatalf("%d of %d accepted events never delivered\n%s", missing(), events, b.log())
+	}
+	counts, _ := rc.snapshot()
+	duplicates := 0
+	for id, n := range counts {
+		assert.True(t, accepted[id], "a delivery of an id never accepted: %s", id)
+		duplicates += n - 1
+	}
+	reclaimed := metric(t, b.url, "wasmhook_queue_reclaimed_total")
+	t.Logf("%d events accepted by two instances; %d delivered before one was killed; the survivor delivered the rest: %d ids, %d duplicates, %.0f deliveries reclaimed from the dead instance",
+		events, len(before), len(counts), duplicates, reclaimed)
+	assert.Positive(t, reclaimed, "the survivor took over the killed instance's claimed deliveries")
+	assert.LessOrEqual(t, float64(duplicates), reclaimed, "a duplicate is a reclaimed delivery the dead instance had sent")
+}
+
+// TestServeRedisRestarted: Redis killed (SIGKILL) and started again while
+// events arrive, its append-only file on: ingress answers 503 while it is
+// away and 202 again by itself when it is back, and every event answered
+// 202 is delivered.
+func TestServeRedisRestarted(t *testing.T) {
+	rs := redistest.Start(t)
+	rc := newHookReceiver(t, 0)
+	p := startServe(t, redisServeConfig(t, rs.URL(), rc.URL))
+	body := vectorBody(t)
+	var mu sync.Mutex
+	var accepted []string
+	var refused, after atomic.Int64
+	var down atomic.Bool
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				status, id := p.post(t, body, "s3cr3t")
+				switch status {
+				case http.StatusAccepted:
+					mu.Lock()
+					accepted = append(accepted, id)
+					mu.Unlock()
+					if !down.Load() && refused.Load() > 0 {
+						after.Add(1)
+					}
+				case http.StatusServiceUnavailable:
+					refused.Add(1)
+				default:
+					t.Errorf("status %d", status)
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	down.Store(true)
+	rs.Kill()
+	require.Eventually(t, func() bool { return refused.Load() > 0 }, 15*time.Second, 10*time.Millisecond, "no 503 while Redis is away")
+	resp, err := http.Get(p.url + "/readyz")
+	require.NoError(t, err)
+	why, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Contains(t, string(why), "unavailable")
+	rs.Restart()
+	down.Store(false)
+	require.Eventually(t, func() bool { return after.Load() >= 20 }, 30*time.Second, 10*time.Millisecond, "ingress did not recover\n%s", p.log())
+	close(stop)
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	missing := func() []string {
+		c, _ := rc.snapshot()
+		var out []string
+		for _, id := range accepted {
+			if c[id] == 0 {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	if !assert.Eventually(t, func() bool { return len(missing()) == 0 }, 60*time.Second, 20*time.Millisecond) {
+		t.Fatalf("%d of %d acknowledged events lost\n%s", len(missing()), len(accepted), p.log())
+	}
+	t.Logf("%d events acknowledged, %d refused with 503 while Redis was away, all acknowledged delivered", len(accepted), refused.Load())
+}
+
+// TestServeRedisUnreachableAtStart: serve starts with its Redis away: one
+// line says so, /readyz is not ready and ingress answers 503, not a
+// crash; when Redis comes up, serve opens the queue by itself.
+func TestServeRedisUnreachableAtStart(t *testing.T) {
+	rs := redistest.Start(t)
+	rs.Kill()
+	rc := newHookReceiver(t, 0)
+	p := startServe(t, redisServeConfig(t, rs.URL(), rc.URL))
+	lines := regexp.MustCompile(`(?m)^.*the queue is unavailable.*$`).FindAllString(p.log(), -1)
+	require.Len(t, lines, 1, p.log())
+	assert.Contains(t, lines[0], rs.Addr())
+	resp, err := http.Get(p.url + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	status, _ := p.post(t, vectorBody(t), "s3cr3t")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+
+	rs.Restart()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(p.url + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 15*time.Second, 50*time.Millisecond, p.log())
+	status, id := p.post(t, vectorBody(t), "s3cr3t")
+	require.Equal(t, http.StatusAccepted, status)
+	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return c[id] == 1 }, 10*time.Second, 10*time.Millisecond, p.log())
+	assert.NotContains(t, p.log(), "failed to dial", "go-redis's own dial errors stay out of serve's log")
+}
