@@ -43,6 +43,11 @@ type Config struct {
 	Queue string `yaml:"queue"`
 	// Redis tunes the Redis queue.
 	Redis RedisConfig `yaml:"redis"`
+	// Retention is how long an event stays in the queue once every
+	// delivery of it is delivered (for `wasmhook queue show`); then it
+	// is deleted. Dead deliveries stay until replayed or purged.
+	// Default 168h (7 days).
+	Retention time.Duration `yaml:"retention"`
 	// Modules is the modules directory, watched for changes; "" runs no
 	// module (the relay then only queues and delivers).
 	Modules string `yaml:"modules"`
@@ -296,6 +301,9 @@ func (c *Config) check() error {
 	}
 	if c.MaxBody == 0 {
 		c.MaxBody = 1 << 20
+	}
+	if c.Retention == 0 {
+		c.Retention = 7 * 24 * time.Hour
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("tls: give both cert and key")

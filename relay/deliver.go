@@ -30,7 +30,45 @@ func (r *Relay) Run(ctx context.Context) {
 			r.deliverLoop(ctx, d)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.pruneLoop(ctx)
+	}()
 	wg.Wait()
+}
+
+// pruneBatch is how many events one PruneDelivered call deletes: a
+// bounded write, so that a large backlog of old events does not hold the
+// queue for long.
+const pruneBatch = 500
+
+// pruneLoop deletes, every minute (or a quarter of the retention, when
+// shorter), the delivered events older than the retention.
+func (r *Relay) pruneLoop(ctx context.Context) {
+	every := min(time.Minute, r.cfg.Retention/4)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := r.queue.PruneDelivered(ctx, time.Now().Add(-r.cfg.Retention), pruneBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.logger.Warn("wasmhook serve: deleting delivered events past the retention failed; trying again later", "error", err)
+				}
+				break
+			}
+			r.metrics.pruned.Add(float64(n))
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
 }
 
 // wake tells the destinations that a new event is due.

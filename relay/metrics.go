@@ -24,6 +24,7 @@ type metrics struct {
 	enrichDur  prometheus.Histogram
 	callDur    *prometheus.HistogramVec // callback
 	callFailed *prometheus.CounterVec   // callback, class
+	pruned     prometheus.Counter
 }
 
 func newMetrics(q queue.Queue) *metrics {
@@ -43,8 +44,10 @@ func newMetrics(q queue.Queue) *metrics {
 			Name: "wasmhook_callback_seconds", Help: "Time of one callback's call, by callback.", Buckets: prometheus.ExponentialBuckets(0.000005, 4, 10)}, []string{"callback"}),
 		callFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wasmhook_callback_failures_total", Help: "Callback failures, by callback and failure class."}, []string{"callback", "class"}),
+		pruned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wasmhook_queue_pruned_total", Help: "Delivered events deleted past the retention."}),
 	}
-	m.reg.MustRegister(m.received, m.rejected, m.attempts, m.attemptDur, m.enrichDur, m.callDur, m.callFailed, queueCollector{q})
+	m.reg.MustRegister(m.received, m.rejected, m.attempts, m.attemptDur, m.enrichDur, m.callDur, m.callFailed, m.pruned, queueCollector{q})
 	return m
 }
 

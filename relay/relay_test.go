@@ -301,3 +301,36 @@ destinations:
 		}
 	}
 }
+
+// TestRetention: an event whose deliveries are all delivered is deleted
+// once it is older than the retention; one with a dead delivery stays.
+func TestRetention(t *testing.T) {
+	rc := newReceiver(t)
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadRequest) }))
+	defer refuse.Close()
+	h := start(t, `
+data_dir: DATA
+retention: 200ms
+sources: {netbox: {unsigned: true}, lab: {unsigned: true}}
+destinations:
+  inventory: {url: `+rc.URL+`, filter: {object_types: [dcim.site]}}
+  audit: {url: `+refuse.URL+`, filter: {object_types: [dcim.device]}}
+`)
+	site := netboxBody(t)
+	device := bytes.Replace(site, []byte(`"object_type": "dcim.site"`), []byte(`"object_type": "dcim.device"`), 1)
+	require.NotEqual(t, site, device)
+	status, kept := h.post(t, "lab", device, "")
+	require.Equal(t, http.StatusAccepted, status)
+	for range 3 {
+		status, _ := h.post(t, "netbox", site, "")
+		require.Equal(t, http.StatusAccepted, status)
+	}
+	require.Eventually(t, func() bool {
+		st, err := h.queue.Stats(context.Background())
+		return err == nil && st.Events == 1 && st.Dead == 1 && st.Delivered == 0
+	}, 10*time.Second, 20*time.Millisecond, "the delivered events were not deleted past the retention")
+	_, _, _, err := h.queue.Event(context.Background(), kept["id"])
+	require.NoError(t, err, "the event with a dead delivery stays")
+	assert.Len(t, rc.requests(), 3)
+	assert.Contains(t, h.metrics(t), "wasmhook_queue_pruned_total 3")
+}

@@ -194,6 +194,14 @@ func (l *laterQueue) PurgeDead(ctx context.Context) (int, error) {
 	return q.PurgeDead(ctx)
 }
 
+func (l *laterQueue) PruneDelivered(ctx context.Context, before time.Time, max int) (int, error) {
+	q, err := l.get()
+	if err != nil {
+		return 0, err
+	}
+	return q.PruneDelivered(ctx, before, max)
+}
+
 // Reclaimed is the open queue's count (see queue.Redis.Reclaimed).
 func (l *laterQueue) Reclaimed() int64 {
 	if q := l.q.Load(); q != nil {

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -33,6 +34,10 @@ type hookReceiver struct {
 	mu     sync.Mutex
 	counts map[string]int
 	bodies [][]byte
+	// hold, locked, holds the requests that arrive until it is unlocked;
+	// held counts them.
+	hold sync.RWMutex
+	held atomic.Int64
 }
 
 func newHookReceiver(t *testing.T, delay time.Duration) *hookReceiver {
@@ -40,6 +45,10 @@ func newHookReceiver(t *testing.T, delay time.Duration) *hookReceiver {
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		time.Sleep(delay)
+		h.held.Add(1)
+		h.hold.RLock()
+		h.hold.RUnlock()
+		h.held.Add(-1)
 		h.mu.Lock()
 		h.counts[req.Header.Get("webhook-id")]++
 		h.bodies = append(h.bodies, body)

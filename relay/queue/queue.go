@@ -128,6 +128,11 @@ type Queue interface {
 	// PurgeDead deletes the dead deliveries (and events left with none)
 	// and returns how many deliveries went.
 	PurgeDead(ctx context.Context) (int, error)
+	// PruneDelivered deletes up to max events received before before
+	// whose deliveries were all delivered, with their deliveries and
+	// attempts, oldest first, and returns how many events went. An event
+	// with a pending or dead delivery stays. It is the relay's retention.
+	PruneDelivered(ctx context.Context, before time.Time, max int) (int, error)
 	// Close releases the queue; claimed deliveries not recorded become
 	// due again when it is next opened.
 	Close() error

@@ -389,6 +389,21 @@ func (r *Redis) PurgeDead(ctx context.Context) (int, error) {
 	}
 }
 
+// PruneDelivered implements Queue.
+func (r *Redis) PruneDelivered(ctx context.Context, before time.Time, max int) (int, error) {
+	if r.closed.Load() {
+		return 0, ErrClosed
+	}
+	if max <= 0 {
+		return 0, nil
+	}
+	n, err := pruneScript.Run(ctx, r.client, nil, r.prefix, redisGroup, before.UnixMicro(), max).Int()
+	if err != nil {
+		return 0, r.fail(ctx, "prune", err)
+	}
+	return n, nil
+}
+
 // Event implements Queue.
 func (r *Redis) Event(ctx context.Context, eventID string) (*Event, []Delivery, map[string][]Attempt, error) {
 	if r.closed.Load() {

@@ -29,6 +29,8 @@ import "github.com/redis/go-redis/v9"
 //	                    destination (List)
 //	P acked             hash: per destination, the entries acknowledged
 //	                    since its stream was last trimmed
+//	P done              sorted set: events whose deliveries were all
+//	                    delivered, by receipt (µs): PruneDelivered's list
 //	P sweep             hash: per destination, when the last sweep of the
 //	                    group's PEL for ended leases ended (DEST:at) and
 //	                    where an unfinished one goes on (DEST:cursor)
@@ -75,6 +77,16 @@ local function leave(id, dst, st, sid, did)
   elseif st == 'dead' and did and did ~= '' then
     redis.call('XDEL', P .. 'dead', did)
   end
+end
+-- done lists event ev (received at us) for PruneDelivered when every
+-- delivery of it is delivered.
+local function done(ev, us)
+  local ds = redis.call('HGET', P .. 'e:' .. ev, 'ds')
+  if not ds then return end
+  for x in string.gmatch(ds, '%S+') do
+    if redis.call('HGET', P .. 'd:' .. x, 'st') ~= 'delivered' then return end
+  end
+  redis.call('ZADD', P .. 'done', us, ev)
 end
 -- idless: stream id a < b.
 local function idless(a, b)
@@ -232,7 +244,7 @@ return out
 var recordScript = redis.NewScript(luaPrelude + `
 local id, new = ARGV[3], ARGV[4]
 local dk = P .. 'd:' .. id
-local d = redis.call('HMGET', dk, 'st', 'dst', 'sid', 'did', 'us', 'rn')
+local d = redis.call('HMGET', dk, 'st', 'dst', 'sid', 'did', 'us', 'rn', 'ev')
 if not d[1] then return redis.error_reply('NOTFOUND delivery ' .. id) end
 if d[6] == ARGV[5] then return 0 end -- the same call, sent again
 redis.call('RPUSH', P .. 'a:' .. id, ARGV[6])
@@ -251,6 +263,7 @@ else
   redis.call('HSET', dk, 'st', new, 'nx', 0, 'sid', '', 'did', '')
 end
 move(id, dst, d[5], cur, new)
+if new == 'delivered' then done(d[7], d[5]) end
 return 0
 `)
 
@@ -297,6 +310,7 @@ for _, e in ipairs(es) do
         redis.call('HINCRBY', P .. 'stats', 'events', -1)
       else
         redis.call('HSET', ek, 'ds', table.concat(left, ' '))
+        done(d[3], redis.call('HGET', P .. 'd:' .. left[1], 'us'))
       end
     end
   end
@@ -412,6 +426,35 @@ for _, dst in ipairs(redis.call('SMEMBERS', P .. 'dests')) do
         n = n + 1
       end
     end
+  end
+end
+return n
+`)
+
+// pruneScript: ARGV 3 the cutoff (µs, exclusive), 4 how many events.
+// Returns how many events went.
+var pruneScript = redis.NewScript(luaPrelude + `
+local evs = redis.call('ZRANGEBYSCORE', P .. 'done', '-inf', '(' .. ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
+local n = 0
+for _, ev in ipairs(evs) do
+  redis.call('ZREM', P .. 'done', ev)
+  local ek = P .. 'e:' .. ev
+  local ids = {}
+  for x in string.gmatch(redis.call('HGET', ek, 'ds') or '', '%S+') do ids[#ids + 1] = x end
+  local all = #ids > 0
+  for _, id in ipairs(ids) do
+    if redis.call('HGET', P .. 'd:' .. id, 'st') ~= 'delivered' then all = false end
+  end
+  if all then
+    for _, id in ipairs(ids) do
+      local dst = redis.call('HGET', P .. 'd:' .. id, 'dst')
+      redis.call('DEL', P .. 'd:' .. id, P .. 'a:' .. id)
+      redis.call('ZREM', P .. 'i:delivered:' .. dst, id)
+      redis.call('HINCRBY', P .. 'stats', 'delivered', -1)
+    end
+    redis.call('DEL', ek)
+    redis.call('HINCRBY', P .. 'stats', 'events', -1)
+    n = n + 1
   end
 end
 return n

@@ -65,6 +65,11 @@ type SQLite struct {
 	closed bool
 
 	w *writer // owned by the batcher goroutine
+
+	// pruneFrom is the last event PruneDelivered looked at; pruneMu
+	// makes the calls take turns.
+	pruneMu   sync.Mutex
+	pruneFrom int64
 }
 
 var _ Queue = (*SQLite)(nil)
@@ -669,6 +674,69 @@ func (s *SQLite) PurgeDead(ctx context.Context) (int, error) {
 		return err
 	})
 	return int(n), err
+}
+
+// PruneDelivered implements Queue. Events are looked at in arrival
+// order from where the last call stopped, and the look ends at the first
+// one received at or after before; one kept because a delivery of it is
+// pending or dead is not looked at again until the queue is reopened.
+func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) (int, error) {
+	if max <= 0 {
+		return 0, nil
+	}
+	s.pruneMu.Lock()
+	defer s.pruneMu.Unlock()
+	var n int
+	var from int64
+	err := s.write(ctx, "prune", func(w *writer) error {
+		n, from = 0, s.pruneFrom
+		bg := context.Background()
+		rows, err := w.conn.QueryContext(bg, `SELECT e.seq, e.received,
+			EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state != 'delivered')
+			FROM events e WHERE e.seq > ? ORDER BY e.seq LIMIT ?`, from, 4*max)
+		if err != nil {
+			return err
+		}
+		var seqs []any
+		for rows.Next() {
+			var seq, received int64
+			var kept bool
+			if err := rows.Scan(&seq, &received, &kept); err != nil {
+				rows.Close()
+				return err
+			}
+			if received >= before.UnixNano() {
+				break
+			}
+			from = seq
+			if !kept {
+				seqs = append(seqs, seq)
+				if len(seqs) == max {
+					break
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(seqs) == 0 {
+			return err
+		}
+		in := "(?" + strings.Repeat(",?", len(seqs)-1) + ")"
+		for _, q := range []string{
+			`DELETE FROM attempts WHERE delivery_seq IN (SELECT seq FROM deliveries WHERE event_seq IN ` + in + `)`,
+			`DELETE FROM deliveries WHERE event_seq IN ` + in,
+			`DELETE FROM events WHERE seq IN ` + in,
+		} {
+			if _, err := w.conn.ExecContext(bg, q, seqs...); err != nil {
+				return err
+			}
+		}
+		n = len(seqs)
+		return nil
+	})
+	if err == nil {
+		s.pruneFrom = from
+	}
+	return n, err
 }
 
 // read runs fn unless the queue is closed.

@@ -36,6 +36,7 @@ func Suite(t *testing.T, open Opener) {
 		{"Retry", testRetry},
 		{"FailReplayPurge", testFailReplayPurge},
 		{"PurgeKeepsLiveEvents", testPurgeKeepsLiveEvents},
+		{"PruneDelivered", testPruneDelivered},
 		{"ListPaging", testListPaging},
 		{"StatsOldestPending", testStatsOldestPending},
 		{"Duplicate", testDuplicate},
@@ -337,6 +338,72 @@ func testPurgeKeepsLiveEvents(t *testing.T, open Opener) {
 	}
 	if got := claim(t, q, "b", 1, time.Minute); len(got) != 1 || !bytes.Equal(got[0].Payload, ev.Payload) {
 		t.Fatalf("claim b after purge: %+v", got)
+	}
+}
+
+// testPruneDelivered: events received before the cutoff whose
+// deliveries were all delivered go, oldest first and max at a time; an
+// event with a pending or dead delivery, or received later, stays.
+func testPruneDelivered(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	deliver := func(dest string, status int) {
+		t.Helper()
+		for _, c := range claim(t, q, dest, 100, time.Minute) {
+			if status == 200 {
+				must(t, q.Succeeded(ctx, c.ID, attempt(200, "")))
+			} else {
+				must(t, q.Fail(ctx, c.ID, attempt(status, "no")))
+			}
+		}
+	}
+	var evs []*queue.Event
+	for i := 1; i <= 6; i++ {
+		evs = append(evs, enqueue(t, q, i, "a", "b"))
+	}
+	extra := enqueue(t, q, 7, "c") // received after the cutoff
+	deliver("a", 200)
+	deliver("c", 200)
+	// b: events 1, 2, 3 and 6 delivered; 4 dead; 5 pending.
+	cb := claim(t, q, "b", 100, time.Minute)
+	if len(cb) != 6 {
+		t.Fatalf("claim b: %d, want 6", len(cb))
+	}
+	for _, c := range cb {
+		switch c.EventID {
+		case evs[3].ID:
+			must(t, q.Fail(ctx, c.ID, attempt(400, "no")))
+		case evs[4].ID:
+			must(t, q.Retry(ctx, c.ID, attempt(500, "later"), time.Now().Add(time.Hour)))
+		default:
+			must(t, q.Succeeded(ctx, c.ID, attempt(200, "")))
+		}
+	}
+	cutoff := extra.Received // events 1-6 were received before it
+	n, err := q.PruneDelivered(ctx, cutoff, 2)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("PruneDelivered max 2: %d", n)
+	}
+	n, err = q.PruneDelivered(ctx, cutoff, 100)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("PruneDelivered again: %d, want the 2 left (events 3 and 6)", n)
+	}
+	for i, ev := range evs {
+		_, _, _, err := q.Event(ctx, ev.ID)
+		gone := i == 0 || i == 1 || i == 2 || i == 5
+		if gone != errors.Is(err, queue.ErrNotFound) {
+			t.Fatalf("event %d after prune: %v (want gone: %v)", i+1, err, gone)
+		}
+	}
+	if _, _, _, err := q.Event(ctx, extra.ID); err != nil {
+		t.Fatalf("an event received after the cutoff went: %v", err)
+	}
+	// Left: events 4 (a delivered, b dead), 5 (a delivered, b pending), 7.
+	wantStats(t, q, 3, 1, 3, 1)
+	if n, err := q.PruneDelivered(ctx, cutoff, 100); err != nil || n != 0 {
+		t.Fatalf("PruneDelivered with nothing to prune: %d, %v", n, err)
 	}
 }
 
