@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -535,4 +536,56 @@ func TestServeRetriesUntilDelivered(t *testing.T) {
 		assert.Equal(t, id, ids[i], "the same webhook-id on every attempt")
 		assert.Equal(t, bodies[0], bodies[i], "the same bytes on every attempt")
 	}
+}
+
+// TestServeWithoutItsDisk: the data directory read-only, or the disk
+// full (a file-size limit stands in for it: filling a real disk needs
+// privileges), at start: serve stops with one line naming the place and
+// the reason, not a crash.
+func TestServeWithoutItsDisk(t *testing.T) {
+	t.Run("read-only", func(t *testing.T) {
+		// Root writes anywhere: serve runs as nobody, from a directory
+		// nobody can read.
+		dir := t.TempDir()
+		for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
+			require.NoError(t, os.Chmod(d, 0o755))
+		}
+		bin := filepath.Join(dir, "wasmhook")
+		raw, err := os.ReadFile(binary)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(bin, raw, 0o755))
+		data := filepath.Join(dir, "data")
+		require.NoError(t, os.Mkdir(data, 0o555))
+		file := filepath.Join(dir, "serve.yaml")
+		require.NoError(t, os.WriteFile(file, []byte("data_dir: "+data+"\nsources: {s: {unsigned: true}}\ndestinations: {d: {url: 'http://127.0.0.1:1/'}}\n"), 0o644))
+		cmd := command(bin, "serve", "--config", file)
+		if os.Getuid() == 0 {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, stderr.String())
+		assertOneLineError(t, result{code: exit.ExitCode(), stderr: stderr.String()}, 2, data, "cannot create files")
+	})
+	t.Run("disk-full", func(t *testing.T) {
+		data := t.TempDir()
+		file := filepath.Join(t.TempDir(), "serve.yaml")
+		require.NoError(t, os.WriteFile(file, []byte("data_dir: "+data+"\nsources: {s: {unsigned: true}}\ndestinations: {d: {url: 'http://127.0.0.1:1/'}}\n"), 0o644))
+		// ulimit -f counts 512-byte blocks: 8 KiB, less than the schema.
+		r := func() result {
+			cmd := command("sh", "-c", `ulimit -f 16 && exec "$0" serve --config "$1"`, binary, file)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			}
+			return result{code: code, stderr: stderr.String()}
+		}()
+		assertOneLineError(t, r, 2, filepath.Join(data, "queue.db"), "disk full", "ulimit -f")
+	})
 }
