@@ -47,30 +47,7 @@ func TestServeRedisInstanceKilled(t *testing.T) {
 	rc := newHookReceiver(t, 2*time.Millisecond)
 	a := startServe(t, redisServeConfig(t, rs.URL(), rc.URL))
 	b := startServe(t, redisServeConfig(t, rs.URL(), rc.URL))
-	body := vectorBody(t)
-	ids := make(chan string, events)
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := g; i < events; i += 8 {
-				p := a
-				if i%2 == 1 {
-					p = b
-				}
-				status, id := p.post(t, body, "s3cr3t")
-				if status != http.StatusAccepted {
-					t.Errorf("event %d: status %d", i, status)
-					return
-				}
-				ids <- id
-			}
-		}()
-	}
-	wg.Wait()
-	close(ids)
-	require.False(t, t.Failed(), a.log())
+	accepted := postEvents(t, events, a, b)
 	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return len(c) >= 300 }, 30*time.Second, 5*time.Millisecond)
 	// Both instances' attempts in flight are held at the receiver (4
 	// each), so that the one killed dies with deliveries sent and not
@@ -84,42 +61,14 @@ func TestServeRedisInstanceKilled(t *testing.T) {
 	before, _ := rc.snapshot()
 	require.Less(t, len(before), events, "killed in the middle of delivering")
 
-	accepted := map[string]bool{}
-	for id := range ids {
-		accepted[id] = true
-	}
-	require.Len(t, accepted, events)
-	missing := func() int {
-		c, _ := rc.snapshot()
-		n := 0
-		for id := range accepted {
-			if c[id] == 0 {
-				n++
-			}
-		}
-		return n
-	}
-	if !assert.Eventually(t, func() bool { return missing() == 0 }, 60*time.Second, 20*time.Millisecond) {
-		t.Fatalf("%d of %d accepted events never delivered\n%s", missing(), events, b.log())
-	}
+	rc.waitForAll(t, accepted, b)
 	// The killed instance's 4 deliveries reached the receiver, which
 	// counted them when let go; their lease ends and the survivor sends
 	// them again.
 	require.Eventually(t, func() bool { return metric(t, b.url, "wasmhook_queue_reclaimed_total") == 4 }, 60*time.Second, 50*time.Millisecond, b.log())
-	dups := func() (n int) {
-		c, _ := rc.snapshot()
-		for _, k := range c {
-			n += k - 1
-		}
-		return n
-	}
-	require.Eventually(t, func() bool { return dups() == 4 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return rc.duplicates(t, accepted) == 4 }, 10*time.Second, 20*time.Millisecond)
+	duplicates := rc.duplicates(t, accepted)
 	counts, _ := rc.snapshot()
-	duplicates := 0
-	for id, n := range counts {
-		assert.True(t, accepted[id], "a delivery of an id never accepted: %s", id)
-		duplicates += n - 1
-	}
 	reclaimed := metric(t, b.url, "wasmhook_queue_reclaimed_total")
 	t.Logf("%d events accepted by two instances; %d delivered before one was killed; the survivor delivered the rest: %d ids, %d duplicates, %.0f deliveries reclaimed from the dead instance",
 		events, len(before), len(counts), duplicates, reclaimed)

@@ -278,15 +278,32 @@ func TestServeLosesNothingOnSIGKILL(t *testing.T) {
 	data := t.TempDir()
 	config := serveConfig(t, data, rc.URL)
 	p := startServe(t, config)
+	accepted := postEvents(t, events, p)
+	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return len(c) >= 100 }, 30*time.Second, 5*time.Millisecond)
+	require.NoError(t, p.cmd.Process.Kill())
+	<-p.done
+	before, _ := rc.snapshot()
+	require.Less(t, len(before), events, "killed in the middle of delivering")
+
+	p = startServe(t, config)
+	duplicates := rc.waitForAll(t, accepted, p)
+	t.Logf("%d events accepted; %d delivered before SIGKILL; after the restart all delivered, %d duplicates", events, len(before), duplicates)
+	assert.Less(t, duplicates, 50, "duplicates are the attempts in flight at the kill, not more")
+}
+
+// postEvents posts n signed NetBox bodies from 8 clients, to ps in turn,
+// and returns the ids accepted; any other answer fails the test.
+func postEvents(t *testing.T, n int, ps ...*serveProcess) map[string]bool {
+	t.Helper()
+	ids := make(chan string, n)
 	body := vectorBody(t)
-	ids := make(chan string, events)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := g; i < events; i += 8 {
-				status, id := p.post(t, body, "s3cr3t")
+			for i := g; i < n; i += 8 {
+				status, id := ps[i%len(ps)].post(t, body, "s3cr3t")
 				if status != http.StatusAccepted {
 					t.Errorf("event %d: status %d", i, status)
 					return
@@ -297,21 +314,24 @@ func TestServeLosesNothingOnSIGKILL(t *testing.T) {
 	}
 	wg.Wait()
 	close(ids)
-	require.False(t, t.Failed(), p.log())
-	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return len(c) >= 100 }, 30*time.Second, 5*time.Millisecond)
-	require.NoError(t, p.cmd.Process.Kill())
-	<-p.done
-	before, _ := rc.snapshot()
-	require.Less(t, len(before), events, "killed in the middle of delivering")
-
-	p = startServe(t, config)
+	if t.Failed() {
+		t.FailNow()
+	}
 	accepted := map[string]bool{}
 	for id := range ids {
 		accepted[id] = true
 	}
-	require.Len(t, accepted, events)
+	require.Len(t, accepted, n)
+	return accepted
+}
+
+// waitForAll waits until every accepted id has been delivered (p's log in
+// the failure), checks that no other id was, and returns how many
+// deliveries were duplicates.
+func (h *hookReceiver) waitForAll(t *testing.T, accepted map[string]bool, p *serveProcess) int {
+	t.Helper()
 	missing := func() int {
-		c, _ := rc.snapshot()
+		c, _ := h.snapshot()
 		n := 0
 		for id := range accepted {
 			if c[id] == 0 {
@@ -321,16 +341,21 @@ func TestServeLosesNothingOnSIGKILL(t *testing.T) {
 		return n
 	}
 	if !assert.Eventually(t, func() bool { return missing() == 0 }, 60*time.Second, 20*time.Millisecond) {
-		t.Fatalf("%d of %d accepted events never delivered\n%s", missing(), events, p.log())
+		t.Fatalf("%d of %d accepted events never delivered\n%s", missing(), len(accepted), p.log())
 	}
-	counts, _ := rc.snapshot()
-	duplicates := 0
-	for id, n := range counts {
+	return h.duplicates(t, accepted)
+}
+
+// duplicates counts the deliveries beyond the first of each id, and
+// checks that every id delivered was accepted.
+func (h *hookReceiver) duplicates(t *testing.T, accepted map[string]bool) int {
+	counts, _ := h.snapshot()
+	n := 0
+	for id, k := range counts {
 		assert.True(t, accepted[id], "a delivery of an id never accepted: %s", id)
-		duplicates += n - 1
+		n += k - 1
 	}
-	t.Logf("%d events accepted; %d delivered before SIGKILL; after the restart all %d delivered, %d duplicates", events, len(before), len(counts), duplicates)
-	assert.Less(t, duplicates, 50, "duplicates are the attempts in flight at the kill, not more")
+	return n
 }
 
 // TestQueueCommands: the operator's commands on a running relay's data
