@@ -44,6 +44,9 @@ func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) erro
 			if len(rep.Overwrote) > 0 {
 				e.countOverwrites(en, rep.Overwrote)
 			}
+			if e.opts.ReportKeys && rep.Err == nil {
+				rep.Keys = keysSet(en.nest, w.outputs[i])
+			}
 		}
 		if rep.Err != nil {
 			e.logger.Warn("wasmhook: callback failed; its result is dropped",
@@ -104,6 +107,25 @@ func collision(m *jsonraw.Merge, i int, nest string, out []byte) (key string, pr
 		return nil
 	})
 	return key, prev, found
+}
+
+// keysSet lists the context keys a merged output set: its nest key, or
+// its members' keys (a key the output repeats, once).
+func keysSet(nest string, out []byte) []string {
+	if jsonraw.Classify(out) != jsonraw.Object {
+		return nil // falsy: nothing set
+	}
+	if nest != "" {
+		return []string{nest}
+	}
+	var keys []string
+	jsonraw.Members(out, func(k string, _ []byte) error {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, strings.Clone(k)) // k points into a reused buffer
+		}
+		return nil
+	})
+	return keys
 }
 
 // eventContext is the merge source of the event's own context.

@@ -132,3 +132,33 @@ func TestFailOnCollision(t *testing.T) {
 	assert.Equal(t, map[string]int64{"first": 1}, stats[1].Overwrote)
 	assert.Equal(t, map[string]int64{"first": 1}, stats[2].Overwrote)
 }
+
+// TestReportKeys: with Options.ReportKeys each report lists the context
+// keys its callback set (a module's and a native callback's, a nested
+// output's key, nothing for a falsy output or a failure), overwritten
+// ones included; without it, none.
+func TestReportKeys(t *testing.T) {
+	dir := modulesDir(t, map[string]string{
+		"10-fixed":  "fixed",         // {"foo": 123}
+		"20-branch": "active_branch", // {"active_branch": null}
+		"30-null":   "null_output",   // null
+		"40-array":  "not_object",    // [1,2]: fails
+	})
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte("modules:\n  20-branch: {nest: geo}\n"), 0o644))
+	for _, on := range []bool{true, false} {
+		e := newEnricher(t, wasmhook.Options{Dir: dir, ReportKeys: on})
+		require.NoError(t, e.Register("native", returns(json.RawMessage(`{"foo": 1, "bar": 2, "foo": 3}`))))
+		res, err := e.Enrich(context.Background(), &siteEvent)
+		require.NoError(t, err)
+		keys := map[string][]string{}
+		for _, rep := range res.Reports {
+			keys[rep.Callback] = rep.Keys
+		}
+		if !on {
+			assert.Equal(t, map[string][]string{"10-fixed": nil, "20-branch": nil, "30-null": nil, "40-array": nil, "native": nil}, keys)
+			continue
+		}
+		assert.Equal(t, map[string][]string{"10-fixed": {"foo"}, "20-branch": {"geo"}, "30-null": nil, "40-array": nil, "native": {"foo", "bar"}}, keys)
+		assert.Equal(t, []wasmhook.Overwrite{{Key: "foo", Callback: "10-fixed"}}, res.Reports[4].Overwrote, "the last callback listing a key is its owner")
+	}
+}

@@ -128,6 +128,12 @@ type Options struct {
 	// Proxy-Authorization and SensitiveHeaders too. By default they see
 	// the headers modules see. Modules never see those headers.
 	NativeCredentials bool
+	// ReportKeys lists in each Report the context keys its callback set
+	// (Report.Keys), so that a reader of the payload can tell which
+	// callback each key came from. Off by default: collecting the keys
+	// costs an allocation per callback and event, which EnrichInto
+	// otherwise avoids.
+	ReportKeys bool
 }
 
 // Enricher runs callbacks over events. It is safe for concurrent use by
@@ -422,6 +428,11 @@ type Report struct {
 	// With Options.FailOnCollision the callback failed instead
 	// (ErrCollision) and this lists the first such key.
 	Overwrote []Overwrite
+	// Keys are the context keys this callback set, in its output's order
+	// (its nest key alone when nested), whether or not a later callback
+	// overwrote them; nil unless Options.ReportKeys is set. A key's value
+	// in the payload is that of the last callback listing it.
+	Keys []string
 }
 
 // Overwrite is a context key a callback set after an earlier callback of
