@@ -121,7 +121,7 @@ func cmdQueue(ctx context.Context, args []string, io stdio) error {
 			return err
 		}
 		return printJSON(map[string]any{
-			"id": ev.ID, "source": ev.Source, "received": ev.Received, "object_type": ev.ObjectType, "event_type": ev.EventType,
+			"id": ev.ID, "source": ev.Source, "received": ev.Received, "object_type": ev.ObjectType, "event_type": ev.EventType, "request_id": ev.RequestID,
 			"payload": json.RawMessage(ev.Payload), "report": json.RawMessage(ev.Report), "deliveries": ds, "attempts": attempts,
 		})
 	case "retry":

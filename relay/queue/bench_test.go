@@ -28,6 +28,7 @@ func benchEvent() *queue.Event {
 		Received:   time.Now(),
 		ObjectType: "dcim.site",
 		EventType:  "object_created",
+		RequestID:  fmt.Sprintf("00000000-0000-4000-8000-%012d", benchSeq.Load()),
 		Body:       benchBody,
 		Payload:    benchPayload,
 	}

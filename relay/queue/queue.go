@@ -29,6 +29,10 @@ type Event struct {
 	Received time.Time
 	// ObjectType and EventType describe it, for listing and filtering.
 	ObjectType, EventType string
+	// RequestID is the id of the request behind the event (NetBox's
+	// request_id, a lowercase UUID), "" for none: an operator finds every
+	// event of one change by it.
+	RequestID string
 	// Body is the request body as received.
 	Body []byte
 	// Payload is the enriched webhook body every attempt sends.
@@ -87,12 +91,23 @@ type Stats struct {
 	OldestPending time.Time
 }
 
-// Filter selects deliveries to list.
+// Filter selects deliveries to list. Its conditions hold together; a
+// zero field selects any.
 type Filter struct {
-	State       State  // "" for any
-	Destination string // "" for any
-	Limit       int    // 0 for a default of 100
-	// After pages: deliveries after this delivery id, in the list's order.
+	State       State
+	Destination string
+	// ObjectType and EventType select by the event's object type and raw
+	// event type (object_created...).
+	ObjectType, EventType string
+	// EventID selects the deliveries of one event; RequestID those of the
+	// events of one request.
+	EventID, RequestID string
+	// Limit caps the list; 0 for a default of 100.
+	Limit int
+	// Newest lists the newest event first instead of the oldest.
+	Newest bool
+	// After pages: deliveries after this delivery id, in the list's order
+	// (older ones when Newest is set).
 	After string
 }
 

@@ -77,7 +77,7 @@ var _ Queue = (*SQLite)(nil)
 // appID marks a SQLite file as a wasmhook queue ("whkq").
 const (
 	appID         = 0x77686b71
-	schemaVersion = 1
+	schemaVersion = 2
 )
 
 const schema = `
@@ -90,7 +90,8 @@ CREATE TABLE events(
 	event_type TEXT NOT NULL,
 	body BLOB,
 	payload BLOB,
-	report BLOB
+	report BLOB,
+	request_id TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE deliveries(
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,7 +117,24 @@ CREATE TABLE attempts(
 	response BLOB,
 	PRIMARY KEY(delivery_seq, n)
 ) WITHOUT ROWID;
+` + schemaV2Indexes
+
+// schemaV2Indexes serve List's filters on values that can be rare (a
+// request id, an object type), so that finding them never reads the
+// whole queue: an index on a column holds the row id after it, so each
+// is ordered by seq within a value, the list's order. A request id is
+// indexed only where there is one. Destinations and event types are few
+// and common: a list filtered by them alone reads in seq order and stops
+// at the page's end. Each index costs every Enqueue a page more to
+// write (RATIONALE.md, "The embedded queue").
+const schemaV2Indexes = `
+CREATE INDEX events_request ON events(request_id) WHERE request_id != '';
+CREATE INDEX events_object_type ON events(object_type);
 `
+
+// migrateV1 brings a version-1 file to version 2 in place: the request
+// id column (empty for the events already there) and the indexes.
+const migrateV1 = `ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';` + schemaV2Indexes
 
 // MaxResponse is how much of an attempt's response body is kept.
 const MaxResponse = 1 << 10
@@ -296,6 +314,14 @@ func (s *SQLite) initSchema(ctx context.Context, conn *sql.Conn) error {
 		return err
 	case id != appID:
 		return &Error{Op: "open", File: s.file, Kind: ErrCorrupt, Reason: "an SQLite database of another application (it has tables and no wasmhook queue mark)"}
+	case version == 1:
+		// In the open's transaction: a failed migration leaves the file
+		// at version 1.
+		if _, err := conn.ExecContext(ctx, migrateV1); err != nil {
+			return fmt.Errorf("migrating the queue from schema version 1 to %d: %w", schemaVersion, err)
+		}
+		_, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version=%d", schemaVersion))
+		return err
 	case version != schemaVersion:
 		return &Error{Op: "open", File: s.file, Kind: ErrCorrupt, Reason: fmt.Sprintf("queue schema version %d, this wasmhook reads version %d", version, schemaVersion)}
 	}
@@ -338,7 +364,7 @@ func (w *writer) prepare() error {
 		s **sql.Stmt
 		q string
 	}{
-		{&w.insEvent, `INSERT INTO events(id, source, received, object_type, event_type, body, payload, report) VALUES(?,?,?,?,?,?,?,?)`},
+		{&w.insEvent, `INSERT INTO events(id, source, received, object_type, event_type, body, payload, report, request_id) VALUES(?,?,?,?,?,?,?,?,?)`},
 		{&w.insDelivery, `INSERT INTO deliveries(event_seq, destination, state, next_attempt) VALUES(?,?,'pending',?)`},
 		{&w.due, `SELECT d.seq, e.id, d.attempts, d.last_status, d.last_error, e.payload
 			FROM deliveries d JOIN events e ON e.seq = d.event_seq
@@ -518,7 +544,7 @@ func (s *SQLite) write(ctx context.Context, name string, fn func(w *writer) erro
 func (s *SQLite) Enqueue(ctx context.Context, ev *Event, destinations []string) error {
 	received := ev.Received.UnixNano()
 	return s.write(ctx, "enqueue", func(w *writer) error {
-		res, err := w.insEvent.Exec(ev.ID, ev.Source, received, ev.ObjectType, ev.EventType, ev.Body, ev.Payload, ev.Report)
+		res, err := w.insEvent.Exec(ev.ID, ev.Source, received, ev.ObjectType, ev.EventType, ev.Body, ev.Payload, ev.Report, ev.RequestID)
 		if err != nil {
 			if sqliteCode(err) == sqliteConstraintUnique {
 				return fmt.Errorf("%w: %s", ErrDuplicate, ev.ID)
@@ -776,8 +802,8 @@ func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery,
 		}
 		defer tx.Rollback()
 		var seq, received int64
-		err = tx.QueryRowContext(ctx, `SELECT seq, id, source, received, object_type, event_type, body, payload, report FROM events WHERE id = ?`, eventID).
-			Scan(&seq, &ev.ID, &ev.Source, &received, &ev.ObjectType, &ev.EventType, &ev.Body, &ev.Payload, &ev.Report)
+		err = tx.QueryRowContext(ctx, `SELECT seq, id, source, received, object_type, event_type, body, payload, report, request_id FROM events WHERE id = ?`, eventID).
+			Scan(&seq, &ev.ID, &ev.Source, &received, &ev.ObjectType, &ev.EventType, &ev.Body, &ev.Payload, &ev.Report, &ev.RequestID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: event %q", ErrNotFound, eventID)
 		}
@@ -828,31 +854,12 @@ func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery,
 // List implements Queue. Delivery ids are decimal and grow with arrival,
 // so the list's order is the ids' order.
 func (s *SQLite) List(ctx context.Context, f Filter) ([]Delivery, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
+	q, args, err := listQuery(f)
+	if err != nil {
+		return nil, err
 	}
-	var after int64
-	if f.After != "" {
-		var ok bool
-		if after, ok = parseID(f.After); !ok {
-			return nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
-		}
-	}
-	q := `SELECT ` + deliveryCols + ` FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.seq > ?`
-	args := []any{after}
-	if f.State != "" {
-		q += ` AND d.state = ?`
-		args = append(args, string(f.State))
-	}
-	if f.Destination != "" {
-		q += ` AND d.destination = ?`
-		args = append(args, f.Destination)
-	}
-	q += ` ORDER BY d.seq LIMIT ?`
-	args = append(args, limit)
 	var out []Delivery
-	err := s.read("list", func() error {
+	err = s.read("list", func() error {
 		rows, err := s.db.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
@@ -868,6 +875,80 @@ func (s *SQLite) List(ctx context.Context, f Filter) ([]Delivery, error) {
 		return rows.Err()
 	})
 	return out, err
+}
+
+// listQuery is List's query. A filter on the event (its id, request id,
+// object type or event type) reads the matching events through their
+// index and then their deliveries; the others read the deliveries
+// through theirs (or in seq order). Deliveries are inserted with their
+// event, in one write, so a delivery's seq and its event's seq grow
+// together: a page's bound on the one bounds the other, which lets the
+// events' index start at the page rather than at the first event.
+func listQuery(f Filter) (string, []any, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var after int64
+	if f.After != "" {
+		var ok bool
+		if after, ok = parseID(f.After); !ok {
+			return "", nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
+		}
+	}
+	order, cmp := "", ">"
+	if f.Newest {
+		order, cmp = " DESC", "<"
+	}
+	byEvent := f.EventID != "" || f.RequestID != "" || f.ObjectType != "" || f.EventType != ""
+	var where []string
+	var args []any
+	cond := func(c string, v any) {
+		where = append(where, c)
+		args = append(args, v)
+	}
+	if f.EventID != "" {
+		cond("e.id = ?", f.EventID)
+	}
+	if f.RequestID != "" {
+		// The index holds only events with a request id: the query must
+		// say so for SQLite to use it.
+		cond("e.request_id = ? AND e.request_id != ''", f.RequestID)
+	}
+	if f.ObjectType != "" {
+		cond("e.object_type = ?", f.ObjectType)
+	}
+	if f.EventType != "" {
+		cond("e.event_type = ?", f.EventType)
+	}
+	if f.State != "" {
+		cond("d.state = ?", string(f.State))
+	}
+	if f.Destination != "" {
+		cond("d.destination = ?", f.Destination)
+	}
+	if after > 0 {
+		cond("d.seq "+cmp+" ?", after)
+		if byEvent {
+			// The event of the nearest delivery on the page's side of
+			// After (After itself may have been purged) bounds the events.
+			cond("e.seq "+cmp+"= (SELECT event_seq FROM deliveries WHERE seq "+cmp+" ? ORDER BY seq"+order+" LIMIT 1)", after)
+		}
+	}
+	q := "SELECT " + deliveryCols + " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
+	orderBy := " ORDER BY d.seq" + order
+	if byEvent {
+		// CROSS JOIN keeps events the outer loop, read through the index
+		// of the filter.
+		q = "SELECT " + deliveryCols + " FROM events e CROSS JOIN deliveries d ON d.event_seq = e.seq"
+		orderBy = " ORDER BY e.seq" + order + ", d.seq" + order
+	}
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += orderBy + " LIMIT ?"
+	args = append(args, limit)
+	return q, args, nil
 }
 
 // Stats implements Queue.

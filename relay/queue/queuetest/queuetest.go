@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -38,6 +39,8 @@ func Suite(t *testing.T, open Opener) {
 		{"PurgeKeepsLiveEvents", testPurgeKeepsLiveEvents},
 		{"PruneDelivered", testPruneDelivered},
 		{"ListPaging", testListPaging},
+		{"ListFilters", testListFilters},
+		{"ListNewestPaging", testListNewestPaging},
 		{"StatsOldestPending", testStatsOldestPending},
 		{"Duplicate", testDuplicate},
 		{"NotFound", testNotFound},
@@ -64,6 +67,7 @@ func event(i int) *queue.Event {
 		Body:       []byte(fmt.Sprintf(`{"event":"created","n":%d}`, i)),
 		Payload:    []byte(fmt.Sprintf(`{"event":"created","n":%d,"context":{}}`, i)),
 		Report:     []byte(`{"callbacks":[]}`),
+		RequestID:  fmt.Sprintf("00000000-0000-4000-9000-%012d", i/2), // two events per request
 	}
 }
 
@@ -151,7 +155,7 @@ func testEnqueueClaimSucceeded(t *testing.T, open Opener) {
 	got, ds, attempts, err := q.Event(ctx, ev.ID)
 	must(t, err)
 	if got.ID != ev.ID || got.Source != ev.Source || !got.Received.Equal(ev.Received) || got.ObjectType != ev.ObjectType ||
-		got.EventType != ev.EventType || !bytes.Equal(got.Body, ev.Body) || !bytes.Equal(got.Payload, ev.Payload) || !bytes.Equal(got.Report, ev.Report) {
+		got.EventType != ev.EventType || got.RequestID != ev.RequestID || !bytes.Equal(got.Body, ev.Body) || !bytes.Equal(got.Payload, ev.Payload) || !bytes.Equal(got.Report, ev.Report) {
 		t.Fatalf("Event: %+v, want %+v", got, ev)
 	}
 	if len(ds) != 2 || ds[0].Destination != "a" || ds[1].Destination != "b" {
@@ -669,5 +673,163 @@ func testReopen(t *testing.T, open Opener) {
 	d, as := delivery(t, q, evs[1].ID, c[1].ID)
 	if d.Attempts != 1 || len(as) != 1 || d.State != queue.Pending {
 		t.Fatalf("retried delivery after reopen: %+v, %d attempts", d, len(as))
+	}
+}
+
+// ids lists the deliveries' ids.
+func ids(ds []queue.Delivery) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
+}
+
+// testListFilters: each filter of List alone and together, in either
+// order, selects exactly the deliveries it names.
+func testListFilters(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	// 12 events, each to a and b: object types alternate site/device,
+	// event types cycle created/updated/deleted, two events per request.
+	types := []string{"object_created", "object_updated", "object_deleted"}
+	var evs []*queue.Event
+	for i := range 12 {
+		ev := event(i)
+		if i%2 == 1 {
+			ev.ObjectType = "dcim.device"
+		}
+		ev.EventType = types[i%3]
+		if i == 11 {
+			ev.RequestID = "" // an event with no request
+		}
+		must(t, q.Enqueue(ctx, ev, []string{"a", "b"}))
+		evs = append(evs, ev)
+	}
+	c := claim(t, q, "a", 2, time.Minute) // events 0 and 1
+	must(t, q.Fail(ctx, c[1].ID, attempt(410, "410 Gone")))
+	all, err := q.List(ctx, queue.Filter{})
+	must(t, err)
+	if len(all) != 24 {
+		t.Fatalf("listed %d, want 24", len(all))
+	}
+	event := map[string]*queue.Event{}
+	for _, ev := range evs {
+		event[ev.ID] = ev
+	}
+	for _, tc := range []struct {
+		name string
+		f    queue.Filter
+		want func(d queue.Delivery, ev *queue.Event) bool
+	}{
+		{"object type", queue.Filter{ObjectType: "dcim.device"}, func(d queue.Delivery, ev *queue.Event) bool { return ev.ObjectType == "dcim.device" }},
+		{"event type", queue.Filter{EventType: "object_deleted"}, func(d queue.Delivery, ev *queue.Event) bool { return ev.EventType == "object_deleted" }},
+		{"both", queue.Filter{ObjectType: "dcim.site", EventType: "object_created"}, func(d queue.Delivery, ev *queue.Event) bool {
+			return ev.ObjectType == "dcim.site" && ev.EventType == "object_created"
+		}},
+		{"event id", queue.Filter{EventID: evs[5].ID}, func(d queue.Delivery, ev *queue.Event) bool { return ev == evs[5] }},
+		{"request id", queue.Filter{RequestID: evs[4].RequestID}, func(d queue.Delivery, ev *queue.Event) bool { return ev == evs[4] || ev == evs[5] }},
+		{"request id and destination", queue.Filter{RequestID: evs[4].RequestID, Destination: "b"}, func(d queue.Delivery, ev *queue.Event) bool {
+			return (ev == evs[4] || ev == evs[5]) && d.Destination == "b"
+		}},
+		{"object type and state", queue.Filter{ObjectType: "dcim.device", State: queue.Dead}, func(d queue.Delivery, ev *queue.Event) bool { return ev == evs[1] && d.Destination == "a" }},
+		{"destination and event type, newest first", queue.Filter{Destination: "a", EventType: "object_updated", Newest: true}, func(d queue.Delivery, ev *queue.Event) bool {
+			return d.Destination == "a" && ev.EventType == "object_updated"
+		}},
+		{"no such request", queue.Filter{RequestID: "00000000-0000-4000-9000-999999999999"}, func(queue.Delivery, *queue.Event) bool { return false }},
+		{"no such event", queue.Filter{EventID: "nope"}, func(queue.Delivery, *queue.Event) bool { return false }},
+	} {
+		var want []string
+		for _, d := range all {
+			if tc.want(d, event[d.EventID]) {
+				want = append(want, d.ID)
+			}
+		}
+		if tc.f.Newest {
+			slices.Reverse(want)
+		}
+		got, err := q.List(ctx, tc.f)
+		must(t, err)
+		if !slices.Equal(ids(got), want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%s: listed %v, want %v", tc.name, ids(got), want)
+		}
+	}
+}
+
+// testListNewestPaging: newest first, pages of 5 with and without a
+// filter, and across a purge that removed the delivery a page ended on.
+func testListNewestPaging(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	objectType := map[string]string{}
+	for i := range 20 {
+		ev := event(i)
+		if i%4 == 0 {
+			ev.ObjectType = "dcim.device"
+		}
+		objectType[ev.ID] = ev.ObjectType
+		must(t, q.Enqueue(ctx, ev, []string{"a"}))
+	}
+	pages := func(f queue.Filter) []string {
+		t.Helper()
+		var out []string
+		f.Limit, f.Newest = 5, true
+		for range 10 {
+			page, err := q.List(ctx, f)
+			must(t, err)
+			if len(page) == 0 {
+				return out
+			}
+			out = append(out, ids(page)...)
+			f.After = page[len(page)-1].ID
+		}
+		t.Fatal("paging does not end")
+		return nil
+	}
+	all, err := q.List(ctx, queue.Filter{})
+	must(t, err)
+	slices.Reverse(all)
+	want := ids(all)
+	if got := pages(queue.Filter{}); !slices.Equal(got, want) {
+		t.Fatalf("newest first: %v, want %v", got, want)
+	}
+	var devices []string
+	for _, d := range all {
+		if objectType[d.EventID] == "dcim.device" {
+			devices = append(devices, d.ID)
+		}
+	}
+	if got := pages(queue.Filter{ObjectType: "dcim.device"}); !slices.Equal(got, devices) {
+		t.Fatalf("dcim.device, newest first: %v, want %v", got, devices)
+	}
+
+	// A page ends on a delivery that is then purged: the next page
+	// starts after it all the same.
+	last := want[2]
+	c := claim(t, q, "a", 20, time.Minute)
+	for _, x := range c {
+		if x.ID == last {
+			must(t, q.Fail(ctx, x.ID, attempt(400, "")))
+		} else {
+			must(t, q.Retry(ctx, x.ID, attempt(500, ""), time.Now().Add(time.Hour)))
+		}
+	}
+	_, err = q.PurgeDead(ctx)
+	must(t, err)
+	next, err := q.List(ctx, queue.Filter{Newest: true, Limit: 3, After: last})
+	must(t, err)
+	if !slices.Equal(ids(next), want[3:6]) {
+		t.Fatalf("after the purged %s: %v, want %v", last, ids(next), want[3:6])
+	}
+	var sites []string
+	for _, id := range want[3:] {
+		if i := slices.IndexFunc(all, func(d queue.Delivery) bool { return d.ID == id }); objectType[all[i].EventID] == "dcim.site" {
+			sites = append(sites, id)
+		}
+	}
+	next, err = q.List(ctx, queue.Filter{Newest: true, Limit: 3, After: last, ObjectType: "dcim.site"})
+	must(t, err)
+	if !slices.Equal(ids(next), sites[:3]) {
+		t.Fatalf("dcim.site after the purged %s: %v, want %v", last, ids(next), sites[:3])
 	}
 }
