@@ -66,6 +66,10 @@ type Delivery struct {
 	// none) and error ("" for none).
 	LastStatus int
 	LastError  string
+	// Received, ObjectType and EventType describe the delivery's event,
+	// for lists (List and Event fill them; Claim need not).
+	Received              time.Time
+	ObjectType, EventType string
 }
 
 // Attempt is one try at a delivery.

@@ -775,14 +775,15 @@ func (s *SQLite) read(name string, fn func() error) error {
 	return storageError(name, s.file, fn())
 }
 
-const deliveryCols = `d.seq, e.id, d.destination, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error`
+const deliveryCols = `d.seq, e.id, d.destination, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, e.received, e.object_type, e.event_type`
 
 func scanDelivery(rows *sql.Rows) (Delivery, error) {
 	var d Delivery
-	var seq, next int64
+	var seq, next, received int64
 	var state string
-	err := rows.Scan(&seq, &d.EventID, &d.Destination, &state, &d.Attempts, &next, &d.LastStatus, &d.LastError)
+	err := rows.Scan(&seq, &d.EventID, &d.Destination, &state, &d.Attempts, &next, &d.LastStatus, &d.LastError, &received, &d.ObjectType, &d.EventType)
 	d.ID = strconv.FormatInt(seq, 10)
+	d.Received = time.Unix(0, received)
 	d.State = State(state)
 	if d.State == Pending {
 		d.NextAttempt = time.Unix(0, next)

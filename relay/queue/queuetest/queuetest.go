@@ -164,6 +164,13 @@ func testEnqueueClaimSucceeded(t *testing.T, open Opener) {
 	if ds[0].State != queue.Delivered || ds[0].Attempts != 1 || ds[0].LastStatus != 204 {
 		t.Fatalf("delivery a: %+v", ds[0])
 	}
+	listed, err := q.List(ctx, queue.Filter{})
+	must(t, err)
+	for _, d := range append(listed, ds...) {
+		if !d.Received.Equal(ev.Received) || d.ObjectType != ev.ObjectType || d.EventType != ev.EventType {
+			t.Fatalf("delivery %s describes its event as %v %q %q, want %v %q %q", d.ID, d.Received, d.ObjectType, d.EventType, ev.Received, ev.ObjectType, ev.EventType)
+		}
+	}
 	as := attempts[c.ID]
 	if len(as) != 1 || as[0].Status != 204 || as[0].Latency != a.Latency || !as[0].At.Equal(base) {
 		t.Fatalf("attempts of a: %+v", as)
