@@ -62,6 +62,9 @@ type Config struct {
 	// Destinations are where every accepted event is delivered (those
 	// whose filter it passes).
 	Destinations map[string]Destination `yaml:"destinations"`
+	// Console is the operator's console under /console/, off unless it
+	// has a token (ConsoleConfig).
+	Console ConsoleConfig `yaml:"console"`
 }
 
 // RedisConfig tunes the Redis queue (Config.Queue).
@@ -304,6 +307,9 @@ func (c *Config) check() error {
 	}
 	if c.Retention == 0 {
 		c.Retention = 7 * 24 * time.Hour
+	}
+	if err := c.Console.check(); err != nil {
+		return err
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("tls: give both cert and key")

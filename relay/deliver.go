@@ -156,7 +156,7 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 	a := queue.Attempt{At: start.UTC()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(c.Payload))
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = attemptError(err)
 		r.record(ctx, d, c, a, 0, false)
 		return
 	}
@@ -177,7 +177,7 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 	resp, err := client.Do(req)
 	a.Latency = time.Since(start)
 	if err != nil {
-		a.Error = err.Error()
+		a.Error = attemptError(err)
 		r.record(ctx, d, c, a, 0, true)
 		return
 	}
@@ -188,6 +188,7 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		r.metrics.attempts.WithLabelValues(d.name, "delivered").Inc()
+		r.console.activity.attempt(d.name, "delivered")
 		r.metrics.attemptDur.WithLabelValues(d.name).Observe(a.Latency.Seconds())
 		if err := r.queue.Succeeded(ctx, c.ID, a); err != nil {
 			r.logger.Error("wasmhook serve: recording a delivery failed; it will be sent again", "delivery", c.ID, "error", err)
@@ -209,11 +210,13 @@ func (r *Relay) record(ctx context.Context, d *destination, c queue.Claimed, a q
 	var err error
 	if retryable && n < len(d.Retry) {
 		r.metrics.attempts.WithLabelValues(d.name, "retry").Inc()
+		r.console.activity.attempt(d.name, "retry")
 		delay := jitter(d.Retry[n])
 		delay = max(delay, after)
 		err = r.queue.Retry(ctx, c.ID, a, a.At.Add(a.Latency).Add(delay))
 	} else {
 		r.metrics.attempts.WithLabelValues(d.name, "dead").Inc()
+		r.console.activity.attempt(d.name, "dead")
 		err = r.queue.Fail(ctx, c.ID, a)
 		r.logger.Warn("wasmhook serve: a delivery is dead", "delivery", c.ID, "destination", d.name, "attempts", n+1, "status", a.Status, "error", a.Error)
 	}

@@ -65,6 +65,7 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	res, err := r.enricher.Enrich(req.Context(), ev)
 	if res != nil {
 		r.metrics.enriched(res, time.Since(start))
+		r.console.activity.enriched(res)
 	}
 	if err != nil {
 		status := http.StatusUnprocessableEntity
@@ -84,6 +85,9 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 		ObjectType: ev.ObjectType, EventType: ev.EventType,
 		Body: body, Payload: res.Payload, Report: reportJSON(res),
 	}
+	if ev.Request != nil {
+		qev.RequestID = ev.Request.ID.String()
+	}
 	if err := r.queue.Enqueue(req.Context(), qev, r.destinationsFor(ev)); err != nil {
 		r.logger.Error("wasmhook serve: enqueue failed; the event was refused", "source", name, "error", err)
 		r.refuse(w, name, http.StatusServiceUnavailable, "not_stored", "the event could not be stored; send it again")
@@ -91,6 +95,7 @@ func (r *Relay) accept(w http.ResponseWriter, req *http.Request) {
 	}
 	r.wake()
 	r.metrics.received.WithLabelValues(name).Inc()
+	r.console.activity.received()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	json.NewEncoder(w).Encode(map[string]string{"id": qev.ID})
@@ -120,33 +125,4 @@ func (r *Relay) destinationsFor(ev *wasmhook.Event) []string {
 		}
 	}
 	return out
-}
-
-// reportJSON is what the enrichment did, per callback, for operators.
-func reportJSON(res *wasmhook.Result) []byte {
-	type overwrite struct {
-		Key      string `json:"key"`
-		Callback string `json:"callback"`
-	}
-	type callback struct {
-		Name        string      `json:"name"`
-		Kind        string      `json:"kind"`
-		TimeNS      int64       `json:"time_ns"`
-		OutputBytes int         `json:"output_bytes"`
-		Error       string      `json:"error,omitempty"`
-		Nest        string      `json:"nest,omitempty"`
-		Overwrote   []overwrite `json:"overwrote,omitempty"`
-	}
-	cbs := make([]callback, len(res.Reports))
-	for i, rep := range res.Reports {
-		cbs[i] = callback{Name: rep.Callback, Kind: string(rep.Kind), TimeNS: int64(rep.Duration), OutputBytes: rep.OutputBytes, Nest: rep.Nest}
-		if rep.Err != nil {
-			cbs[i].Error = rep.Err.Error()
-		}
-		for _, o := range rep.Overwrote {
-			cbs[i].Overwrote = append(cbs[i].Overwrote, overwrite{o.Key, o.Callback})
-		}
-	}
-	b, _ := json.Marshal(map[string]any{"callbacks": cbs})
-	return b
 }

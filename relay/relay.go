@@ -23,6 +23,7 @@ type Relay struct {
 	metrics      *metrics
 	sources      map[string]source
 	destinations []*destination // in name order
+	console      consoleState   // console_hooks.go
 }
 
 type source struct {
@@ -80,6 +81,7 @@ func New(cfg *Config, e *wasmhook.Enricher, q queue.Queue, logger *slog.Logger) 
 		d.events = set(d.Filter.Events)
 		r.destinations = append(r.destinations, d)
 	}
+	r.console.init(slices.Sorted(maps.Keys(cfg.Destinations)))
 	return r, nil
 }
 
@@ -114,6 +116,9 @@ func (r *Relay) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", r.ready)
 	mux.Handle("GET /metrics", r.metrics.handler())
+	for pattern, h := range r.console.mounts {
+		mux.Handle(pattern, h)
+	}
 	slots := make(chan struct{}, r.cfg.Server.MaxConcurrent)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		t := time.NewTimer(r.cfg.Server.ReadHeaderTimeout)

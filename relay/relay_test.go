@@ -68,6 +68,7 @@ func (rc *receiver) requests() []received {
 type harness struct {
 	url   string
 	queue queue.Queue
+	relay *relay.Relay
 }
 
 func start(t *testing.T, config string) *harness {
@@ -78,7 +79,7 @@ func start(t *testing.T, config string) *harness {
 	cfg, err := relay.ParseConfig("serve.yaml", []byte(config))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: mods, Logger: testmod.Logger(io.Discard)})
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: mods, Logger: testmod.Logger(io.Discard), ReportKeys: true})
 	require.NoError(t, err)
 	q, err := queue.Open(cfg.DataDir, queue.Options{})
 	require.NoError(t, err)
@@ -94,7 +95,7 @@ func start(t *testing.T, config string) *harness {
 		q.Close()
 		e.Close(context.Background())
 	})
-	return &harness{url: srv.URL, queue: q}
+	return &harness{url: srv.URL, queue: q, relay: r}
 }
 
 func (h *harness) post(t *testing.T, source string, body []byte, signature string) (int, map[string]string) {
