@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmhook/wasmhook"
 	"github.com/wasmhook/wasmhook/relay"
+	"github.com/wasmhook/wasmhook/relay/console"
 )
 
 const serveUsage = `usage: wasmhook serve --config FILE [--set KEY.PATH=VALUE]... [--listen ADDR] [--data-dir DIR] [--modules DIR]
@@ -83,13 +84,17 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer q.Close()
-	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: cfg.Modules, Logger: logger, CompilationCacheDir: filepath.Join(cfg.DataDir, "compilation-cache")})
+	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: cfg.Modules, Logger: logger, CompilationCacheDir: filepath.Join(cfg.DataDir, "compilation-cache"),
+		ReportKeys: true}) // the console shows which callback set each context key
 	if err != nil {
 		return err
 	}
 	defer e.Close(context.Background())
 	r, err := relay.New(cfg, e, q, logger)
 	if err != nil {
+		return err
+	}
+	if err := mountConsole(cfg, r, logger); err != nil {
 		return err
 	}
 
@@ -116,7 +121,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	go func() { r.Run(deliverCtx); close(delivered) }()
 	if cfg.Modules != "" {
 		go func() {
-			err := e.Watch(deliverCtx, wasmhook.WatchOptions{OnReload: func(_ *wasmhook.ReloadResult, err error) { r.ReloadDone(err) }})
+			err := e.Watch(deliverCtx, wasmhook.WatchOptions{OnReload: r.Reloaded})
 			if err != nil && deliverCtx.Err() == nil && !errors.Is(err, wasmhook.ErrClosed) {
 				// Not watched: changes need a restart. /readyz says so.
 				logger.Error("wasmhook serve: the modules directory cannot be watched; changes to it need a restart", "error", err)
@@ -162,4 +167,22 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func yamlString(s string) string {
 	b, _ := json.Marshal(s) // JSON strings are YAML strings
 	return string(b)
+}
+
+// mountConsole serves the operator's console under /console/ when the
+// configuration gives it a token.
+func mountConsole(cfg *relay.Config, r *relay.Relay, logger *slog.Logger) error {
+	if !cfg.Console.Enabled() {
+		return nil
+	}
+	token, err := cfg.Console.Token.Resolve()
+	if err != nil {
+		return fmt.Errorf("console.token: %w", err)
+	}
+	c, err := console.New(r, console.Options{Token: token, Session: cfg.Console.Session, Logger: logger})
+	if err != nil {
+		return err
+	}
+	r.Mount(console.Prefix, c)
+	return nil
 }
