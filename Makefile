@@ -3,7 +3,7 @@
 #   make demo    enrich a bundled NetBox event with the example plugins (needs only Go)
 #   make test    vet, gofmt check and every Go test under the race detector, then the
 #                slowest tests (needs only Go)
-#   make tools   install the guest toolchains and redis-server (Debian packages and npm, pinned)
+#   make tools   install the guest toolchains, redis-server and Chromium (Debian packages and npm, pinned)
 #   make wasm    rebuild every committed .wasm from its source (needs make tools)
 #   make test-sdks  the C, Rust and AssemblyScript SDKs' own tests (needs make tools)
 #   make fuzz    run every fuzz target for FUZZTIME each
@@ -28,12 +28,13 @@ C_WASM    := $(patsubst %.c,%.wasm,$(wildcard examples/c/*.c))
 RUST_WASM := $(patsubst %.rs,%.wasm,$(wildcard examples/rust/*.rs))
 AS_WASM   := examples/assemblyscript/site_status.wasm
 
-# Pinned toolchain versions (Debian 12), and the redis-server the Redis queue's
-# tests start (internal/redistest).
+# Pinned toolchain versions (Debian 12), the redis-server the Redis queue's
+# tests start (internal/redistest) and the Chromium the console's browser
+# tests drive (cmd/wasmhook/console_test.go names the same version).
 APT_PACKAGES := wabt=1.0.32-1 clang-14=1:14.0.6-12 lld-14=1:14.0.6-12 clang=1:14.0-55.7~deb12u1 lld=1:14.0-55.7~deb12u1 \
 	wasi-libc=0.0~git20220510.9886d3d-2 libclang-rt-14-dev-wasm32=1:14.0.6-12 \
 	rustc=1.63.0+dfsg1-2 libstd-rust-dev-wasm32=1.63.0+dfsg1-2 \
-	redis-server=5:7.0.15-1~deb12u10
+	redis-server=5:7.0.15-1~deb12u10 chromium=156.0.8078.129-1~deb12u1
 
 # An iteration count rather than a duration: with a duration, a fuzz worker still
 # busy when the time is up fails the run with "context deadline exceeded". New
@@ -163,7 +164,7 @@ test-sdks: guest-sdk/assemblyscript/node_modules
 	$(RUSTC) --edition 2021 --test guest-sdk/rust/src/lib.rs -o $(BIN)/wasmhook-rust-test && $(BIN)/wasmhook-rust-test
 	cd guest-sdk/assemblyscript && $(NPM) test
 
-## tools: install the guest toolchains, pinned
+## tools: install the guest toolchains and the console tests' browser, pinned
 tools:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES)

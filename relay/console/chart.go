@@ -2,6 +2,7 @@ package console
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/wasmhook/wasmhook/relay"
 )
@@ -56,8 +57,12 @@ func countsChart(label string, periods []relay.Counts, pick series) chart {
 		}
 		ch.Max = max(ch.Max, total)
 	}
-	ch.From = periods[0].At.UTC().Format("15:04")
-	ch.To = periods[len(periods)-1].At.UTC().Format("15:04") + " UTC"
+	layout := "15:04"
+	if periods[len(periods)-1].At.Sub(periods[0].At) > 2*time.Hour {
+		layout = "Jan 2 15:04"
+	}
+	ch.From = periods[0].At.UTC().Format(layout)
+	ch.To = periods[len(periods)-1].At.UTC().Format(layout) + " UTC"
 	step := float64(chartWidth) / float64(len(periods))
 	for i, p := range periods {
 		y := float64(plotHeight)

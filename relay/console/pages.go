@@ -170,7 +170,7 @@ type eventView struct {
 
 type deliveryView struct {
 	queue.Delivery
-	Attempts []attemptView
+	List []attemptView // its attempts, oldest first
 }
 
 type attemptView struct {
@@ -219,10 +219,10 @@ func (c *Console) event(w http.ResponseWriter, req *http.Request, s session) {
 	for _, d := range ds {
 		dv := deliveryView{Delivery: d}
 		for i, a := range attempts[d.ID] {
-			dv.Attempts = append(dv.Attempts, attemptView{Attempt: a, N: i + 1})
+			dv.List = append(dv.List, attemptView{Attempt: a, N: i + 1})
 		}
-		if n := len(dv.Attempts); n > 0 && d.State == queue.Pending {
-			dv.Attempts[n-1].Next = d.NextAttempt
+		if n := len(dv.List); n > 0 && d.State == queue.Pending {
+			dv.List[n-1].Next = d.NextAttempt
 		}
 		v.Deliveries = append(v.Deliveries, dv)
 	}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -20,13 +21,19 @@ var pages = []string{"login", "error", "overview", "deliveries", "event", "dead"
 
 func (c *Console) parseTemplates() error {
 	funcs := template.FuncMap{
-		"when":       when,
-		"ago":        c.ago,
-		"dur":        dur,
-		"bytes":      func(n any) string { return units.FormatBytes(toUint(n)) },
-		"pct":        pct,
-		"query":      query,
-		"joined":     func(s []string) string { return strings.Join(s, ", ") },
+		"when":   when,
+		"ago":    c.ago,
+		"dur":    dur,
+		"bytes":  func(n any) string { return units.FormatBytes(toUint(n)) },
+		"pct":    pct,
+		"query":  query,
+		"joined": func(s []string) string { return strings.Join(s, ", ") },
+		"plural": func(n any, one, many string) string {
+			if toUint(n) == 1 {
+				return one
+			}
+			return many
+		},
 		"attemptsOf": func(c relay.Counts) int64 { return c.Delivered + c.Retried + c.Dead },
 		"statusClass": func(status int) string {
 			return strconv.Itoa(status/100) + "xx"
@@ -98,7 +105,10 @@ func (c *Console) ago(t time.Time) string {
 		return "-"
 	}
 	d := c.opts.Now().Sub(t)
-	if d < 0 {
+	switch {
+	case d > -time.Second && d < time.Second:
+		return "just now"
+	case d < 0:
 		return "in " + roughly(-d)
 	}
 	return roughly(d) + " ago"
@@ -106,10 +116,6 @@ func (c *Console) ago(t time.Time) string {
 
 func roughly(d time.Duration) string {
 	switch {
-	case d < time.Second:
-		return "now"
-	case d < time.Minute:
-		return d.Round(time.Second).String()
 	case d < time.Hour:
 		return d.Round(time.Second).String()
 	case d < 48*time.Hour:
@@ -140,18 +146,15 @@ func dur(v any) string {
 	return d.Round(time.Millisecond).String()
 }
 
+// toUint reads a count of bytes of any integer type (int, int64,
+// wasmhook.Bytes...).
 func toUint(n any) uint64 {
-	switch x := n.(type) {
-	case int:
-		return uint64(max(x, 0))
-	case int64:
-		return uint64(max(x, 0))
-	case uint64:
-		return x
-	case fmt.Stringer:
-		var u uint64
-		fmt.Sscan(x.String(), &u)
-		return u
+	v := reflect.ValueOf(n)
+	switch {
+	case v.CanUint():
+		return v.Uint()
+	case v.CanInt():
+		return uint64(max(v.Int(), 0))
 	}
 	return 0
 }
