@@ -26,20 +26,18 @@ type loginView struct {
 
 // overviewView is the overview page.
 type overviewView struct {
-	Stats      queue.Stats
-	StatsErr   error
-	OldestAge  time.Duration
-	Activity   relay.Activity
-	HourChart  chart
-	HourAtt    chart
-	DayChart   chart
-	DayAtt     chart
-	Reload     relay.ReloadInfo
-	Started    time.Time
-	QueueName  string
-	Callbacks  int
-	Retrying   int64 // pending deliveries with at least one attempt
-	RetryKnown bool
+	Stats     queue.Stats
+	StatsErr  error
+	OldestAge time.Duration
+	Activity  relay.Activity
+	HourChart chart
+	HourAtt   chart
+	DayChart  chart
+	DayAtt    chart
+	Reload    relay.ReloadInfo
+	Started   time.Time
+	QueueName string
+	Callbacks int
 }
 
 func (c *Console) overview(w http.ResponseWriter, req *http.Request, s session) {
