@@ -106,7 +106,7 @@ const (
 	redisPurgeBatch = 500
 	// redisLayout is the version of the key layout; OpenRedis refuses
 	// another.
-	redisLayout = "1"
+	redisLayout = "2"
 	// redisTidyIdle: at open, consumers idle that long with no entries
 	// (stopped instances) leave the group.
 	redisTidyIdle = 10 * time.Minute
@@ -215,6 +215,12 @@ func (r *Redis) init(ctx context.Context, timeout time.Duration) error {
 	if err != nil {
 		return r.fail(ctx, "open", err)
 	}
+	if v == "1" {
+		if err := r.migrateLayout1(ctx); err != nil {
+			return err
+		}
+		v = redisLayout
+	}
 	if v != redisLayout {
 		return &Error{Op: "open", File: r.addr, Kind: ErrCorrupt,
 			Reason: fmt.Sprintf("the keys under %q hold a queue of layout %q, this wasmhook reads layout %s", r.prefix, v, redisLayout)}
@@ -223,6 +229,47 @@ func (r *Redis) init(ctx context.Context, timeout time.Duration) error {
 		return r.fail(ctx, "open", err)
 	}
 	return nil
+}
+
+// migrateLayout1 brings a queue of layout 1 to layout 2 in place: it
+// indexes every event's deliveries by object type, a
+// batch of events per script (events of layout 1 have no request id).
+// Run again after an interruption, it indexes again what it had: the
+// sets do not change. Instances of layout 1 still running would go on
+// enqueueing events the filters do not find: stop them first.
+func (r *Redis) migrateLayout1(ctx context.Context) error {
+	match := redisGlobEscape(r.prefix) + "e:*"
+	var cursor uint64
+	for {
+		keys, next, err := r.client.Scan(ctx, cursor, match, 500).Result()
+		if err != nil {
+			return r.fail(ctx, "open", err)
+		}
+		ids := make([]any, 0, 2+len(keys))
+		ids = append(ids, r.prefix, redisGroup)
+		for _, k := range keys {
+			ids = append(ids, strings.TrimPrefix(k, r.prefix+"e:"))
+		}
+		if err := indexScript.Run(ctx, r.client, nil, ids...).Err(); err != nil {
+			return r.fail(ctx, "open", err)
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	return r.fail(ctx, "open", r.client.Set(ctx, r.prefix+"v", redisLayout, 0).Err())
+}
+
+// redisGlobEscape escapes the characters SCAN's MATCH reads as a pattern.
+func redisGlobEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`*?[]\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // Reclaimed is how many deliveries this queue has claimed from another
@@ -266,10 +313,10 @@ func (r *Redis) enqueue(ctx context.Context, ev *Event, destinations []string, n
 	if r.closed.Load() {
 		return ErrClosed
 	}
-	args := make([]any, 0, 13+len(destinations))
+	args := make([]any, 0, 14+len(destinations))
 	args = append(args, r.prefix, redisGroup, ev.ID, nonce, ev.Source,
 		ev.Received.UnixNano(), ev.Received.UnixMicro(), ev.ObjectType, ev.EventType,
-		ev.Body, ev.Payload, ev.Report, r.now().UnixNano())
+		ev.Body, ev.Payload, ev.Report, r.now().UnixNano(), ev.RequestID)
 	for _, d := range destinations {
 		args = append(args, d)
 	}
@@ -419,13 +466,13 @@ func (r *Redis) Event(ctx context.Context, eventID string) (*Event, []Delivery, 
 	if len(res) != 2 {
 		return bad()
 	}
-	e, ok := strs(res[0], 7)
+	e, ok := strs(res[0], 8)
 	rows, ok2 := res[1].([]any)
 	if !ok || !ok2 {
 		return bad()
 	}
 	ev := &Event{ID: eventID, Source: e[0], Received: time.Unix(0, atoi64(e[1])), ObjectType: e[2], EventType: e[3],
-		Body: []byte(e[4]), Payload: []byte(e[5]), Report: []byte(e[6])}
+		Body: []byte(e[4]), Payload: []byte(e[5]), Report: []byte(e[6]), RequestID: e[7]}
 	ds := make([]Delivery, 0, len(rows))
 	attempts := map[string][]Attempt{}
 	for _, row := range rows {
@@ -439,6 +486,7 @@ func (r *Redis) Event(ctx context.Context, eventID string) (*Event, []Delivery, 
 			return bad()
 		}
 		d := delivery(f[0], eventID, f[1], f[2], f[3], f[4], f[5], f[6])
+		d.Received, d.ObjectType, d.EventType = ev.Received, ev.ObjectType, ev.EventType
 		ds = append(ds, d)
 		for _, x := range as {
 			s, _ := x.(string)
@@ -453,7 +501,11 @@ func (r *Redis) Event(ctx context.Context, eventID string) (*Event, []Delivery, 
 }
 
 // List implements Queue. Delivery ids are decimal and grow with arrival,
-// so the list's order is the ids' order.
+// so the list's order is the ids' order. A call looks at 20,000
+// candidates at most (listScript): a filter whose conditions few of the
+// candidates meet (a rare event type alone, an object type and a state
+// that few of its deliveries are in) can return fewer deliveries than
+// Limit when more would match further on.
 func (r *Redis) List(ctx context.Context, f Filter) ([]Delivery, error) {
 	if r.closed.Load() {
 		return nil, ErrClosed
@@ -469,17 +521,24 @@ func (r *Redis) List(ctx context.Context, f Filter) ([]Delivery, error) {
 			return nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
 		}
 	}
-	res, err := listScript.Run(ctx, r.client, nil, r.prefix, redisGroup, after, limit, string(f.State), f.Destination).Slice()
+	newest := ""
+	if f.Newest {
+		newest = "1"
+	}
+	res, err := listScript.Run(ctx, r.client, nil, r.prefix, redisGroup, after, limit, string(f.State), f.Destination,
+		f.ObjectType, f.EventType, f.EventID, f.RequestID, newest).Slice()
 	if err != nil {
 		return nil, r.fail(ctx, "list", err)
 	}
 	out := make([]Delivery, 0, len(res))
 	for _, row := range res {
-		c, ok := strs(row, 8)
+		c, ok := strs(row, 11)
 		if !ok {
 			return nil, r.corrupt("list", "a delivery of another shape")
 		}
-		out = append(out, delivery(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]))
+		d := delivery(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+		d.Received, d.ObjectType, d.EventType = time.Unix(0, atoi64(c[8])), c[9], c[10]
+		out = append(out, d)
 	}
 	return out, nil
 }

@@ -12,7 +12,7 @@ import "github.com/redis/go-redis/v9"
 //	P stats             hash: events, pending, delivered, dead
 //	P dests             set of destination names
 //	P v                 the layout's version
-//	P e:EVENT           hash: the event (src rcv ot et body pl rep), ds
+//	P e:EVENT           hash: the event (src rcv ot et body pl rep rq), ds
 //	                    (its delivery ids), n (the Enqueue's nonce)
 //	P d:ID              hash: a delivery: ev dst st att nx ls le, sid (its
 //	                    entry in the destination's stream), did (its entry
@@ -27,6 +27,10 @@ import "github.com/redis/go-redis/v9"
 //	P p                 sorted set: pending deliveries by receipt (µs)
 //	P i:STATE:DEST      sorted set: deliveries by id, per state and
 //	                    destination (List)
+//	P ot:TYPE, P rq:REQUEST
+//	                    sorted sets: deliveries by id, per object type
+//	                    and request id of their event (List's filters;
+//	                    layout 2)
 //	P acked             hash: per destination, the entries acknowledged
 //	                    since its stream was last trimmed
 //	P done              sorted set: events whose deliveries were all
@@ -88,6 +92,17 @@ local function done(ev, us)
   end
   redis.call('ZADD', P .. 'done', us, ev)
 end
+-- index and unindex keep the sorted sets List's filters read: delivery
+-- id by its event's object type and request id. Event types, like
+-- destinations, are few and common: List finds them in order.
+local function index(id, ot, rq)
+  redis.call('ZADD', P .. 'ot:' .. ot, id, id)
+  if rq and rq ~= '' then redis.call('ZADD', P .. 'rq:' .. rq, id, id) end
+end
+local function unindex(id, ot, rq)
+  if ot then redis.call('ZREM', P .. 'ot:' .. ot, id) end
+  if rq and rq ~= '' then redis.call('ZREM', P .. 'rq:' .. rq, id) end
+end
 -- idless: stream id a < b.
 local function idless(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
@@ -99,8 +114,8 @@ end
 
 // enqueueScript: ARGV 3 event id, 4 nonce, 5 source, 6 received (ns),
 // 7 received (µs), 8 object type, 9 event type, 10 body, 11 payload,
-// 12 report, 13 now (ns), 14... destinations. Returns the number of
-// deliveries, or the error DUP.
+// 12 report, 13 now (ns), 14 request id, 15... destinations. Returns the
+// number of deliveries, or the error DUP.
 var enqueueScript = redis.NewScript(luaPrelude + `
 local ek = P .. 'e:' .. ARGV[3]
 if redis.call('EXISTS', ek) == 1 then
@@ -108,12 +123,12 @@ if redis.call('EXISTS', ek) == 1 then
   if redis.call('HGET', ek, 'n') == ARGV[4] then return 0 end
   return redis.error_reply('DUP event ' .. ARGV[3])
 end
-local n = #ARGV - 13
+local n = #ARGV - 14
 local first = redis.call('INCRBY', P .. 'seq', n) - n + 1
 local ids = {}
 for i = 1, n do
   local id = int(first + i - 1)
-  local dst = ARGV[13 + i]
+  local dst = ARGV[14 + i]
   local s = skey(dst)
   ensure(s)
   local sid = redis.call('XADD', s, '*', 'd', id)
@@ -121,10 +136,11 @@ for i = 1, n do
     'nx', ARGV[13], 'ls', 0, 'le', '', 'sid', sid, 'did', '', 'us', ARGV[7])
   move(id, dst, ARGV[7], nil, 'pending')
   redis.call('SADD', P .. 'dests', dst)
+  index(id, ARGV[8], ARGV[14])
   ids[i] = id
 end
 redis.call('HSET', ek, 'src', ARGV[5], 'rcv', ARGV[6], 'ot', ARGV[8], 'et', ARGV[9],
-  'body', ARGV[10], 'pl', ARGV[11], 'rep', ARGV[12], 'ds', table.concat(ids, ' '), 'n', ARGV[4])
+  'body', ARGV[10], 'pl', ARGV[11], 'rep', ARGV[12], 'rq', ARGV[14], 'ds', table.concat(ids, ' '), 'n', ARGV[4])
 redis.call('HINCRBY', P .. 'stats', 'events', 1)
 return n
 `)
@@ -299,7 +315,9 @@ for _, e in ipairs(es) do
     redis.call('HINCRBY', P .. 'stats', 'dead', -1)
     redis.call('ZREM', P .. 'i:dead:' .. d[2], id)
     local ek = P .. 'e:' .. d[3]
-    local ds = redis.call('HGET', ek, 'ds')
+    local ev = redis.call('HMGET', ek, 'ds', 'ot', 'rq')
+    local ds = ev[1]
+    unindex(id, ev[2], ev[3])
     if ds then
       local left = {}
       for x in string.gmatch(ds, '%S+') do
@@ -319,10 +337,10 @@ return {n, #es}
 `)
 
 // eventScript: ARGV 3 event id. Returns {{source, received, object type,
-// event type, body, payload, report}, {{id, destination, state, attempts,
-// next, last status, last error, {attempt...}}...}}.
+// event type, body, payload, report, request id}, {{id, destination,
+// state, attempts, next, last status, last error, {attempt...}}...}}.
 var eventScript = redis.NewScript(luaPrelude + `
-local e = redis.call('HMGET', P .. 'e:' .. ARGV[3], 'src', 'rcv', 'ot', 'et', 'body', 'pl', 'rep', 'ds')
+local e = redis.call('HMGET', P .. 'e:' .. ARGV[3], 'src', 'rcv', 'ot', 'et', 'body', 'pl', 'rep', 'ds', 'rq')
 if not e[2] then return redis.error_reply('NOTFOUND event ' .. ARGV[3]) end
 local ds = {}
 for id in string.gmatch(e[8], '%S+') do
@@ -331,34 +349,112 @@ for id in string.gmatch(e[8], '%S+') do
     ds[#ds + 1] = {id, d[1], d[2], d[3], d[4], d[5], d[6], redis.call('LRANGE', P .. 'a:' .. id, 0, -1)}
   end
 end
-return {{e[1], e[2], e[3], e[4], e[5] or '', e[6] or '', e[7] or ''}, ds}
+return {{e[1], e[2], e[3], e[4], e[5] or '', e[6] or '', e[7] or '', e[9] or ''}, ds}
 `)
 
-// listScript: ARGV 3 after (a delivery id, 0 for none), 4 limit, 5 state
-// ("" for any), 6 destination ("" for any). Returns {{id, event,
-// destination, state, attempts, next, last status, last error}...} by id.
+// listScript: ARGV 3 after (a delivery id, 0 for none), 4 limit, 5 state,
+// 6 destination, 7 object type, 8 event type, 9 event id, 10 request id
+// ("" for any of them), 11 "1" for newest first. Returns {{id, event,
+// destination, state, attempts, next, last status, last error, received
+// (ns), object type, event type}...} in the list's order.
+//
+// The candidates come from one source, the narrowest the filter names:
+// the event's deliveries, the request's, the object type's, or the sets
+// of the states and destinations it names; each
+// candidate is then checked against the whole filter. The sources are
+// read a chunk at a time, merged in id order, up to the limit; at most
+// listBudget candidates are looked at per call, so that a filter that
+// matches little cannot hold the server.
 var listScript = redis.NewScript(luaPrelude + `
-local limit = tonumber(ARGV[4])
-local states = {'pending', 'delivered', 'dead'}
-if ARGV[5] ~= '' then states = {ARGV[5]} end
-local dsts = {ARGV[6]}
-if ARGV[6] == '' then dsts = redis.call('SMEMBERS', P .. 'dests') end
-local ids = {}
-for _, st in ipairs(states) do
-  for _, dst in ipairs(dsts) do
-    for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'i:' .. st .. ':' .. dst, '(' .. ARGV[3], '+inf', 'LIMIT', 0, limit)) do
-      ids[#ids + 1] = tonumber(id)
-    end
+local after, limit = tonumber(ARGV[3]), tonumber(ARGV[4])
+local f = {st = ARGV[5], dst = ARGV[6], ot = ARGV[7], et = ARGV[8], ev = ARGV[9], rq = ARGV[10]}
+local newest = ARGV[11] == '1'
+local budget = 20000
+local function before(a, b) if newest then return a > b end return a < b end
+local sources, explicit = {}, nil
+if f.ev ~= '' then
+  explicit = {}
+  local ds = redis.call('HGET', P .. 'e:' .. f.ev, 'ds')
+  if ds then for x in string.gmatch(ds, '%S+') do explicit[#explicit + 1] = tonumber(x) end end
+  table.sort(explicit, before)
+elseif f.rq ~= '' then sources = {P .. 'rq:' .. f.rq}
+elseif f.ot ~= '' then sources = {P .. 'ot:' .. f.ot}
+else
+  local states = {'pending', 'delivered', 'dead'}
+  if f.st ~= '' then states = {f.st} end
+  local dsts = {f.dst}
+  if f.dst == '' then dsts = redis.call('SMEMBERS', P .. 'dests') end
+  for _, st in ipairs(states) do
+    for _, dst in ipairs(dsts) do sources[#sources + 1] = P .. 'i:' .. st .. ':' .. dst end
   end
 end
-table.sort(ids)
 local out = {}
-for i = 1, math.min(limit, #ids) do
-  local id = int(ids[i])
+-- row returns a candidate's row when the filter takes it.
+local function row(id)
   local d = redis.call('HMGET', P .. 'd:' .. id, 'ev', 'dst', 'st', 'att', 'nx', 'ls', 'le')
-  out[i] = {id, d[1], d[2], d[3], d[4], d[5], d[6], d[7]}
+  if not d[1] then return nil end
+  if (f.st ~= '' and d[3] ~= f.st) or (f.dst ~= '' and d[2] ~= f.dst) or (f.ev ~= '' and d[1] ~= f.ev) then return nil end
+  local e = redis.call('HMGET', P .. 'e:' .. d[1], 'rcv', 'ot', 'et', 'rq')
+  if (f.ot ~= '' and e[2] ~= f.ot) or (f.et ~= '' and e[3] ~= f.et) or (f.rq ~= '' and e[4] ~= f.rq) then return nil end
+  return {id, d[1], d[2], d[3], d[4], d[5], d[6], d[7], e[1] or '0', e[2] or '', e[3] or ''}
+end
+if explicit then
+  for _, id in ipairs(explicit) do
+    if #out >= limit then break end
+    if after == 0 or before(after, id) then
+      local r = row(int(id))
+      if r then out[#out + 1] = r end
+    end
+  end
+  return out
+end
+local cursor = after
+local chunk = math.max(limit, 64)
+while #out < limit and budget > 0 do
+  local batch, bound = {}, nil
+  for _, z in ipairs(sources) do
+    local got
+    if newest then
+      local top = '+inf'
+      if cursor > 0 then top = '(' .. int(cursor) end
+      got = redis.call('ZREVRANGEBYSCORE', z, top, '-inf', 'LIMIT', 0, chunk)
+    else
+      got = redis.call('ZRANGEBYSCORE', z, '(' .. int(cursor), '+inf', 'LIMIT', 0, chunk)
+    end
+    for _, x in ipairs(got) do batch[#batch + 1] = tonumber(x) end
+    if #got == chunk then
+      -- this source has more past its last: trust the batch up to there
+      local last = tonumber(got[#got])
+      if bound == nil or before(last, bound) then bound = last end
+    end
+  end
+  if #batch == 0 then break end
+  table.sort(batch, before)
+  for _, id in ipairs(batch) do
+    if bound and before(bound, id) then break end
+    cursor = id
+    budget = budget - 1
+    local r = row(int(id))
+    if r then
+      out[#out + 1] = r
+      if #out >= limit then break end
+    end
+  end
+  if bound == nil then break end
 end
 return out
+`)
+
+// indexScript: ARGV 3... event ids. It indexes their deliveries for
+// List's filters (the migration from layout 1).
+var indexScript = redis.NewScript(luaPrelude + `
+for i = 3, #ARGV do
+  local e = redis.call('HMGET', P .. 'e:' .. ARGV[i], 'ds', 'ot', 'rq')
+  if e[1] then
+    for id in string.gmatch(e[1], '%S+') do index(id, e[2] or '', e[3]) end
+  end
+end
+return 0
 `)
 
 // statsScript returns {events, pending, delivered, dead, {received (ns) of
@@ -446,10 +542,12 @@ for _, ev in ipairs(evs) do
     if redis.call('HGET', P .. 'd:' .. id, 'st') ~= 'delivered' then all = false end
   end
   if all then
+    local meta = redis.call('HMGET', ek, 'ot', 'rq')
     for _, id in ipairs(ids) do
       local dst = redis.call('HGET', P .. 'd:' .. id, 'dst')
       redis.call('DEL', P .. 'd:' .. id, P .. 'a:' .. id)
       redis.call('ZREM', P .. 'i:delivered:' .. dst, id)
+      unindex(id, meta[1], meta[2])
       redis.call('HINCRBY', P .. 'stats', 'delivered', -1)
     end
     redis.call('DEL', ek)

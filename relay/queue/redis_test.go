@@ -485,3 +485,109 @@ func TestRedisHung(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestRedisMigrateLayout1: a queue of the first key layout (no request
+// ids, no indexes for List's filters) opens as layout 2 in place: the
+// filters find the events it held, and it works on.
+func TestRedisMigrateLayout1(t *testing.T) {
+	s := redistest.Start(t)
+	ctx := context.Background()
+	opts := queue.RedisOptions{Prefix: "mig*[1]:"} // a prefix SCAN would read as a pattern
+	q := openRedis(t, s.URL(), opts)
+	for i := range 130 {
+		ev := &queue.Event{ID: fmt.Sprintf("ev-%03d", i), Source: "s", Received: time.Now(), ObjectType: "dcim.site",
+			EventType: "object_created", Body: []byte(`{}`), Payload: []byte(`{}`), RequestID: "r"}
+		if i%2 == 1 {
+			ev.ObjectType = "dcim.device"
+		}
+		if err := q.Enqueue(ctx, ev, []string{"a"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	// Take the queue back to layout 1: no request ids, no index sets.
+	c := rawClient(t, s)
+	keys, err := c.Keys(ctx, "mig\\*\\[1\\]:*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatal(keys, err)
+	}
+	for _, k := range keys {
+		rest := strings.TrimPrefix(k, opts.Prefix)
+		switch {
+		case strings.HasPrefix(rest, "ot:"), strings.HasPrefix(rest, "et:"), strings.HasPrefix(rest, "rq:"):
+			c.Del(ctx, k)
+		case strings.HasPrefix(rest, "e:"):
+			c.HDel(ctx, k, "rq")
+		}
+	}
+	c.Set(ctx, opts.Prefix+"v", "1", 0)
+
+	q = openRedis(t, s.URL(), opts)
+	if v := c.Get(ctx, opts.Prefix+"v").Val(); v != "2" {
+		t.Fatalf("layout %q after open, want 2", v)
+	}
+	devices, err := q.List(ctx, queue.Filter{ObjectType: "dcim.device", Limit: 1000})
+	if err != nil || len(devices) != 65 {
+		t.Fatalf("dcim.device: %d deliveries, %v; want 65", len(devices), err)
+	}
+	created, err := q.List(ctx, queue.Filter{EventType: "object_created", Newest: true, Limit: 1000})
+	if err != nil || len(created) != 130 || created[0].EventID != "ev-129" {
+		t.Fatalf("object_created: %d deliveries, %v", len(created), err)
+	}
+	fresh := &queue.Event{ID: "ev-new", Source: "s", Received: time.Now(), ObjectType: "dcim.site", EventType: "object_deleted",
+		Body: []byte(`{}`), Payload: []byte(`{}`), RequestID: "r2"}
+	if err := q.Enqueue(ctx, fresh, []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	byRequest, err := q.List(ctx, queue.Filter{RequestID: "r2"})
+	if err != nil || len(byRequest) != 1 || byRequest[0].EventID != "ev-new" {
+		t.Fatalf("by request: %+v, %v", byRequest, err)
+	}
+	if old, err := q.List(ctx, queue.Filter{RequestID: "r"}); err != nil || len(old) != 0 {
+		t.Fatalf("layout 1 kept no request id, yet %d deliveries have one (%v)", len(old), err)
+	}
+}
+
+// TestRedisPruneUnindexes: PruneDelivered and PurgeDead take the
+// deliveries they delete out of the filters' sets too.
+func TestRedisPruneUnindexes(t *testing.T) {
+	s := redistest.Start(t)
+	ctx := context.Background()
+	opts := queue.RedisOptions{Prefix: freshPrefix()}
+	q := openRedis(t, s.URL(), opts)
+	for i := range 4 {
+		ev := &queue.Event{ID: fmt.Sprintf("ev-%d", i), Source: "s", Received: time.Now(), ObjectType: "dcim.site",
+			EventType: "object_created", Body: []byte(`{}`), Payload: []byte(`{}`), RequestID: "r"}
+		if err := q.Enqueue(ctx, ev, []string{"a"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := q.Claim(ctx, "a", 4, time.Minute)
+	if err != nil || len(c) != 4 {
+		t.Fatal(len(c), err)
+	}
+	for i, x := range c {
+		a := queue.Attempt{At: time.Now(), Status: 200}
+		if i < 2 {
+			err = q.Succeeded(ctx, x.ID, a)
+		} else {
+			a.Status = 400
+			err = q.Fail(ctx, x.ID, a)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := q.PruneDelivered(ctx, time.Now().Add(time.Second), 10); err != nil || n != 2 {
+		t.Fatalf("pruned %d, %v; want 2", n, err)
+	}
+	if n, err := q.PurgeDead(ctx); err != nil || n != 2 {
+		t.Fatalf("purged %d, %v; want 2", n, err)
+	}
+	raw := rawClient(t, s)
+	for _, k := range []string{"ot:dcim.site", "rq:r"} {
+		if n := raw.ZCard(ctx, opts.Prefix+k).Val(); n != 0 {
+			t.Errorf("%s holds %d deliveries that are gone", k, n)
+		}
+	}
+}

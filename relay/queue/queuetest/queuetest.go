@@ -41,6 +41,7 @@ func Suite(t *testing.T, open Opener) {
 		{"ListPaging", testListPaging},
 		{"ListFilters", testListFilters},
 		{"ListNewestPaging", testListNewestPaging},
+		{"ListLongPages", testListLongPages},
 		{"StatsOldestPending", testStatsOldestPending},
 		{"Duplicate", testDuplicate},
 		{"NotFound", testNotFound},
@@ -838,5 +839,83 @@ func testListNewestPaging(t *testing.T, open Opener) {
 	must(t, err)
 	if !slices.Equal(ids(next), sites[:3]) {
 		t.Fatalf("dcim.site after the purged %s: %v, want %v", last, ids(next), sites[:3])
+	}
+}
+
+// testListLongPages: with more deliveries than a store reads at once,
+// filtered lists paged either way are the full list filtered, in order.
+func testListLongPages(t *testing.T, open Opener) {
+	ctx := context.Background()
+	q, _ := open(t)
+	const n = 300
+	evs := make([]queue.Event, n)
+	for i := range n {
+		ev := event(i)
+		if i%4 == 3 { // 150 deliveries: more than one read
+			ev.EventType = "object_deleted"
+		}
+		evs[i] = *ev
+	}
+	for i := 0; i < n; i += 50 { // concurrent Enqueues share commits
+		var wg sync.WaitGroup
+		for j := i; j < i+50; j++ {
+			wg.Add(1)
+			dests := []string{"a", "b"}
+			if j >= n-10 {
+				dests = append(dests, "c") // found only after many others
+			}
+			go func() {
+				defer wg.Done()
+				must(t, q.Enqueue(ctx, &evs[j], dests))
+			}()
+		}
+		wg.Wait()
+	}
+	all, err := q.List(ctx, queue.Filter{Limit: 3 * n})
+	must(t, err)
+	if len(all) != 2*n+10 {
+		t.Fatalf("listed %d, want %d", len(all), 2*n+10)
+	}
+	eventType := map[string]string{}
+	for _, ev := range evs {
+		eventType[ev.ID] = ev.EventType
+	}
+	for _, tc := range []struct {
+		f    queue.Filter
+		want func(queue.Delivery) bool
+	}{
+		{queue.Filter{State: queue.Pending, Limit: 70}, func(queue.Delivery) bool { return true }},
+		{queue.Filter{EventType: "object_deleted", Destination: "b", Limit: 7}, func(d queue.Delivery) bool {
+			return d.Destination == "b" && eventType[d.EventID] == "object_deleted"
+		}},
+		{queue.Filter{ObjectType: "dcim.site", Destination: "a", Limit: 40}, func(d queue.Delivery) bool { return d.Destination == "a" }},
+		{queue.Filter{ObjectType: "dcim.site", Destination: "c", Limit: 4}, func(d queue.Delivery) bool { return d.Destination == "c" }},
+	} {
+		for _, newest := range []bool{false, true} {
+			var want []string
+			for _, d := range all {
+				if tc.want(d) {
+					want = append(want, d.ID)
+				}
+			}
+			if newest {
+				slices.Reverse(want)
+			}
+			f := tc.f
+			f.Newest = newest
+			var got []string
+			for range 3*n/f.Limit + 2 {
+				page, err := q.List(ctx, f)
+				must(t, err)
+				if len(page) == 0 {
+					break
+				}
+				got = append(got, ids(page)...)
+				f.After = page[len(page)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%+v, newest %v: %d deliveries, want %d\ngot  %v\nwant %v", tc.f, newest, len(got), len(want), got, want)
+			}
+		}
 	}
 }
