@@ -107,8 +107,10 @@ func TestReadmeConfig(t *testing.T) {
 	doc = strings.Replace(doc, "/run/secrets/inventory-whsec", whsec, 1)
 	t.Setenv("NETBOX_WEBHOOK_SECRET", "a")
 	t.Setenv("INVENTORY_SECRET", "b")
+	t.Setenv("WASMHOOK_ADMIN_TOKEN", "0123456789abcdef")
 	c, err := relay.ParseConfig("README.md", []byte(doc))
 	require.NoError(t, err)
+	assert.True(t, c.Console.Enabled())
 	assert.Equal(t, relay.DefaultRetry(), c.Destinations["inventory"].Retry, "the README's retry line is the default")
 	assert.True(t, c.Sources["lab"].Unsigned)
 }
