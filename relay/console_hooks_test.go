@@ -55,6 +55,8 @@ destinations:
     headers: {Authorization: Bearer header-secret-value}
     sign: {netbox: {env: TEST_NETBOX_OUT_SECRET}, standard: {file: `+file+`}}
 console: {token: {value: console-token-value-0123}}
+queue: redis://user:redis-url-password@127.0.0.1:6379/0
+redis: {password: {value: redis-password-value}}
 `))
 	require.NoError(t, err)
 	r, err := relay.New(cfg, nil, nil, nil)
@@ -65,7 +67,7 @@ console: {token: {value: console-token-value-0123}}
 		text += fmt.Sprintf(" %+v %v %v", d, d.URL, d.Headers)
 	}
 	for _, secret := range []string{"source-secret-value", "url-password", "path-secret-value", "query-secret-value",
-		"header-secret-value", "env-secret-value", "MfKQ9r8G", "console-token-value", "user:"} {
+		"header-secret-value", "env-secret-value", "MfKQ9r8G", "console-token-value", "redis-url-password", "redis-password-value"} {
 		assert.NotContains(t, text, secret)
 	}
 	crm := red.Destinations["crm"]
