@@ -1,0 +1,530 @@
+// Package egress makes the HTTP requests a module asks the host for:
+// only to the URL prefixes the operator granted it, with credentials the
+// host injects and the module never sees, to public addresses unless a
+// grant names a private network, bounded in time and size, with GET
+// responses cached and concurrent identical GETs sent upstream once.
+//
+// One Client serves one module: its grants, its cache, its counts.
+package egress
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// The classes of a failed request; a *Error matches one with errors.Is.
+var (
+	// ErrNotAllowed: no grant covers the URL (or a redirect's), the
+	// scheme is not http or https, the address dialled is not public and
+	// no grant names its network, or the call made its MaxRequests.
+	ErrNotAllowed = errors.New("egress: not allowed")
+	// ErrTimeout: the request did not finish within its time.
+	ErrTimeout = errors.New("egress: timeout")
+	// ErrTooLarge: the response's body is over MaxResponse.
+	ErrTooLarge = errors.New("egress: response too large")
+	// ErrUpstream: the request failed on the way (connection refused,
+	// reset, a bad TLS certificate, too many redirects).
+	ErrUpstream = errors.New("egress: upstream error")
+)
+
+// Error is a failed request: its class (Kind) and a reason that holds no
+// injected credential.
+type Error struct {
+	Kind   error
+	Reason string
+}
+
+func (e *Error) Error() string { return e.Kind.Error() + ": " + e.Reason }
+func (e *Error) Unwrap() error { return e.Kind }
+
+// Grant lets a module call the URLs under Prefix.
+type Grant struct {
+	// Prefix is scheme://host[:port]/path: a URL is under it when its
+	// scheme, host and port are the same and its path is the prefix's
+	// path or goes on from it past a "/" (https://h/api covers /api and
+	// /api/x, not /apix). The port defaults to the scheme's.
+	Prefix string
+	// Headers are set on every request under Prefix, over any header of
+	// the same name the module set; their values are credentials: the
+	// module never sees them.
+	Headers map[string]string
+	// Networks are the addresses other than public ones that requests
+	// under Prefix may reach (e.g. 10.0.0.0/8 for a NetBox on a private
+	// network). Loopback, link-local (cloud metadata at 169.254.169.254
+	// included), private, unspecified and multicast addresses are refused
+	// unless a grant's Networks holds them.
+	Networks []netip.Prefix
+	// CacheTTL is how long a GET response stays cached (less when the
+	// response's Cache-Control max-age says less; not at all for
+	// no-store, or when 0).
+	CacheTTL time.Duration
+}
+
+// Policy is one module's grants and bounds.
+type Policy struct {
+	Grants []Grant
+	// Timeout bounds one request, redirects included (default 5s).
+	Timeout time.Duration
+	// MaxResponse bounds a response's body (default 1 MiB).
+	MaxResponse int64
+	// MaxRequests bounds the requests of one call (default 8); a cached
+	// answer counts too.
+	MaxRequests int
+	// CacheBytes bounds the cache; the least recently used responses go
+	// first (default 4 MiB).
+	CacheBytes int64
+}
+
+// Request is what a module asks for.
+type Request struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// Response is what it gets: nothing of it is an injected credential.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// Cached says the response came from the cache.
+	Cached bool
+}
+
+// Stats are a client's counts.
+type Stats struct {
+	Requests  int64         // sent upstream
+	CacheHits int64         // answered from the cache
+	Waited    time.Duration // time spent waiting for upstream, in all
+}
+
+// Client makes one module's requests. It is safe for concurrent use.
+type Client struct {
+	policy  Policy
+	grants  []grant
+	http    *http.Client
+	cache   *cache
+	flight  singleflight.Group
+	secrets [][]byte // the injected values, scrubbed from what comes back
+
+	requests, hits, waited atomic.Int64
+}
+
+type grant struct {
+	Grant
+	scheme, host, port, path string
+}
+
+// New makes a client for policy. A grant whose prefix is not an http or
+// https URL with a host is an error naming it.
+func New(policy Policy) (*Client, error) {
+	if policy.Timeout <= 0 {
+		policy.Timeout = 5 * time.Second
+	}
+	if policy.MaxResponse <= 0 {
+		policy.MaxResponse = 1 << 20
+	}
+	if policy.MaxRequests <= 0 {
+		policy.MaxRequests = 8
+	}
+	if policy.CacheBytes <= 0 {
+		policy.CacheBytes = 4 << 20
+	}
+	c := &Client{policy: policy, cache: newCache(policy.CacheBytes)}
+	for _, g := range policy.Grants {
+		u, err := url.Parse(g.Prefix)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return nil, fmt.Errorf("egress: grant %q: want http(s)://HOST[:PORT][/PATH]", g.Prefix)
+		}
+		gr := grant{Grant: g, scheme: u.Scheme, host: strings.ToLower(u.Hostname()), port: portOf(u), path: u.EscapedPath()}
+		c.grants = append(c.grants, gr)
+		for _, v := range g.Headers {
+			c.secrets = append(c.secrets, encodings(v)...)
+		}
+	}
+	dialer := &net.Dialer{Timeout: policy.Timeout, Control: c.checkAddress}
+	c.http = &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 nil, // a proxy would dial for us, past the address check
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   policy.Timeout,
+			ResponseHeaderTimeout: policy.Timeout,
+			MaxIdleConnsPerHost:   4,
+			IdleConnTimeout:       90 * time.Second,
+		},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 5 {
+				return &Error{ErrUpstream, "more than 5 redirects"}
+			}
+			g := c.grantFor(req.URL)
+			if g == nil || g != c.grantFor(via[0].URL) {
+				return &Error{ErrNotAllowed, "a redirect out of the grant, to " + redactURL(req.URL)}
+			}
+			return nil
+		},
+	}
+	return c, nil
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// grantFor is the grant that covers u, or nil.
+func (c *Client) grantFor(u *url.URL) *grant {
+	if u.Scheme != "http" && u.Scheme != "https" || u.User != nil {
+		return nil
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return nil // a server would resolve it, maybe out of the prefix
+		}
+	}
+	host, port, path := strings.ToLower(u.Hostname()), portOf(u), u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	for i := range c.grants {
+		g := &c.grants[i]
+		if g.scheme != u.Scheme || g.host != host || g.port != port {
+			continue
+		}
+		if g.path == "" || g.path == "/" || path == g.path ||
+			(strings.HasPrefix(path, g.path) && (strings.HasSuffix(g.path, "/") || path[len(g.path)] == '/')) {
+			return g
+		}
+	}
+	return nil
+}
+
+// checkAddress runs for every connection, on the address actually
+// dialled (after DNS): a name that resolves to a private address is
+// refused like the address itself.
+func (c *Client) checkAddress(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &Error{ErrNotAllowed, "an address that is not an IP: " + address}
+	}
+	ip := ap.Addr().Unmap()
+	if public(ip) {
+		return nil
+	}
+	for _, g := range c.grants {
+		for _, n := range g.Networks {
+			if n.Contains(ip) {
+				return nil
+			}
+		}
+	}
+	return &Error{ErrNotAllowed, "the address " + ip.String() + " is not public, and no grant names its network"}
+}
+
+// public reports whether ip is a public unicast address.
+func public(ip netip.Addr) bool {
+	return ip.IsGlobalUnicast() && !ip.IsPrivate() &&
+		!cgnat.Contains(ip) && !ip.IsLoopback() && !ip.IsLinkLocalUnicast()
+}
+
+// cgnat is the carrier-grade NAT range (RFC 6598), not routed publicly.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// Call counts the requests of one call of a module, against
+// Policy.MaxRequests. It is not safe for concurrent use (a call is one
+// guest thread).
+type Call struct {
+	c *Client
+	n int
+}
+
+// NewCall starts the count for one call.
+func (c *Client) NewCall() *Call { return &Call{c: c} }
+
+// Do makes the request. The response's headers and body have every
+// injected credential replaced.
+func (call *Call) Do(ctx context.Context, r Request) (*Response, error) {
+	c := call.c
+	if call.n >= c.policy.MaxRequests {
+		return nil, &Error{ErrNotAllowed, fmt.Sprintf("more than %d requests in one call", c.policy.MaxRequests)}
+	}
+	call.n++
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return nil, &Error{ErrNotAllowed, "not a URL"}
+	}
+	g := c.grantFor(u)
+	if g == nil {
+		return nil, &Error{ErrNotAllowed, "no grant covers " + redactURL(u)}
+	}
+	method := strings.ToUpper(r.Method)
+	if method == "" {
+		method = http.MethodGet
+	}
+	if method != http.MethodGet || g.CacheTTL <= 0 || hasAuth(r.Header) {
+		return c.send(ctx, g, method, u, r)
+	}
+	key := u.String()
+	if resp, ok := c.cache.get(key); ok {
+		c.hits.Add(1)
+		return resp, nil
+	}
+	v, err, _ := c.flight.Do(key, func() (any, error) {
+		if resp, ok := c.cache.get(key); ok {
+			return resp, nil
+		}
+		resp, ttl, err := c.fetch(ctx, g, method, u, r)
+		if err == nil && ttl > 0 {
+			c.cache.put(key, resp, ttl)
+		}
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Response), nil
+}
+
+// hasAuth reports whether the module set a credential of its own: such a
+// request is not shared through the cache.
+func hasAuth(h http.Header) bool {
+	return h.Get("Authorization") != "" || h.Get("Cookie") != ""
+}
+
+func (c *Client) send(ctx context.Context, g *grant, method string, u *url.URL, r Request) (*Response, error) {
+	resp, _, err := c.fetch(ctx, g, method, u, r)
+	return resp, err
+}
+
+// fetch sends the request upstream and returns the response and how long
+// it may be cached.
+func (c *Client) fetch(ctx context.Context, g *grant, method string, u *url.URL, r Request) (*Response, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.policy.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, 0, &Error{ErrNotAllowed, "a request that cannot be made: " + c.scrub(err.Error())}
+	}
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	for k, v := range g.Headers {
+		req.Header.Set(k, v) // over the module's own
+	}
+	start := time.Now()
+	c.requests.Add(1)
+	defer func() { c.waited.Add(int64(time.Since(start))) }()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, c.failure(ctx, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.policy.MaxResponse+1))
+	if err != nil {
+		return nil, 0, c.failure(ctx, err)
+	}
+	if int64(len(body)) > c.policy.MaxResponse {
+		return nil, 0, &Error{ErrTooLarge, fmt.Sprintf("the response's body is over %d bytes", c.policy.MaxResponse)}
+	}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: c.scrubBytes(body)}
+	for k, vs := range out.Header {
+		for i, v := range vs {
+			out.Header[k][i] = c.scrub(v)
+		}
+	}
+	return out, cacheTTL(g.CacheTTL, resp), nil
+}
+
+// failure classes a failed round trip, with no credential in its words.
+func (c *Client) failure(ctx context.Context, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e // a redirect or an address refused
+	}
+	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{ErrTimeout, fmt.Sprintf("no answer within %v", c.policy.Timeout)}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{ErrTimeout, fmt.Sprintf("no answer within %v", c.policy.Timeout)}
+	}
+	return &Error{ErrUpstream, c.scrub(err.Error())}
+}
+
+// cacheTTL is how long resp may be cached under a grant's ttl.
+func cacheTTL(ttl time.Duration, resp *http.Response) time.Duration {
+	if ttl <= 0 || resp.StatusCode != http.StatusOK {
+		return 0
+	}
+	for _, d := range strings.Split(resp.Header.Get("Cache-Control"), ",") {
+		d = strings.ToLower(strings.TrimSpace(d))
+		switch {
+		case d == "no-store" || d == "no-cache" || d == "private":
+			return 0
+		case strings.HasPrefix(d, "max-age="):
+			var s int64
+			if _, err := fmt.Sscanf(d, "max-age=%d", &s); err == nil {
+				ttl = min(ttl, time.Duration(s)*time.Second)
+			}
+		}
+	}
+	return ttl
+}
+
+// encodings are the forms in which an upstream commonly echoes a
+// credential v: as it is, escaped for a URL's query or path, as a JSON
+// string and in base64. An upstream that transforms it otherwise is
+// trusted with it anyway: the operator granted it the credential.
+func encodings(v string) [][]byte {
+	if v == "" {
+		return nil
+	}
+	j, _ := json.Marshal(v)
+	forms := []string{v, url.QueryEscape(v), url.PathEscape(v), string(j[1 : len(j)-1]),
+		base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v))}
+	var out [][]byte
+	for _, f := range forms {
+		if !slices.ContainsFunc(out, func(b []byte) bool { return string(b) == f }) {
+			out = append(out, []byte(f))
+		}
+	}
+	return out
+}
+
+// scrub replaces every injected credential in s.
+func (c *Client) scrub(s string) string {
+	for _, v := range c.secrets {
+		s = strings.ReplaceAll(s, string(v), "(redacted)")
+	}
+	return s
+}
+
+func (c *Client) scrubBytes(b []byte) []byte {
+	for _, v := range c.secrets {
+		if bytes.Contains(b, v) {
+			b = bytes.ReplaceAll(b, v, []byte("(redacted)"))
+		}
+	}
+	return b
+}
+
+// redactURL is u without its query, for messages: a query may hold a
+// key.
+func redactURL(u *url.URL) string {
+	v := *u
+	v.RawQuery, v.Fragment, v.User = "", "", nil
+	return v.String()
+}
+
+// Stats returns the client's counts.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.requests.Load(), CacheHits: c.hits.Load(), Waited: time.Duration(c.waited.Load())}
+}
+
+// Close drops the client's idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+// cache holds GET responses by URL, least recently used out first, up to
+// a size in bytes.
+type cache struct {
+	mu      sync.Mutex
+	max     int64
+	size    int64
+	entries map[string]*entry
+	head    entry // a ring: head.next is the most recently used
+}
+
+type entry struct {
+	key        string
+	resp       *Response
+	until      time.Time
+	size       int64
+	prev, next *entry
+}
+
+func newCache(max int64) *cache {
+	c := &cache{max: max, entries: map[string]*entry{}}
+	c.head.prev, c.head.next = &c.head, &c.head
+	return c
+}
+
+func (c *cache) unlink(e *entry) { e.prev.next, e.next.prev = e.next, e.prev }
+
+func (c *cache) front(e *entry) {
+	e.next, e.prev = c.head.next, &c.head
+	c.head.next.prev = e
+	c.head.next = e
+}
+
+func (c *cache) get(key string) (*Response, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok {
+		return nil, false
+	}
+	if time.Now().After(e.until) {
+		c.remove(e)
+		return nil, false
+	}
+	c.unlink(e)
+	c.front(e)
+	r := *e.resp
+	r.Cached = true
+	return &r, true
+}
+
+func (c *cache) remove(e *entry) {
+	c.unlink(e)
+	delete(c.entries, e.key)
+	c.size -= e.size
+}
+
+func (c *cache) put(key string, resp *Response, ttl time.Duration) {
+	size := int64(len(key) + len(resp.Body) + 256)
+	for k, vs := range resp.Header {
+		size += int64(len(k))
+		for _, v := range vs {
+			size += int64(len(v))
+		}
+	}
+	if size > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.entries[key]; ok {
+		c.remove(old)
+	}
+	for c.size+size > c.max {
+		c.remove(c.head.prev) // the least recently used
+	}
+	e := &entry{key: key, resp: resp, until: time.Now().Add(ttl), size: size}
+	c.entries[key] = e
+	c.front(e)
+	c.size += size
+}
