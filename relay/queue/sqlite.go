@@ -387,14 +387,26 @@ func (w *writer) prepare() error {
 	return nil
 }
 
+// Group commit under load: when a batch held busyBatch writes or more,
+// the next waits up to commitDelay for others before it commits, so that
+// a busy queue makes fewer, larger commits (each is an fsync). An idle
+// queue commits each write at once.
+const (
+	busyBatch   = 4
+	commitDelay = 300 * time.Microsecond
+)
+
 // batcher runs the writes: it takes the first waiting write, then every
-// other write already waiting (up to MaxBatch), runs them in one
-// transaction and commits once. A write's caller hears back after the
-// commit.
+// other write already waiting (up to MaxBatch; under load, the ones that
+// come within commitDelay), runs them in one transaction and commits
+// once. A write's caller hears back after the commit.
 func (s *SQLite) batcher() {
 	defer close(s.stopped)
 	batch := make([]*op, 0, s.maxBatch)
 	errs := make([]error, 0, s.maxBatch)
+	delay := time.NewTimer(commitDelay)
+	delay.Stop()
+	busy := false
 	for {
 		select {
 		case <-s.quit:
@@ -411,6 +423,23 @@ func (s *SQLite) batcher() {
 				break drain
 			}
 		}
+		if busy && len(batch) < s.maxBatch {
+			// The last batch was not alone: more writes are on their
+			// way. Waiting a little for them makes one commit (one
+			// fsync) of several.
+			delay.Reset(commitDelay)
+		wait:
+			for len(batch) < s.maxBatch {
+				select {
+				case o := <-s.ops:
+					batch = append(batch, o)
+				case <-delay.C:
+					break wait
+				}
+			}
+			delay.Stop()
+		}
+		busy = len(batch) >= busyBatch
 		errs = s.run(batch, errs[:0])
 		for i, o := range batch {
 			o.done <- errs[i]
