@@ -90,6 +90,7 @@ func TestHostileModulesAtRuntime(t *testing.T) {
 		{module: "copy_loop", kind: wasmhook.ErrTimeout},
 		{module: "table_fill_loop", kind: wasmhook.ErrTimeout},
 		{module: "random_loop", kind: wasmhook.ErrTimeout},
+		{module: "field_flood", kind: wasmhook.ErrTimeout},
 		{module: "table_grow", adds: map[string]any{"table": "refused"}},
 	}
 	for _, c := range cases {

@@ -39,6 +39,67 @@ const (
 	// host's logger at the slog level (-4 debug, 0 info, 4 warn, 8 error).
 	// The bytes a call may log are capped; past the cap lines are dropped.
 	LogName = "log"
+
+	// FieldTypeName: field_type(doc, path_ptr, path_len i32) -> i32 looks
+	// the JSON Pointer (RFC 6901) at path_ptr up in document doc
+	// ([DocInput], ...) and returns the value's type ([FieldNull] ...
+	// [FieldObject]) or a negative status ([FieldMissing], [FieldBadPath],
+	// [FieldNoDocument]). Optional, for reactors and commands.
+	FieldTypeName = "field_type"
+
+	// FieldReadName: field_read(doc, path_ptr, path_len, ptr, len i32) -> i32
+	// looks the path up as field_type does and copies min(len, size) bytes
+	// of the value's JSON text (a string with its quotes and escapes, an
+	// object with its braces) to ptr; it returns the whole size, or a
+	// negative status.
+	FieldReadName = "field_read"
+
+	// FieldStringName: field_string(doc, path_ptr, path_len, ptr, len i32)
+	// -> i32 is field_read for a string value, decoded: UTF-8 with its
+	// escapes resolved, without quotes. A value that is not a string is
+	// [FieldNotString].
+	FieldStringName = "field_string"
+)
+
+// The documents field reads look paths up in: the first argument of
+// field_type, field_read and field_string.
+const (
+	// DocInput is the input JSON, as input_read copies it: "/data/name",
+	// "/request/user".
+	DocInput = 0
+	// DocConfig is the module's configuration, as config_read copies it.
+	DocConfig = 1
+	// DocPrechange and DocPostchange are the event's snapshots, the
+	// payload's snapshots.prechange and snapshots.postchange; null when
+	// the event has none. Only field reads reach them.
+	DocPrechange  = 2
+	DocPostchange = 3
+)
+
+// The types field_type returns, and the negative statuses of the field
+// reads. A status is never a trap: a guest may look up paths it does not
+// know to exist.
+const (
+	FieldNull   = 1
+	FieldFalse  = 2
+	FieldTrue   = 3
+	FieldNumber = 4
+	FieldString = 5
+	FieldArray  = 6
+	FieldObject = 7
+
+	// FieldMissing: the path is well formed and names no value.
+	FieldMissing = -1
+	// FieldNotString: field_string on a value that is not a string.
+	FieldNotString = -2
+	// FieldBadPath: the path is not a JSON Pointer (neither empty nor
+	// starting with "/", or a "~" not followed by "0" or "1").
+	FieldBadPath = -3
+	// FieldNoDocument: doc is not a document this host knows.
+	FieldNoDocument = -4
+	// FieldTooLarge: the value is 2 GiB or more, which an i32 cannot
+	// count.
+	FieldTooLarge = -5
 )
 
 // Names of the exports the host looks for.

@@ -33,6 +33,9 @@ var hostFuncs = []hostFunc{
 	{abi.OutputSetName, []api.ValueType{i32, i32}, nil, false, outputSet},
 	{abi.ErrorSetName, []api.ValueType{i32, i32}, nil, true, errorSet},
 	{abi.LogName, []api.ValueType{i32, i32, i32}, nil, true, logLine},
+	{abi.FieldTypeName, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, true, fieldType},
+	{abi.FieldReadName, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}, true, fieldRead},
+	{abi.FieldStringName, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}, true, fieldString},
 }
 
 func lookupHostFunc(name string) (hostFunc, bool) {
@@ -61,8 +64,12 @@ type callState struct {
 	logger *slog.Logger
 	limits *Limits
 	config []byte
+	// configDoc is the configuration as field reads see it: the module's,
+	// indexed once for all its instances.
+	configDoc *lazyDoc
 
-	input   []byte
+	event   *Event // the call's event: its input and the documents field reads see
+	scratch []byte // decoded path segments of field reads
 	output  []byte // appended to the caller's buffer
 	outSet  bool
 	errMsg  []byte
@@ -71,8 +78,8 @@ type callState struct {
 	stderr  stderrBuffer
 }
 
-func (s *callState) reset(input, dst []byte) {
-	s.input = input
+func (s *callState) reset(ev *Event, dst []byte) {
+	s.event = ev
 	s.output = dst
 	s.outSet = false
 	s.errMsg = s.errMsg[:0]
@@ -135,7 +142,7 @@ func mustState(ctx context.Context, fn string) *callState {
 }
 
 func inputRead(ctx context.Context, mod api.Module, stack []uint64) {
-	copyOut(mod, abi.InputReadName, stack, mustState(ctx, abi.InputReadName).input)
+	copyOut(mod, abi.InputReadName, stack, mustState(ctx, abi.InputReadName).event.Input())
 }
 
 func configRead(ctx context.Context, mod api.Module, stack []uint64) {

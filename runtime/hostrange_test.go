@@ -16,21 +16,26 @@ import (
 // arithmetic before any cap shortens it (abi/SPEC.md section 3): a range
 // past the end, or one that wraps around 2^32, traps, whether the host
 // would have copied all of it, part of it (input_read, config_read,
-// error_set's 1 KiB) or none of it (log past the log limit). range_probe
+// error_set's 1 KiB, field_read, field_string) or none of it (log past the
+// log limit, a field read's path or buffer beside the other range). range_probe
 // has one 64 KiB page and calls the function its configuration names.
 func TestHostFunctionsCheckTheWholeRange(t *testing.T) {
 	const (
 		inputRead, configRead, outputSet, errorSet, logFn = 1, 2, 3, 4, 5
-		size                                              = 65536
-		maxU32                                            = 1<<32 - 1
+		// Field reads of the input: a path range with an empty buffer, or
+		// a buffer range with the empty path (the whole input).
+		typePath, readPath, readBuffer, stringPath, stringBuffer = 6, 7, 8, 9, 10
+		size                                                     = 65536
+		maxU32                                                   = 1<<32 - 1
 	)
-	names := map[int]string{inputRead: "input_read", configRead: "config_read", outputSet: "output_set", errorSet: "error_set", logFn: "log"}
+	names := map[int]string{inputRead: "input_read", configRead: "config_read", outputSet: "output_set", errorSet: "error_set", logFn: "log",
+		typePath: "field_type", readPath: "field_read", readBuffer: "field_read", stringPath: "field_string", stringBuffer: "field_string"}
 	type probe struct {
 		fn, ptr, len, fill int // fill: 1 KiB log lines logged first (16 reach the log limit)
 		kind               error
 	}
 	var cases []probe
-	for _, fn := range []int{inputRead, configRead, errorSet, logFn} {
+	for _, fn := range []int{inputRead, configRead, errorSet, logFn, typePath, readPath, readBuffer, stringPath, stringBuffer} {
 		for _, fill := range []int{0, 17} {
 			cases = append(cases,
 				probe{fn, size, 0, fill, nil},             // empty, at the very end: inside
@@ -58,7 +63,7 @@ func TestHostFunctionsCheckTheWholeRange(t *testing.T) {
 	)
 	e := newEngine(t, runtime.Limits{PoolSize: 1}, nil)
 	for _, c := range cases {
-		t.Run(fmt.Sprintf("%s(%d,%d)/fill=%d", names[c.fn], c.ptr, c.len, c.fill), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d:%s(%d,%d)/fill=%d", c.fn, names[c.fn], c.ptr, c.len, c.fill), func(t *testing.T) {
 			cfg := fmt.Sprintf(`{"probe":[%d,%d,%d,%d]}`, c.fn, c.ptr, c.len, c.fill)
 			m := load(t, e, "range_probe", runtime.ModuleOptions{Config: []byte(cfg)})
 			defer m.Close(t.Context())

@@ -87,6 +87,7 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 		limits:   limits,
 		logger:   e.logger.With("callback", name),
 	}
+	m.configDoc.raw = config
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
 	_, m.hasStart = compiled.ExportedFunctions()[StartFuncName]
 	m.minMemory = uint64(compiled.ExportedMemories()[abi.MemoryName].Min()) * pageSize

@@ -30,10 +30,12 @@ type Module struct {
 	kind     abi.Kind
 	compiled wazero.CompiledModule
 	config   []byte
-	limits   Limits
-	logger   *slog.Logger
-	hasInit  bool
-	hasStart bool // the module had a start section (exported as StartFuncName)
+	// configDoc is config as field reads see it, indexed on first use.
+	configDoc lazyDoc
+	limits    Limits
+	logger    *slog.Logger
+	hasInit   bool
+	hasStart  bool // the module had a start section (exported as StartFuncName)
 	// minMemory is the memory an instance starts with, in bytes.
 	minMemory uint64
 
@@ -123,6 +125,9 @@ type instance struct {
 	state   callState
 	ctx     callContext
 	stack   [1]uint64
+	// own is the event of a Call made with input bytes alone (Call,
+	// CallAt): its documents are the instance's for the call.
+	own Event
 }
 
 // Call runs the module on one event input and appends its output to dst:
@@ -137,8 +142,20 @@ func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
 // (to time it): the call's time limit counts from start, and the call
 // reads the clock no more.
 func (m *Module) CallAt(ctx context.Context, start time.Time, input, dst []byte) ([]byte, error) {
+	return m.call(ctx, start, nil, input, dst)
+}
+
+// CallEvent is CallAt on an event's documents: the input is ev.Input(),
+// and field reads look paths up in ev, sharing its indexes with every other
+// call made with ev (see Event).
+func (m *Module) CallEvent(ctx context.Context, start time.Time, ev *Event, dst []byte) ([]byte, error) {
+	return m.call(ctx, start, ev, ev.Input(), dst)
+}
+
+// call runs one call on ev, or when ev is nil on input alone.
+func (m *Module) call(ctx context.Context, start time.Time, ev *Event, input, dst []byte) ([]byte, error) {
 	if m.kind == abi.KindCommand {
-		out, err := m.callCommand(ctx, input, dst)
+		out, err := m.callCommand(ctx, ev, input, dst)
 		if err == nil {
 			err = abi.CheckOutput(m.name, out)
 		}
@@ -148,7 +165,11 @@ func (m *Module) CallAt(ctx context.Context, start time.Time, input, dst []byte)
 	if err != nil {
 		return dst, err
 	}
-	out, ran, err := m.callReactor(ctx, inst, start, input, dst)
+	if ev == nil {
+		ev = &inst.own
+		ev.Reset(input, nil, nil)
+	}
+	out, ran, err := m.callReactor(ctx, inst, start, ev, dst)
 	if err == nil {
 		// Before the instance goes back to its pool: one whose output
 		// breaks the rules is thrown away (abi/SPEC.md section 2).
@@ -321,8 +342,8 @@ func (m *Module) moduleConfig() wazero.ModuleConfig {
 // and call context.
 func (m *Module) blank() *instance {
 	inst := &instance{mem: newLimitedMemory(uint64(m.limits.MemoryBytes))}
-	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config}
-	inst.state.reset(nil, nil)
+	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config, configDoc: &m.configDoc}
+	inst.state.reset(&inst.own, nil)
 	inst.ctx.init(&inst.state)
 	return inst
 }
@@ -401,9 +422,10 @@ var errRanPastDeadline = errors.New("returned after its deadline")
 
 // callReactor runs one event on inst; ran reports whether the guest ran
 // (it does not when the caller's context has ended).
-func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Time, input, dst []byte) (out []byte, ran bool, err error) {
+func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Time, ev *Event, dst []byte) (out []byte, ran bool, err error) {
 	s := &inst.state
-	s.reset(input, dst)
+	s.reset(ev, dst)
+	input := ev.Input()
 	cctx, err := inst.ctx.start(ctx, start, m.limits.Timeout)
 	if err != nil {
 		return dst, false, m.callerEnded(abi.OnEventName, err)
@@ -449,7 +471,7 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Tim
 
 // callCommand runs a WASI command in a fresh instance: input on stdin,
 // output from stdout.
-func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, error) {
+func (m *Module) callCommand(ctx context.Context, ev *Event, input, dst []byte) ([]byte, error) {
 	if err := m.enter(ctx); err != nil {
 		return dst, err
 	}
@@ -461,8 +483,12 @@ func (m *Module) callCommand(ctx context.Context, input, dst []byte) ([]byte, er
 	}()
 
 	inst := m.blank()
+	if ev == nil {
+		ev = &inst.own
+		ev.Reset(input, nil, nil)
+	}
 	s := &inst.state
-	s.reset(input, dst)
+	s.reset(ev, dst)
 	defer inst.ctx.timer.Stop()
 	stdout := capBuffer{buf: dst[:0], limit: int(m.limits.OutputBytes)}
 	cfg := m.moduleConfig().

@@ -1,10 +1,13 @@
-;; range_probe: reactor with 1 page that calls one wasmhook_v1 function with the (ptr, len) its configuration names: the first four numbers in the config are fn (1 input_read, 2 config_read, 3 output_set, 4 error_set, 5 log), ptr, len, and how many 1 KiB log lines to write first; then outputs {"probed":true}.
+;; range_probe: reactor with 1 page that calls one wasmhook_v1 function with the (ptr, len) its configuration names: the first four numbers in the config are fn (1 input_read, 2 config_read, 3 output_set, 4 error_set, 5 log; field reads of the input, where the other range is empty: 6 field_type's path, 7 field_read's path, 8 field_read's buffer, 9 field_string's path, 10 field_string's buffer), ptr, len, and how many 1 KiB log lines to write first; then outputs {"probed":true}.
 (module
   (import "wasmhook_v1" "input_read" (func $input_read (param i32 i32) (result i32)))
   (import "wasmhook_v1" "config_read" (func $config_read (param i32 i32) (result i32)))
   (import "wasmhook_v1" "output_set" (func $output_set (param i32 i32)))
   (import "wasmhook_v1" "error_set" (func $error_set (param i32 i32)))
   (import "wasmhook_v1" "log" (func $log (param i32 i32 i32)))
+  (import "wasmhook_v1" "field_type" (func $field_type (param i32 i32 i32) (result i32)))
+  (import "wasmhook_v1" "field_read" (func $field_read (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasmhook_v1" "field_string" (func $field_string (param i32 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 0) "{\"probed\":true}") ;; 15 bytes
   (func (export "wasmhook_abi_v1"))
@@ -54,5 +57,10 @@
         (return (i32.const 0))))
     (if (i32.eq (local.get $fn) (i32.const 4)) (then (call $error_set (local.get $ptr) (local.get $len))))
     (if (i32.eq (local.get $fn) (i32.const 5)) (then (call $log (i32.const 0) (local.get $ptr) (local.get $len))))
+    (if (i32.eq (local.get $fn) (i32.const 6)) (then (drop (call $field_type (i32.const 0) (local.get $ptr) (local.get $len)))))
+    (if (i32.eq (local.get $fn) (i32.const 7)) (then (drop (call $field_read (i32.const 0) (local.get $ptr) (local.get $len) (i32.const 0) (i32.const 0)))))
+    (if (i32.eq (local.get $fn) (i32.const 8)) (then (drop (call $field_read (i32.const 0) (i32.const 0) (i32.const 0) (local.get $ptr) (local.get $len)))))
+    (if (i32.eq (local.get $fn) (i32.const 9)) (then (drop (call $field_string (i32.const 0) (local.get $ptr) (local.get $len) (i32.const 0) (i32.const 0)))))
+    (if (i32.eq (local.get $fn) (i32.const 10)) (then (drop (call $field_string (i32.const 0) (i32.const 0) (i32.const 0) (local.get $ptr) (local.get $len)))))
     (call $output_set (i32.const 0) (i32.const 15))
     (i32.const 0)))

@@ -1,0 +1,160 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/runtime"
+)
+
+// fieldsInput is an input JSON with what field reads must get right:
+// escaped and unicode keys, a key twice, arrays, a request.
+const fieldsInput = `{"object_type":"dcim.site","event_type":"object_updated","data":{"id": 24, "name": "Z\u00fcrich",
+ "status": {"value": "active", "label": "Active"}, "tags": [{"name": "a"}, {"name": "b"}], "flag": true,
+ "dup": "first", "a/b": "slash", "m~n": "tilde", "z\u00fcrich": "unicode key", "dup": "last"},
+ "request":{"id":"5c8e2a0b-7d3f-4e61-9a2c-0f1b3d4e5a6c","method":"PATCH","path":"/api/dcim/sites/24/","user":"jstretch"}}`
+
+type probeResult struct {
+	Type   int             `json:"type"`
+	Read   int             `json:"read"`
+	String int             `json:"string"`
+	Value  json.RawMessage `json:"value"`
+	Text   *string         `json:"text"`
+}
+
+// probe loads field_probe looking path up in document doc, with extra
+// configuration members, and calls it on ev.
+func probe(t *testing.T, e *runtime.Engine, ev *runtime.Event, doc int, path, extra string) probeResult {
+	t.Helper()
+	p, err := json.Marshal(path)
+	require.NoError(t, err)
+	cfg := fmt.Sprintf(`{"doc": %d, "path": %s%s}`, doc, p, extra)
+	m := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(cfg)})
+	defer m.Close(context.Background())
+	out, err := m.CallEvent(context.Background(), time.Now(), ev, nil)
+	require.NoError(t, err, "%s", cfg)
+	var r probeResult
+	require.NoError(t, json.Unmarshal(out, &r), "%s", out)
+	return r
+}
+
+// TestFieldReads looks paths up in every document through the three
+// field functions (abi/SPEC.md, "Field reads"): types, raw bytes, decoded
+// strings, and statuses (never traps) for what is missing or malformed.
+func TestFieldReads(t *testing.T) {
+	e := newEngine(t, runtime.Limits{PoolSize: 1}, nil)
+	var ev runtime.Event
+	ev.Reset([]byte(fieldsInput), []byte(`{"name": "Old", "status": {"value": "planned"}}`), []byte(`{"name": "New"}`))
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		doc   int
+		path  string
+		extra string
+		want  probeResult
+	}{
+		{abi.DocInput, "/object_type", "", probeResult{abi.FieldString, 11, 9, json.RawMessage(`"dcim.site"`), str("dcim.site")}},
+		{abi.DocInput, "/data/name", "", probeResult{abi.FieldString, 13, 7, json.RawMessage(`"Z\u00fcrich"`), str("Zürich")}},
+		{abi.DocInput, "/data/status/value", "", probeResult{abi.FieldString, 8, 6, json.RawMessage(`"active"`), str("active")}},
+		{abi.DocInput, "/data/status", "", probeResult{abi.FieldObject, 38, abi.FieldNotString, json.RawMessage(`{"value": "active", "label": "Active"}`), nil}},
+		{abi.DocInput, "/data/tags/1/name", "", probeResult{abi.FieldString, 3, 1, json.RawMessage(`"b"`), str("b")}},
+		{abi.DocInput, "/data/tags/2", "", probeResult{abi.FieldMissing, abi.FieldMissing, abi.FieldMissing, json.RawMessage(`null`), nil}},
+		{abi.DocInput, "/data/tags", "", probeResult{abi.FieldArray, 30, abi.FieldNotString, json.RawMessage(`[{"name": "a"}, {"name": "b"}]`), nil}},
+		{abi.DocInput, "/data/id", "", probeResult{abi.FieldNumber, 2, abi.FieldNotString, json.RawMessage(`24`), nil}},
+		{abi.DocInput, "/data/flag", "", probeResult{abi.FieldTrue, 4, abi.FieldNotString, json.RawMessage(`true`), nil}},
+		{abi.DocInput, "/data/dup", "", probeResult{abi.FieldString, 6, 4, json.RawMessage(`"last"`), str("last")}},
+		{abi.DocInput, "/data/a~1b", "", probeResult{abi.FieldString, 7, 5, json.RawMessage(`"slash"`), str("slash")}},
+		{abi.DocInput, "/data/m~0n", "", probeResult{abi.FieldString, 7, 5, json.RawMessage(`"tilde"`), str("tilde")}},
+		{abi.DocInput, "/data/zürich", "", probeResult{abi.FieldString, 13, 11, json.RawMessage(`"unicode key"`), str("unicode key")}},
+		{abi.DocInput, "/request/user", "", probeResult{abi.FieldString, 10, 8, json.RawMessage(`"jstretch"`), str("jstretch")}},
+		{abi.DocInput, "/data/missing", "", probeResult{abi.FieldMissing, abi.FieldMissing, abi.FieldMissing, json.RawMessage(`null`), nil}},
+		{abi.DocInput, "/data/name/0", "", probeResult{abi.FieldMissing, abi.FieldMissing, abi.FieldMissing, json.RawMessage(`null`), nil}},
+		{abi.DocInput, "data", "", probeResult{abi.FieldBadPath, abi.FieldBadPath, abi.FieldBadPath, json.RawMessage(`null`), nil}},
+		{abi.DocInput, "/data/~2", "", probeResult{abi.FieldBadPath, abi.FieldBadPath, abi.FieldBadPath, json.RawMessage(`null`), nil}},
+		{abi.DocConfig, "/namespace", `, "namespace": "geo"`, probeResult{abi.FieldString, 5, 3, json.RawMessage(`"geo"`), str("geo")}},
+		{abi.DocConfig, "/doc", "", probeResult{abi.FieldNumber, 1, abi.FieldNotString, json.RawMessage(`1`), nil}},
+		{abi.DocPrechange, "/status/value", "", probeResult{abi.FieldString, 9, 7, json.RawMessage(`"planned"`), str("planned")}},
+		{abi.DocPostchange, "/name", "", probeResult{abi.FieldString, 5, 3, json.RawMessage(`"New"`), str("New")}},
+		{abi.DocPostchange, "/status", "", probeResult{abi.FieldMissing, abi.FieldMissing, abi.FieldMissing, json.RawMessage(`null`), nil}},
+		{4, "", "", probeResult{abi.FieldNoDocument, abi.FieldNoDocument, abi.FieldNoDocument, json.RawMessage(`null`), nil}},
+		{-1, "", "", probeResult{abi.FieldNoDocument, abi.FieldNoDocument, abi.FieldNoDocument, json.RawMessage(`null`), nil}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d%s", tt.doc, tt.path), func(t *testing.T) {
+			got := probe(t, e, &ev, tt.doc, tt.path, tt.extra)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	// The whole input is what input_read copies.
+	got := probe(t, e, &ev, abi.DocInput, "", "")
+	assert.Equal(t, abi.FieldObject, got.Type)
+	assert.Equal(t, len(fieldsInput), got.Read)
+	assert.JSONEq(t, fieldsInput, string(got.Value))
+
+	// Without snapshots, both read as null.
+	ev.Reset([]byte(fieldsInput), nil, nil)
+	for _, doc := range []int{abi.DocPrechange, abi.DocPostchange} {
+		assert.Equal(t, probeResult{abi.FieldNull, 4, abi.FieldNotString, json.RawMessage(`null`), nil}, probe(t, e, &ev, doc, "", ""))
+		assert.Equal(t, abi.FieldMissing, probe(t, e, &ev, doc, "/name", "").Type)
+	}
+}
+
+// TestFieldReadsOfACallWithoutEvent: Call (input bytes alone) serves field
+// reads from its input, and from null snapshots.
+func TestFieldReadsOfACallWithoutEvent(t *testing.T) {
+	e := newEngine(t, runtime.Limits{PoolSize: 1}, nil)
+	m := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(`{"doc": 0, "path": "/data/tags/0/name"}`)})
+	for range 3 { // the instance's own event is reset for every call
+		out, err := m.Call(context.Background(), []byte(fieldsInput), nil)
+		require.NoError(t, err)
+		assert.Equal(t, `{"type":5,"read":3,"string":1,"value":"a","text":"a"}`, string(out))
+	}
+	out, err := m.Call(context.Background(), []byte(`{"data":{"tags":[{"name":"other"}]}}`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, `{"type":5,"read":7,"string":5,"value":"other","text":"other"}`, string(out))
+}
+
+// TestFieldReadsShareOneIndexPerEvent: the calls of one event, running at
+// once on several goroutines and instances, index each document at most
+// once, and only the documents they look into (run under -race: the first
+// caller builds while the others wait).
+func TestFieldReadsShareOneIndexPerEvent(t *testing.T) {
+	e := newEngine(t, runtime.Limits{PoolSize: 4}, nil)
+	input := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(`{"doc": 0, "path": "/data/status/value"}`)})
+	post := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(`{"doc": 3, "path": "/name"}`)})
+	fixed := load(t, e, "fixed", runtime.ModuleOptions{})
+	var ev runtime.Event
+	for round := range 20 {
+		ev.Reset([]byte(fieldsInput), []byte(`{"name": "Old"}`), []byte(fmt.Sprintf(`{"name": "New %d"}`, round)))
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m, want := input, `"active"`
+				if g%2 == 1 {
+					m, want = post, fmt.Sprintf(`"New %d"`, round)
+				}
+				out, err := m.CallEvent(context.Background(), time.Now(), &ev, nil)
+				if assert.NoError(t, err) {
+					var r probeResult
+					require.NoError(t, json.Unmarshal(out, &r))
+					assert.Equal(t, want, string(r.Value))
+				}
+			}()
+		}
+		wg.Wait()
+		assert.Equal(t, [3]int{1, 0, 1}, ev.Builds(), "input and postchange once each, prechange never")
+	}
+	ev.Reset([]byte(fieldsInput), nil, nil)
+	_, err := fixed.CallEvent(context.Background(), time.Now(), &ev, nil)
+	require.NoError(t, err)
+	assert.Equal(t, [3]int{0, 0, 0}, ev.Builds(), "a call that looks nothing up indexes nothing")
+}
