@@ -10,6 +10,7 @@ import (
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
 	"github.com/wasmhook/wasmhook/registry"
+	"github.com/wasmhook/wasmhook/runtime"
 )
 
 // costThreshold is the estimated time of an event's callbacks below which
@@ -89,6 +90,7 @@ func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start ti
 // work is the scratch space of one Enrich call, pooled.
 type work struct {
 	input     []byte
+	event     runtime.Event // the input and snapshots, for modules' field reads
 	inv       registry.Invocation
 	request   abi.Request // the request native callbacks see, when filtered
 	outputs   [][]byte
@@ -116,6 +118,7 @@ func getWork(n int) *work {
 func putWork(w *work) {
 	w.merge.Reset()
 	w.inv = registry.Invocation{}
+	w.event.Reset(nil, nil, nil) // no reference to the event's bytes
 	if len(w.request.Header) > 0 {
 		// Keep the map for the next event, not this one's request.
 		clear(w.request.Header)

@@ -506,6 +506,12 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	w.inv.Input = abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}
 	w.input = abi.AppendInput(w.input[:0], &w.inv.Input, e.pass)
 	w.inv.Raw = w.input
+	var pre, post []byte
+	if sn := ev.Snapshots; sn != nil {
+		pre, post = sn.Prechange, sn.Postchange
+	}
+	w.event.Reset(w.input, pre, post)
+	w.inv.Event = &w.event
 	if set.natives && ev.Request != nil && !e.opts.NativeCredentials {
 		// Native callbacks see the headers modules see.
 		w.inv.Input.Request = ev.Request.Filtered(e.pass, &w.request)

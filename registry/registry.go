@@ -31,6 +31,10 @@ type Invocation struct {
 	abi.Input
 	// Raw is the ABI input JSON (abi.AppendInput), for modules.
 	Raw []byte
+	// Event, when set, is Raw and the event's snapshots as modules' field
+	// reads see them, shared by every module called with it (Raw must be
+	// its input). Without it, each call looks fields up in Raw alone.
+	Event *runtime.Event
 }
 
 // Callback is one named callback. Implementations are safe for concurrent
@@ -153,6 +157,9 @@ type ModuleCallback struct {
 
 // Call implements Callback.
 func (m *ModuleCallback) Call(ctx context.Context, start time.Time, inv *Invocation, dst []byte) ([]byte, error) {
+	if inv.Event != nil {
+		return m.Module.CallEvent(ctx, start, inv.Event, dst)
+	}
 	return m.Module.CallAt(ctx, start, inv.Raw, dst)
 }
 
