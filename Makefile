@@ -19,14 +19,14 @@ WASMHOOK  := $(BIN)/wasmhook
 
 # Go modules of their own (guest code and the benchmark harness): vetted and
 # tested by `make test` beside the main module.
-GO_SUBMODULES := guest-sdk/go examples/go/site_status examples/go/command examples/go/testdata
+GO_SUBMODULES := guest-sdk/go examples/go/site_status examples/go/site_status_scan examples/go/command examples/go/testdata
 
 # Committed modules and their sources.
 WAT_SRC   := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat examples/wat/*.wat)
 WAT_WASM  := $(WAT_SRC:.wat=.wasm)
 C_WASM    := $(patsubst %.c,%.wasm,$(wildcard examples/c/*.c))
 RUST_WASM := $(patsubst %.rs,%.wasm,$(wildcard examples/rust/*.rs))
-AS_WASM   := examples/assemblyscript/site_status.wasm
+AS_WASM   := $(patsubst %.ts,%.wasm,$(wildcard examples/assemblyscript/*.ts))
 
 # Pinned toolchain versions (Debian 12), the redis-server the Redis queue's
 # tests start (internal/redistest) and the Chromium the console's browser
@@ -145,8 +145,8 @@ examples/rust/%.wasm: examples/rust/%.rs $(RUST_SDK)
 	$(RUSTC) $(RUST_FLAGS) --crate-type cdylib -C lto -C strip=symbols --extern wasmhook=$(RUST_SDK) -o $@ $<
 	chmod 644 $@
 
-$(AS_WASM): examples/assemblyscript/site_status.ts $(wildcard guest-sdk/assemblyscript/assembly/*.ts) examples/assemblyscript/node_modules
-	cd examples/assemblyscript && $(NPX) asc site_status.ts -O3 --use abort=../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort --outFile site_status.wasm
+examples/assemblyscript/%.wasm: examples/assemblyscript/%.ts $(wildcard guest-sdk/assemblyscript/assembly/*.ts) examples/assemblyscript/node_modules
+	cd examples/assemblyscript && $(NPX) asc $*.ts -O3 --use abort=../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort --outFile $*.wasm
 
 examples/assemblyscript/node_modules: examples/assemblyscript/package-lock.json
 	cd examples/assemblyscript && $(NPM) ci --no-audit --no-fund

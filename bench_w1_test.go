@@ -34,15 +34,21 @@ func w1Event(tb testing.TB) *wasmhook.Event {
 	return ev
 }
 
-// cb2 is site_status in each language; cb1 and cb3 are WAT.
+// cb2 is site_status in each language, with field reads and (LANG-scan)
+// with the SDK's scanner over the whole input; cb1 and cb3 are WAT.
 func cb2Modules() map[string]string {
 	return map[string]string{
-		"c":              "examples/c/site_status.wasm",
-		"rust":           "examples/rust/site_status.wasm",
-		"assemblyscript": "examples/assemblyscript/site_status.wasm",
-		"wat":            "examples/wat/site_status.wasm",
-		"go":             goSiteStatus,
-		"bench-c":        "bench/guests/wasmhook/cb2.wasm",
+		"c":                   "examples/c/site_status.wasm",
+		"c-scan":              "examples/c/site_status_scan.wasm",
+		"rust":                "examples/rust/site_status.wasm",
+		"rust-scan":           "examples/rust/site_status_scan.wasm",
+		"assemblyscript":      "examples/assemblyscript/site_status.wasm",
+		"assemblyscript-scan": "examples/assemblyscript/site_status_scan.wasm",
+		"wat":                 "examples/wat/site_status.wasm",
+		"wat-scan":            "examples/wat/site_status_scan.wasm",
+		"go":                  goSiteStatus,
+		"go-scan":             goSiteStatusScan,
+		"bench-c":             "bench/guests/wasmhook/cb2.wasm",
 	}
 }
 

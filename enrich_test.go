@@ -25,8 +25,8 @@ import (
 var goReactor string
 
 // goSiteStatus is examples/go/site_status (the Go SDK's example), built
-// for wasip1 by TestMain.
-var goSiteStatus string
+// for wasip1 by TestMain; goSiteStatusScan is its scanner variant.
+var goSiteStatus, goSiteStatusScan string
 
 // compilationCache is shared by the tests' enrichers; TestMain fills it
 // with the Go guests, which take tens of seconds to compile under -race.
@@ -39,10 +39,12 @@ func TestMain(m *testing.M) {
 	}
 	goReactor = filepath.Join(dir, "reactor.wasm")
 	goSiteStatus = filepath.Join(dir, "site_status.wasm")
+	goSiteStatusScan = filepath.Join(dir, "site_status_scan.wasm")
 	compilationCache = filepath.Join(dir, "cache")
 	for _, b := range []struct{ dir, out string }{
 		{"testdata/go/reactor", goReactor},
 		{"examples/go/site_status", goSiteStatus},
+		{"examples/go/site_status_scan", goSiteStatusScan},
 	} {
 		if err := testmod.BuildGo(b.dir, b.out, true); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -51,7 +53,7 @@ func TestMain(m *testing.M) {
 	}
 	// Compiled here without -race, for the memory limits the tests load
 	// the Go guests with: the default and hostileLimits'.
-	if err := testmod.Precompile(compilationCache, []uint64{0, uint64(hostileLimits.MemoryBytes)}, goReactor, goSiteStatus); err != nil {
+	if err := testmod.Precompile(compilationCache, []uint64{0, uint64(hostileLimits.MemoryBytes)}, goReactor, goSiteStatus, goSiteStatusScan); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}

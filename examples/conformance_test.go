@@ -26,16 +26,23 @@ import (
 
 // committed are the examples whose .wasm is committed beside the source
 // (CI rebuilds them from source before this test runs).
+// Each language's site_status reads its fields with field reads; its
+// site_status_scan copies the input and scans it with the SDK's reader.
 var committed = map[string]string{
-	"wat":            "wat/site_status.wasm",
-	"c":              "c/site_status.wasm",
-	"rust":           "rust/site_status.wasm",
-	"assemblyscript": "assemblyscript/site_status.wasm",
+	"wat":                 "wat/site_status.wasm",
+	"wat-scan":            "wat/site_status_scan.wasm",
+	"c":                   "c/site_status.wasm",
+	"c-scan":              "c/site_status_scan.wasm",
+	"rust":                "rust/site_status.wasm",
+	"rust-scan":           "rust/site_status_scan.wasm",
+	"assemblyscript":      "assemblyscript/site_status.wasm",
+	"assemblyscript-scan": "assemblyscript/site_status_scan.wasm",
 }
 
 // built are the Go examples, built from source by testmod.BuildGo.
 var built = map[string]struct{ dir, mode string }{
 	"go":         {"go/site_status", "c-shared"},
+	"go-scan":    {"go/site_status_scan", "c-shared"},
 	"go-command": {"go/command", "exe"},
 }
 

@@ -8,11 +8,11 @@
 // Build (see README.md): npx asc site_status.ts -O3 \
 //   --use abort=../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort --outFile site_status.wasm
 
-import { config, run, Value, Writer } from "../../guest-sdk/assemblyscript/assembly";
+import { config, Event, runEvent, Writer } from "../../guest-sdk/assemblyscript/assembly";
 export { wasmhook_abi_v1 } from "../../guest-sdk/assemblyscript/assembly";
 
 export function wasmhook_on_event(inputLen: i32): i32 {
-  return run(inputLen, handle);
+  return runEvent(inputLen, handle);
 }
 
 // The configuration does not change during an instance's life: look the
@@ -20,7 +20,7 @@ export function wasmhook_on_event(inputLen: i32): i32 {
 let configured = false;
 let namespace: string | null = null;
 
-function handle(input: Value, out: Writer): i32 {
+function handle(event: Event, out: Writer): i32 {
   if (!configured) {
     const ns = config().get("namespace");
     if (ns.isString()) namespace = ns.toString();
@@ -29,11 +29,12 @@ function handle(input: Value, out: Writer): i32 {
   const ns = namespace;
   if (ns !== null) out.beginObject().key(ns);
 
-  const data = input.get("data");
+  // The host looks each path up and copies only the value: the input is
+  // never read. /data/name is data's own member, never one in data.tags.
   out.beginObject();
-  const status = data.get("status").get("value");
+  const status = event.get("/data/status/value");
   if (status.isString()) out.key("site_status").raw(status);
-  const name = data.get("name");
+  const name = event.get("/data/name");
   if (name.isString()) out.key("name_len").int(name.codePoints());
   out.endObject();
 

@@ -20,18 +20,13 @@ static size_t ns_len; /* may contain NUL bytes ("\u0000") */
 
 static int configure(void)
 {
-	size_t len;
-	const char *cfg = wh_config(&len);
-	wh_span v;
+	long n = wh_get_str(WH_DOC_CONFIG, "/namespace", NULL, 0);
 
-	if (cfg == NULL)
-		return wh_error("site_status: out of memory");
-	v = wh_json_get(cfg, len, "namespace", NULL);
-	if (v.type == WH_JSON_STRING) {
-		ns_len = wh_json_str_decode(v, NULL, 0);
-		if ((ns = malloc(ns_len + 1)) == NULL)
+	if (n >= 0) {
+		if ((ns = malloc((size_t)n + 1)) == NULL)
 			return wh_error("site_status: out of memory");
-		wh_json_str_decode(v, ns, ns_len + 1);
+		wh_get_str(WH_DOC_CONFIG, "/namespace", ns, (size_t)n + 1);
+		ns_len = (size_t)n;
 	}
 	configured = 1;
 	return 0;
@@ -39,18 +34,16 @@ static int configure(void)
 
 int wh_handle(const wh_input *in, wh_writer *out)
 {
-	static const char *const keys[] = {"status", "name"};
-	wh_span data, found[2], status, name;
+	wh_span status, name;
 
+	(void)in; /* the fields are looked up by the host: no copy of the input */
 	if (!configured && configure() != 0)
 		return 1;
 
-	/* Only data's own members: a "name" in data.tags[0] or
-	 * data.custom_fields is not data.name. Both are picked in one pass. */
-	data = wh_json_get(in->json, in->len, "data", NULL);
-	wh_json_pick(data, 2, keys, found);
-	status = wh_json_member(found[0], "value");
-	name = found[1];
+	/* Paths from the top of the input: /data/name is data's own member, never
+	 * one inside data.tags[0] or data.custom_fields. */
+	status = wh_get("/data/status/value");
+	name = wh_get("/data/name");
 
 	if (ns != NULL) {
 		wh_write_object_begin(out);

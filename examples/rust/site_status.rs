@@ -5,11 +5,11 @@
 //! nested under the configuration's "namespace" when it has one. The exact
 //! rules are in ../README.md; the build command is in README.md.
 
-use wasmhook::{Kind, Value, Writer};
+use wasmhook::{Event, Kind, Writer};
 
 wasmhook::plugin!(handle);
 
-fn handle(event: Value, out: &mut Writer) -> Result<(), String> {
+fn handle(event: &Event, out: &mut Writer) -> Result<(), String> {
     // Read once per instance by the SDK; a non-string namespace is ignored.
     let namespace = wasmhook::config()?
         .get("namespace")
@@ -20,10 +20,10 @@ fn handle(event: Value, out: &mut Writer) -> Result<(), String> {
     out.begin_object();
     // Only data's own members count (a "name" inside data.tags is not
     // data.name), both found in one pass over data.
-    let [status, name] = event
-        .get("data")
-        .map_or([None, None], |data| data.lookup(["status", "name"]));
-    let value = status.and_then(|s| s.get("value"));
+    // The host looks each path up and copies only the value: the input is
+    // never read. /data/name is data's own member, never one in data.tags.
+    let value = event.get("/data/status/value");
+    let name = event.get("/data/name");
     if let Some(value) = value.filter(|v| v.kind() == Kind::String) {
         // The input's string token as it is, escapes included.
         out.key("site_status").value(value);

@@ -6,11 +6,14 @@
  *
  *     int wh_handle(const wh_input *in, wh_writer *out);
  *
- * which the header's `wasmhook_on_event` export calls once per event: read
- * fields of in->json with wh_json_get / wh_json_find, write the result object
- * with the wh_write_* functions, return 0 (or wh_error(...) to fail). The SDK
- * hands the output to the host with one output_set call after wh_handle
- * returns 0 (nothing is set when nothing was written: an empty result).
+ * which the header's `wasmhook_on_event` export calls once per event: read the
+ * fields it wants with wh_get("/data/status/value") (the host looks each one up
+ * and copies only its bytes; the input is never copied), write the result
+ * object with the wh_write_* functions, return 0 (or wh_error(...) to fail).
+ * A plugin that wants the whole input asks for it with wh_input_json(in) and
+ * reads it with wh_json_get / wh_json_find. The SDK hands the output to the
+ * host with one output_set call after wh_handle returns 0 (nothing is set
+ * when nothing was written: an empty result).
  *
  * How the header is organised
  * ---------------------------
@@ -951,10 +954,10 @@ static inline void wh_write_bool(wh_writer *w, int b)
 		wh_write_raw(w, "false", 5);
 }
 
-/* wh_input is the event given to wh_handle: the input JSON (abi/SPEC.md §4),
- * `len` bytes at `json`, followed by a NUL that is not part of it. */
+/* wh_input is the event given to wh_handle. `len` is the length of the input
+ * JSON (abi/SPEC.md §4); the input itself is copied into the guest only when
+ * wh_input_json asks for it. Read fields with wh_get, which needs no copy. */
 typedef struct {
-	const char *json;
 	size_t len;
 } wh_input;
 
@@ -970,6 +973,10 @@ WH__IMPORT("config_read") int32_t wh__config_read(void *ptr, int32_t len);
 WH__IMPORT("output_set") void wh__output_set(const void *ptr, int32_t len);
 WH__IMPORT("error_set") void wh__error_set(const void *ptr, int32_t len);
 WH__IMPORT("log") void wh__log(int32_t level, const void *ptr, int32_t len);
+WH__IMPORT("field_read")
+int32_t wh__field_read(int32_t doc, const void *path, int32_t path_len, void *ptr, int32_t len);
+WH__IMPORT("field_string")
+int32_t wh__field_string(int32_t doc, const void *path, int32_t path_len, void *ptr, int32_t len);
 #undef WH__IMPORT
 
 /* Log levels of wh_log (slog's). */
@@ -1032,6 +1039,116 @@ static inline const char *wh_config(size_t *len)
 	return cfg;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Field reads (abi/SPEC.md, "Field reads")                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The documents wh_get_in and wh_get_str look paths up in. */
+enum {
+	WH_DOC_INPUT = 0,     /* the input JSON: "/data/name", "/request/user" */
+	WH_DOC_CONFIG = 1,    /* the module's configuration */
+	WH_DOC_PRECHANGE = 2, /* the event's snapshots (null when it has none) */
+	WH_DOC_POSTCHANGE = 3
+};
+
+/* Values read during the current event, in blocks that stay put until the
+ * event ends (spans point into them): the newest block first. */
+typedef struct wh__block {
+	struct wh__block *next;
+	size_t cap, used;
+	char data[];
+} wh__block;
+
+#ifdef WASMHOOK_NO_ENTRY
+extern wh__block *wh__blocks;
+#else
+wh__block *wh__blocks;
+#endif
+
+/* wh__fields_reset keeps the newest (largest) block for the next event. */
+static inline void wh__fields_reset(void)
+{
+	wh__block *b = wh__blocks, *next;
+
+	if (b == NULL)
+		return;
+	for (next = b->next, b->next = NULL; next != NULL;) {
+		wh__block *n = next->next;
+		free(next);
+		next = n;
+	}
+	b->used = 0;
+}
+
+/*
+ * wh_get_in returns the value that path, a JSON Pointer (RFC 6901), names in
+ * document doc: the host looks it up and copies its bytes (followed by a NUL)
+ * into memory the SDK keeps until wh_handle returns. Paths start at the
+ * document's top: "/data/status/value", "/data/tags/0/name"; a key holding
+ * "/" or "~" is written with "~1" or "~0". When a key appears more than once,
+ * the last one counts (as in Python and Go). The result is {NULL, 0,
+ * WH_JSON_NONE} when there is no such value, the path is not a JSON Pointer,
+ * or memory runs out. One host call, two when the value does not fit in the
+ * room left. Read the span with the wh_json_* functions.
+ */
+static inline wh_span wh_get_in(int doc, const char *path)
+{
+	wh__block *b = wh__blocks;
+	size_t plen = strlen(path), room = b != NULL ? b->cap - b->used : 0;
+	char *p = b != NULL ? b->data + b->used : NULL;
+	int32_t n = wh__field_read(doc, path, (int32_t)plen, p, (int32_t)(room > 0 ? room - 1 : 0));
+
+	if (n < 0)
+		return wh__none();
+	if ((size_t)n + 1 > room) {
+		size_t cap = b != NULL ? 2 * b->cap : 4096;
+		if (cap < (size_t)n + 1)
+			cap = (size_t)n + 1;
+		if ((b = malloc(sizeof *b + cap)) == NULL)
+			return wh__none();
+		b->next = wh__blocks, b->cap = cap, b->used = 0;
+		wh__blocks = b;
+		p = b->data;
+		wh__field_read(doc, path, (int32_t)plen, p, (int32_t)cap);
+	}
+	p[n] = '\0';
+	b->used += (size_t)n + 1;
+	return wh_json_value(p, (size_t)n);
+}
+
+/* wh_get is wh_get_in on the input: wh_get("/data/status/value"). */
+static inline wh_span wh_get(const char *path)
+{
+	return wh_get_in(WH_DOC_INPUT, path);
+}
+
+/*
+ * wh_get_str decodes the string at path in document doc (escapes resolved,
+ * as wh_json_str_decode does) into buf, with one host call, and returns its
+ * length in bytes, like snprintf: when it is below cap, buf holds the whole
+ * text followed by a NUL; otherwise call again with cap at least the result
+ * plus 1 (wh_get_str(doc, path, NULL, 0) only measures). It returns -1 when
+ * there is no such value and -2 when it is not a string.
+ */
+static inline long wh_get_str(int doc, const char *path, char *buf, size_t cap)
+{
+	int32_t n = wh__field_string(doc, path, (int32_t)strlen(path), buf, (int32_t)(cap > 0 ? cap - 1 : 0));
+
+	if (n < 0)
+		return n == -2 ? -2 : -1;
+	if ((size_t)n < cap)
+		buf[n] = '\0';
+	return n;
+}
+
+/*
+ * wh_input_json returns the input JSON, in->len bytes followed by a NUL,
+ * copied from the host with one input_read on the first call of the event
+ * and kept for the life of the instance (the buffer is reused by the next
+ * event). It returns NULL when memory runs out. Read it with wh_json_get.
+ */
+const char *wh_input_json(const wh_input *in);
+
 #ifndef WASMHOOK_NO_ENTRY
 
 /* wh_handle is the plugin's function, called once per event. It returns 0 on
@@ -1046,17 +1163,15 @@ void wasmhook_abi_v1(void) {}
 /* Kept for the life of the instance, which serves many events. */
 static char *wh__in_buf;
 static size_t wh__in_cap;
+static int wh__in_read; /* the input of this event is in wh__in_buf */
 static wh_writer wh__out;
 
-/* wasmhook_on_event is the reactor entry: it reads the input with one
- * input_read, calls wh_handle and sets the output with one output_set. */
-__attribute__((export_name("wasmhook_on_event"))) int32_t wasmhook_on_event(int32_t input_len);
-int32_t wasmhook_on_event(int32_t input_len)
+const char *wh_input_json(const wh_input *in)
 {
-	size_t n = (size_t)(uint32_t)input_len;
-	wh_input in;
-	int status;
+	size_t n = in->len;
 
+	if (wh__in_read)
+		return wh__in_buf;
 	if (n + 1 > wh__in_cap) {
 		/* The old contents are not needed: free, then allocate, rather than
 		 * realloc (which would copy them). Rounded up to 4 KiB so that
@@ -1065,14 +1180,28 @@ int32_t wasmhook_on_event(int32_t input_len)
 		free(wh__in_buf);
 		if ((wh__in_buf = malloc(cap)) == NULL) {
 			wh__in_cap = 0;
-			return wh_error("wasmhook: out of memory for the input");
+			return NULL;
 		}
 		wh__in_cap = cap;
 	}
 	wh__input_read(wh__in_buf, (int32_t)n);
 	wh__in_buf[n] = '\0';
-	in.json = wh__in_buf;
-	in.len = n;
+	wh__in_read = 1;
+	return wh__in_buf;
+}
+
+/* wasmhook_on_event is the reactor entry: it calls wh_handle (which asks for
+ * the input or its fields as it needs them) and sets the output with one
+ * output_set. */
+__attribute__((export_name("wasmhook_on_event"))) int32_t wasmhook_on_event(int32_t input_len);
+int32_t wasmhook_on_event(int32_t input_len)
+{
+	wh_input in;
+	int status;
+
+	in.len = (size_t)(uint32_t)input_len;
+	wh__in_read = 0;
+	wh__fields_reset();
 
 	wh__out.len = 0;
 	wh__out.comma = 0;

@@ -21,6 +21,9 @@ func errorSet(ptr unsafe.Pointer, n uint32)
 //go:wasmimport wasmhook_v1 log
 func logLine(level int32, ptr unsafe.Pointer, n uint32)
 
+//go:wasmimport wasmhook_v1 field_read
+func fieldRead(doc int32, path unsafe.Pointer, pathLen uint32, ptr unsafe.Pointer, n uint32) int32
+
 // abiV1 declares ABI v1; the host checks the export and never calls it.
 //
 //go:wasmexport wasmhook_abi_v1
@@ -31,11 +34,8 @@ func abiV1() {}
 // so the host may write into it.
 var inputBuf []byte
 
-// onEvent is the reactor entry point: one input_read, the handler, then
-// one output_set or one error_set.
-//
-//go:wasmexport wasmhook_on_event
-func onEvent(n uint32) int32 {
+// readInput copies the input, n bytes, into inputBuf with one input_read.
+func readInput(n uint32) []byte {
 	if uint32(cap(inputBuf)) < n {
 		inputBuf = make([]byte, n)
 	}
@@ -43,7 +43,42 @@ func onEvent(n uint32) int32 {
 	if n > 0 {
 		inputRead(unsafe.Pointer(unsafe.SliceData(inputBuf)), n)
 	}
-	out, err := call(inputBuf)
+	return inputBuf
+}
+
+// fields holds the values field reads copied during the current event,
+// one after another; the next event reuses it. When a value does not fit,
+// a larger array replaces it: the values already read keep the old one.
+var fields = make([]byte, 0, 4096)
+
+func resetFields() { fields = fields[:0] }
+
+// hostField copies the value at path in document doc into fields with
+// one field_read (two when it does not fit in the room left).
+func hostField(doc int32, path string) ([]byte, bool) {
+	p, pn := unsafe.Pointer(unsafe.StringData(path)), uint32(len(path))
+	free := fields[len(fields):cap(fields)]
+	n := fieldRead(doc, p, pn, unsafe.Pointer(unsafe.SliceData(free)), uint32(len(free)))
+	if n < 0 {
+		return nil, false
+	}
+	if int(n) > len(free) {
+		fields = make([]byte, 0, max(2*cap(fields), int(n)))
+		free = fields[:cap(fields)]
+		fieldRead(doc, p, pn, unsafe.Pointer(unsafe.SliceData(free)), uint32(len(free)))
+	}
+	start := len(fields)
+	fields = fields[:start+int(n)]
+	return fields[start:len(fields):len(fields)], true
+}
+
+// onEvent is the reactor entry point: the handler (which reads the input
+// with input_read or its fields with field_read, if it wants them), then
+// one output_set or one error_set.
+//
+//go:wasmexport wasmhook_on_event
+func onEvent(n uint32) int32 {
+	out, err := call(n)
 	if err != nil {
 		msg := err.Error()
 		errorSet(unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))

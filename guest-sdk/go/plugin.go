@@ -9,27 +9,88 @@ import "errors"
 //
 // It is valid during the call only: the SDK reuses its buffer for the
 // next event.
+//
+// A plugin reads the fields it wants with [Input.Field]: the host looks
+// each one up and hands over its bytes, and the input is never copied.
+// [Input.Raw], [Input.Get] and [Input.Data] copy the whole input into the
+// guest (once per event, on first use) and scan it there.
 type Input struct {
+	n        uint32 // the input's length
 	raw      []byte
+	loaded   bool
 	root     Value
 	data     Value
 	dataDone bool
 }
 
-// Raw returns the input JSON. Copy what you keep past the call.
-func (in *Input) Raw() []byte { return in.raw }
+// Field returns the value that path, a JSON Pointer (RFC 6901), names in
+// the input: in.Field("/data/status/value"), in.Field("/data/tags/0/name"),
+// in.Field("/request/user"); a key holding "/" or "~" is written with
+// "~1" or "~0". The host looks the path up (its index of the event is
+// shared by every plugin of the event) and copies only the value's bytes:
+// the cost is the same whatever the size of the event. When a key
+// appears more than once the last one counts, as in encoding/json and
+// NetBox's Python. The result is missing (KindMissing) when there is no
+// such value or the path is not a JSON Pointer. It is valid during the
+// call only.
+func (in *Input) Field(path string) Value { return field(docInput, path) }
 
-// Get looks path up from the input's top level, like [Value.Get]:
-// in.Get("event_type"), in.Get("request", "user").
-func (in *Input) Get(path ...string) Value { return in.root.Get(path...) }
+// Prechange and Postchange are Field for the event's snapshots, the
+// object's data before and after the change (the payload's
+// snapshots.prechange and .postchange): in.Postchange("/status/value").
+// Both are null when the event has none.
+func (in *Input) Prechange(path string) Value  { return field(docPrechange, path) }
+func (in *Input) Postchange(path string) Value { return field(docPostchange, path) }
+
+// Raw returns the input JSON, copied from the host on first use. Copy
+// what you keep past the call.
+func (in *Input) Raw() []byte {
+	in.load()
+	return in.raw
+}
+
+func (in *Input) load() {
+	if !in.loaded {
+		in.raw = readInput(in.n)
+		in.root = ParseValue(in.raw)
+		in.loaded = true
+	}
+}
+
+// Get looks path up from the input's top level with the SDK's scanner,
+// like [Value.Get]: in.Get("event_type"), in.Get("request", "user"). It
+// copies the whole input first; [Input.Field] does not.
+func (in *Input) Get(path ...string) Value {
+	in.load()
+	return in.root.Get(path...)
+}
 
 // Data returns the input's "data" member, the object's serialized data
-// (looked up once per event).
+// (looked up once per event), for scanning with [Value]'s methods. It
+// copies the whole input first; [Input.Field] does not.
 func (in *Input) Data() Value {
 	if !in.dataDone {
+		in.load()
 		in.data, in.dataDone = in.root.member("data"), true
 	}
 	return in.data
+}
+
+// The documents of the field reads (abi/SPEC.md, "Field reads").
+const (
+	docInput      = 0
+	docConfig     = 1
+	docPrechange  = 2
+	docPostchange = 3
+)
+
+// field returns the value at path in document doc, or a missing Value.
+func field(doc int32, path string) Value {
+	b, ok := hostField(doc, path)
+	if !ok {
+		return Value{}
+	}
+	return Value{b: b}
 }
 
 // Level is a log level, the values of log/slog's.
@@ -160,9 +221,10 @@ func setConfig(raw []byte) {
 	config.configured, config.err = false, nil
 }
 
-// call runs the plugin on one input JSON. It returns the output (nil for
+// call runs the plugin on one input of n bytes, which it reads from the
+// host only if the plugin asks for it. It returns the output (nil for
 // none), valid until the next call, or the failure.
-func call(raw []byte) (out []byte, err error) {
+func call(n uint32) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, panicError(r)
@@ -181,7 +243,8 @@ func call(raw []byte) (out []byte, err error) {
 	if config.err != nil {
 		return nil, config.err
 	}
-	input = Input{raw: raw, root: ParseValue(raw)}
+	input = Input{n: n}
+	resetFields()
 	return handler(&input)
 }
 

@@ -3,9 +3,10 @@
 //
 //	{"site_status":"active","name_len":10}
 //
-// nested under the configuration's "namespace" when one is set. It reads
-// the two members of data it needs without decoding the rest, and writes
-// its result with an Object: once warm, an event allocates nothing.
+// nested under the configuration's "namespace" when one is set. It asks
+// the host for the two fields it needs (Input.Field: the input is never
+// copied into the guest), and writes its result with an Object: once
+// warm, an event allocates nothing.
 //
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o site_status.wasm .
 package main
@@ -30,14 +31,13 @@ func siteStatus(in *wasmhook.Input, out *wasmhook.Object) error {
 	if nested {
 		out.Nested(namespace)
 	}
-	// Only data's own members count: Get never looks inside tags or
-	// custom_fields.
-	data := in.Data()
-	if v := data.Get("status", "value"); v.Kind() == wasmhook.KindString {
+	// Paths from the top of the input: /data/name is data's own member,
+	// never one inside tags or custom_fields.
+	if v := in.Field("/data/status/value"); v.Kind() == wasmhook.KindString {
 		// The token as it is in the input, escapes and all.
 		out.Raw("site_status", v.Raw())
 	}
-	if n, ok := data.Get("name").RuneCount(); ok {
+	if n, ok := in.Field("/data/name").RuneCount(); ok {
 		out.Int("name_len", int64(n))
 	}
 	return nil

@@ -20,3 +20,7 @@ export declare function error_set(ptr: usize, len: i32): void;
 // @ts-ignore: decorator
 @external("wasmhook_v1", "log")
 export declare function log_write(level: i32, ptr: usize, len: i32): void;
+
+// @ts-ignore: decorator
+@external("wasmhook_v1", "field_read")
+export declare function field_read(doc: i32, path: usize, pathLen: i32, ptr: usize, len: i32): i32;

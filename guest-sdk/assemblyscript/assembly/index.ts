@@ -1,14 +1,21 @@
 // wasmhook guest SDK for AssemblyScript: ABI v1 (abi/SPEC.md) reactors.
 //
 // A plugin's entry file re-exports the version marker and exports its own
-// wasmhook_on_event, which hands the event to run():
+// wasmhook_on_event, which hands the event to runEvent():
 //
-//   import { run, Value, Writer } from "<this package>/assembly";
+//   import { Event, runEvent, Writer } from "<this package>/assembly";
 //   export { wasmhook_abi_v1 } from "<this package>/assembly";
 //
 //   export function wasmhook_on_event(inputLen: i32): i32 {
-//     return run(inputLen, handle);
+//     return runEvent(inputLen, handle);
 //   }
+//
+//   function handle(event: Event, out: Writer): i32 {
+//     const status = event.get("/data/status/value"); // looked up by the host
+//     ...
+//   }
+//
+// (run() hands the handler the whole input instead, read before the call.)
 //
 // AssemblyScript exports only what the entry file exports, hence the
 // re-export. Build with `--use abort=<path to this file>/wasmhookAbort` so
@@ -16,8 +23,8 @@
 // env.abort, which the host refuses.
 
 import { Buffer } from "./buffer";
-import { config_read, error_set, input_read, log_write, output_set } from "./host";
-import { beginEvent, Value } from "./json";
+import { config_read, error_set, field_read, input_read, log_write, output_set } from "./host";
+import { beginEvent, beginFields, MISSING, Value } from "./json";
 import { Writer } from "./writer";
 
 export { Kind, MISSING, Value } from "./json";
@@ -49,6 +56,106 @@ export function run(inputLen: i32, handler: Handler): i32 {
   outputWriter.reset();
   beginEvent(ptr, ptr + <usize>inputLen);
   const status = handler(Value.parse(ptr, <usize>inputLen), outputWriter);
+  if (status == 0 && outputWriter.length > 0) output_set(outputWriter.ptr, outputWriter.length);
+  return status;
+}
+
+/** The documents Event.getIn looks paths up in (abi/SPEC.md, "Field reads"). */
+export enum Doc {
+  /** The input: "/data/name", "/request/user". */
+  Input = 0,
+  /** The module's configuration. */
+  Config = 1,
+  /** The event's snapshots: the object's data before and after the change (null when it has none). */
+  Prechange = 2,
+  Postchange = 3,
+}
+
+// The values field reads copied during the current event: the chunk in use
+// and the chunks it replaced (freed when the next event starts), so that a
+// Value handed out keeps its bytes until the event ends.
+let fieldsChunk: usize = 0;
+let fieldsCap: usize = 0;
+let fieldsUsed: usize = 0;
+const oldChunks: usize[] = [];
+
+/**
+ * One event, as runEvent hands it to the handler: ask for the fields you want
+ * with get(), or for the whole input with input(). Its Values are valid until
+ * the handler returns.
+ */
+export class Event {
+  inputLength: i32 = 0;
+  private inputValue: Value | null = null;
+
+  /**
+   * The value that `path`, a JSON Pointer (RFC 6901), names in the input:
+   * event.get("/data/status/value"), event.get("/data/tags/0/name") (a key
+   * holding "/" or "~" is written "~1" or "~0"). The host looks it up (its
+   * index of the event is shared by every plugin of the event) and copies only
+   * the value's bytes: one host call, two when it does not fit in the room
+   * left, whatever the size of the event. Of duplicate keys the last counts.
+   * MISSING when there is no such value or `path` is not a JSON Pointer.
+   */
+  get(path: string): Value {
+    return this.getIn(Doc.Input, path);
+  }
+
+  /** get() in another document: event.getIn(Doc.Postchange, "/status/value"). */
+  getIn(doc: Doc, path: string): Value {
+    const pathLen = <i32>utf8(path);
+    let at = fieldsChunk + fieldsUsed;
+    const room = fieldsCap - fieldsUsed;
+    const n = field_read(doc, textBuf.ptr, pathLen, at, <i32>room);
+    if (n < 0) return MISSING;
+    if (<usize>n > room) {
+      if (fieldsChunk != 0) oldChunks.push(fieldsChunk);
+      fieldsCap = max<usize>(<usize>n, max<usize>(fieldsCap << 1, 4096));
+      fieldsChunk = heap.alloc(fieldsCap);
+      fieldsUsed = 0;
+      beginFields(fieldsChunk, fieldsChunk + fieldsCap);
+      at = fieldsChunk;
+      field_read(doc, textBuf.ptr, pathLen, at, <i32>fieldsCap);
+    }
+    fieldsUsed += <usize>n;
+    return Value.parse(at, <usize>n);
+  }
+
+  /** The whole input, read with one input_read the first time it is asked for in the event. */
+  input(): Value {
+    let v = this.inputValue;
+    if (v === null) {
+      const ptr = inputBuf.reserve(<usize>this.inputLength);
+      input_read(ptr, this.inputLength);
+      beginEvent(ptr, ptr + <usize>this.inputLength);
+      v = Value.parse(ptr, <usize>this.inputLength);
+      this.inputValue = v;
+    }
+    return v;
+  }
+}
+
+/** Handles one event, as Handler does, reading the fields it wants from `event`. */
+export type EventHandler = (event: Event, output: Writer) => i32;
+
+const currentEvent = new Event();
+
+/**
+ * Runs `handler` on the event without reading the input: the handler asks for
+ * fields (Event.get) or for the input (Event.input). Sets the output with one
+ * output_set when the handler succeeded and wrote something. Returns the
+ * handler's status.
+ */
+export function runEvent(inputLen: i32, handler: EventHandler): i32 {
+  for (let i = 0; i < oldChunks.length; i++) heap.free(unchecked(oldChunks[i]));
+  oldChunks.length = 0;
+  fieldsUsed = 0;
+  beginEvent(0, 0);
+  beginFields(fieldsChunk, fieldsChunk + fieldsCap);
+  currentEvent.inputLength = inputLen;
+  currentEvent.inputValue = null;
+  outputWriter.reset();
+  const status = handler(currentEvent, outputWriter);
   if (status == 0 && outputWriter.length > 0) output_set(outputWriter.ptr, outputWriter.length);
   return status;
 }

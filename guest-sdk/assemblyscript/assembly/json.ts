@@ -51,7 +51,7 @@ export class Value {
   // is most of a small plugin's). Other values (the configuration's) are
   // allocated, as a plugin may keep them.
   private static of(start: usize, end: usize): Value {
-    if (start < poolFrom || start >= poolTo) return new Value(start, end);
+    if ((start < poolFrom || start >= poolTo) && (start < fieldsFrom || start >= fieldsTo)) return new Value(start, end);
     if (poolUsed < pool.length) {
       const v = unchecked(pool[poolUsed++]);
       v.first = start;
@@ -244,11 +244,21 @@ let poolUsed = 0;
 let poolFrom: usize = 0;
 let poolTo: usize = 0;
 
+// The bytes where field reads put the values of the current event.
+let fieldsFrom: usize = 0;
+let fieldsTo: usize = 0;
+
 /** Starts an event whose input is the bytes [from, to): its Values reuse the pool. */
 export function beginEvent(from: usize, to: usize): void {
   poolUsed = 0;
   poolFrom = from;
   poolTo = to;
+}
+
+/** Values in [from, to), where field reads copy values, reuse the pool too. */
+export function beginFields(from: usize, to: usize): void {
+  fieldsFrom = from;
+  fieldsTo = to;
 }
 
 // Width in bytes of the last code point nextCodePoint decoded (a second

@@ -19,11 +19,74 @@ async function build(entry, abort) {
   return new WebAssembly.Module(binary);
 }
 
+// Looks the JSON Pointer path up in the JSON text `bytes` (a Uint8Array) as
+// the host does, the last of duplicate keys winning: the value's [start, end)
+// in bytes, or -1 (missing) or -3 (not a pointer).
+function pointer(bytes, path) {
+  if (path !== "" && path[0] !== "/") return -3;
+  const segs = path === "" ? [] : path.slice(1).split("/");
+  if (segs.some((s) => /~(?![01])/.test(s))) return -3;
+  const dec = new TextDecoder();
+  let i = 0;
+  const ws = () => { while ([32, 9, 10, 13].includes(bytes[i])) i++; };
+  const str = () => { for (i++; bytes[i] !== 34; i++) if (bytes[i] === 92) i++; i++; };
+  const value = () => {
+    if (bytes[i] === 34) return str();
+    if (bytes[i] === 123 || bytes[i] === 91) {
+      let depth = 0;
+      do {
+        const c = bytes[i];
+        if (c === 34) { str(); continue; }
+        if (c === 123 || c === 91) depth++;
+        if (c === 125 || c === 93) depth--;
+        i++;
+      } while (depth > 0);
+      return;
+    }
+    while (i < bytes.length && ![44, 125, 93, 32, 9, 10, 13].includes(bytes[i])) i++;
+  };
+  ws();
+  let start = i;
+  value();
+  let end = i;
+  for (const raw of segs) {
+    const seg = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    let found = null;
+    i = start + 1;
+    ws();
+    if (bytes[start] === 123) {
+      while (bytes[i] !== 125) {
+        const ks = i;
+        str();
+        const key = JSON.parse(dec.decode(bytes.subarray(ks, i)));
+        ws(); i++; ws();
+        const vs = i;
+        value();
+        if (key === seg) found = [vs, i];
+        ws();
+        if (bytes[i] === 44) { i++; ws(); }
+      }
+    } else if (bytes[start] === 91 && /^(0|[1-9][0-9]*)$/.test(seg)) {
+      let n = Number(seg);
+      while (bytes[i] !== 93) {
+        const vs = i;
+        value();
+        if (n-- === 0) { found = [vs, i]; break; }
+        ws();
+        if (bytes[i] === 44) { i++; ws(); }
+      }
+    }
+    if (found === null) return -1;
+    [start, end] = found;
+  }
+  return [start, end];
+}
+
 // Instantiates a module with a host that records what the guest did.
 function host(module, config = "{}") {
   const enc = new TextEncoder();
   const dec = new TextDecoder("utf-8", { fatal: true });
-  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0 };
+  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0, fieldReads: 0 };
   const cfg = enc.encode(config);
   let memory;
   const copy = (src, ptr, len) => {
@@ -38,6 +101,13 @@ function host(module, config = "{}") {
       output_set(ptr, len) { st.outputSets++; st.output = bytes(ptr, len); },
       error_set(ptr, len) { st.error = bytes(ptr, len); },
       log(level, ptr, len) { st.logs.push([level, bytes(ptr, len)]); },
+      field_read(doc, pathPtr, pathLen, ptr, len) {
+        st.fieldReads++;
+        const src = doc === 0 ? st.input : doc === 1 ? cfg : doc === 2 || doc === 3 ? enc.encode("null") : null;
+        if (src === null) return -4;
+        const r = pointer(src, bytes(pathPtr, pathLen));
+        return typeof r === "number" ? r : copy(src.subarray(r[0], r[1]), ptr, len);
+      },
     },
   };
   for (const imp of WebAssembly.Module.imports(module)) {
@@ -49,7 +119,7 @@ function host(module, config = "{}") {
   st.call = (json) => {
     st.input = typeof json === "string" ? enc.encode(json) : json;
     st.output = st.error = null;
-    st.inputReads = st.outputSets = 0;
+    st.inputReads = st.outputSets = st.fieldReads = 0;
     return instance.exports.wasmhook_on_event(st.input.length);
   };
   return st;
@@ -68,10 +138,45 @@ function check(name, fn) {
 
 const sdk = await build("tests/sdk_test.ts", "assembly/index/wasmhookAbort");
 // The abort path names the SDK file relative to the working directory.
+const fields = await build("tests/fields_test.ts", "assembly/index/wasmhookAbort");
 const example = await build("../../examples/assemblyscript/site_status.ts", "../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort");
 
 check("exports", () => {
   for (const m of [sdk, example]) {
+    assert.deepEqual(WebAssembly.Module.exports(m).map((e) => e.name).sort(), ["memory", "wasmhook_abi_v1", "wasmhook_on_event"]);
+  }
+});
+
+check("field reads: pointers, documents, the input only when asked", () => {
+  const paths = ["/a~1b", "/m~0n", "/dup", "/arr/1", "/arr/01", "/arr/-", "/o/k", "/s", "x", "/~2", "/nope"];
+  const h = host(fields, JSON.stringify({ paths, k: "v" }));
+  const input = String.raw`{"a/b": 1, "m~n": 2, "dup": 3, "dup": 4, "arr": [5, 6], "o": {"k": "Zürich"}, "s": "${"x".repeat(6000)}"}`;
+  for (let round = 0; round < 3; round++) {
+    assert.equal(h.call(input), 0);
+    const got = JSON.parse(h.output);
+    assert.deepEqual(got.values, [1, 2, 4, 6, null, null, "Zürich", "x".repeat(6000), null, null, null]);
+    assert.equal(got.raw, String.raw`"Zürich"`);
+    assert.equal(got.config, "v");
+    assert.equal(got.post, null);
+    assert.equal(got.cp, 6);
+    assert.equal(h.inputReads, 0, "no input_read unless the handler asks");
+  }
+  assert.equal(h.call(`{"whole": true}`), 0);
+  assert.equal(JSON.parse(h.output).length, 15);
+  assert.equal(h.inputReads, 1);
+});
+
+check("field reads: memory stops growing over 100k events", () => {
+  const h = host(fields, JSON.stringify({ paths: ["/a", "/b/0"] }));
+  const input = `{"a": "${"y".repeat(100)}", "b": [{"c": 1}]}`;
+  for (let i = 0; i < 1000; i++) h.call(input);
+  const size = h.memory.buffer.byteLength;
+  for (let i = 0; i < 100000; i++) assert.equal(h.call(input), 0);
+  assert.equal(h.memory.buffer.byteLength, size);
+});
+
+check("exports of the field test", () => {
+  for (const m of [fields]) {
     assert.deepEqual(WebAssembly.Module.exports(m).map((e) => e.name).sort(), ["memory", "wasmhook_abi_v1", "wasmhook_on_event"]);
   }
 });
@@ -201,6 +306,7 @@ check("site_status example on the fixtures", () => {
     const event = readFileSync(`${events}/${file}`, "utf8");
     assert.equal(plain.call(event), 0);
     assert.equal(plain.output, want, file);
+    assert.equal(plain.inputReads, 0, "field reads only");
     assert.equal(ns.call(event), 0);
     assert.equal(ns.output, String.raw`{"Zürich \"ns\" \\ \u0009":` + want + "}", file);
   }

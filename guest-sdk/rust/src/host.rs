@@ -13,6 +13,7 @@ extern "C" {
     pub fn output_set(ptr: *const u8, len: usize);
     pub fn error_set(ptr: *const u8, len: usize);
     pub fn log(level: i32, ptr: *const u8, len: usize);
+    pub fn field_read(doc: i32, path: *const u8, path_len: usize, ptr: *mut u8, len: usize) -> i32;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -71,6 +72,62 @@ mod native {
     pub unsafe fn error_set(ptr: *const u8, len: usize) {
         let b = unsafe { bytes(ptr, len) };
         CALL.with(|c| c.borrow_mut().error = Some(b));
+    }
+
+    /// Looks a JSON Pointer up as the host does (the last of duplicate
+    /// keys wins), in the input or the configuration (the snapshots are
+    /// null), with the SDK's reader.
+    pub unsafe fn field_read(doc: i32, path: *const u8, path_len: usize, ptr: *mut u8, len: usize) -> i32 {
+        let path = unsafe { bytes(path, path_len) };
+        CALL.with(|c| {
+            let c = c.borrow();
+            let text: &[u8] = match doc {
+                0 => &c.input,
+                1 => &c.config,
+                2 | 3 => b"null",
+                _ => return -4,
+            };
+            match pointer(crate::json::Value::trusted(text), &path) {
+                Ok(v) => unsafe { read(v.raw(), ptr, len) as i32 },
+                Err(status) => status,
+            }
+        })
+    }
+
+    /// Follows a JSON Pointer (RFC 6901) from `v`: the value, or -1 (none)
+    /// or -3 (not a pointer).
+    fn pointer<'a>(mut v: crate::json::Value<'a>, path: &[u8]) -> Result<crate::json::Value<'a>, i32> {
+        let path = std::str::from_utf8(path).map_err(|_| -1)?;
+        if path.is_empty() {
+            return Ok(v);
+        }
+        if !path.starts_with('/') {
+            return Err(-3);
+        }
+        let segs: Vec<&str> = path[1..].split('/').collect();
+        for seg in &segs {
+            let b = seg.as_bytes();
+            for i in 0..b.len() {
+                if b[i] == b'~' && !matches!(b.get(i + 1), Some(b'0') | Some(b'1')) {
+                    return Err(-3);
+                }
+            }
+        }
+        for seg in segs {
+            let key = seg.replace("~1", "/").replace("~0", "~");
+            v = match v.kind() {
+                crate::json::Kind::Object => v.get(&key).ok_or(-1)?,
+                crate::json::Kind::Array => {
+                    let canonical = !key.is_empty()
+                        && key.bytes().all(|c| c.is_ascii_digit())
+                        && (key == "0" || !key.starts_with('0'));
+                    let n: usize = if canonical { key.parse().map_err(|_| -1)? } else { return Err(-1) };
+                    v.index(n).ok_or(-1)?
+                }
+                _ => return Err(-1),
+            };
+        }
+        Ok(v)
     }
 
     pub unsafe fn log(level: i32, ptr: *const u8, len: usize) {

@@ -2,24 +2,27 @@
 //! abi/SPEC.md) as one function.
 //!
 //! ```ignore
-//! use wasmhook::{Value, Writer};
+//! use wasmhook::{Event, Writer};
 //!
 //! wasmhook::plugin!(handle);
 //!
-//! fn handle(event: Value, out: &mut Writer) -> Result<(), String> {
-//!     if let Some(user) = event.path(&["request", "user"]) {
+//! fn handle(event: &Event, out: &mut Writer) -> Result<(), String> {
+//!     if let Some(user) = event.get("/request/user") {
 //!         out.begin_object().key("seen_by").value(user).end_object();
 //!     }
 //!     Ok(())
 //! }
 //! ```
 //!
-//! [`plugin!`] exports the ABI marker and `wasmhook_on_event`, which reads the
-//! input with one host call into a buffer kept across events and hands it to
-//! the handler as a [`Value`] (see [`json`] for lookups); what the handler
-//! wrote to the [`Writer`] goes back with one host call (nothing written: no
-//! result). An `Err(message)` fails the call with that message. [`config`]
-//! and [`log`] reach the rest of the ABI.
+//! [`plugin!`] exports the ABI marker and `wasmhook_on_event`, which calls the
+//! handler with the [`Event`]: [`Event::get`] asks the host for one field by
+//! its JSON Pointer and copies only that value (the input is never copied);
+//! [`Event::input`] reads the whole input for the SDK's own reader ([`json`]).
+//! A handler may also take the whole input as a [`Value`] directly
+//! (`fn handle(event: Value, out: &mut Writer)`): the SDK then reads it
+//! before the call. What the handler wrote to the [`Writer`] goes back with
+//! one host call (nothing written: no result). An `Err(message)` fails the
+//! call with that message. [`config`] and [`log`] reach the rest of the ABI.
 //!
 //! The crate has no dependencies and no build script, so that it builds with
 //! a bare `rustc` (1.63 or later); see README.md.
@@ -36,7 +39,9 @@ pub use writer::Writer;
 use std::cell::Cell;
 
 /// Exports the ABI v1 entry points for a handler
-/// `fn(Value, &mut Writer) -> Result<(), String>`:
+/// `fn(&Event, &mut Writer) -> Result<(), String>` (or
+/// `fn(Value, &mut Writer) -> Result<(), String>`, which gets the whole
+/// input, read before the call):
 ///
 /// ```ignore
 /// wasmhook::plugin!(handle);
@@ -61,26 +66,174 @@ macro_rules! plugin {
 }
 
 thread_local! {
-    // An instance serves many events: the input buffer and the writer are
-    // taken out for a call and put back after it, keeping their capacity.
+    // An instance serves many events: the input buffer, the field values
+    // and the writer are taken out for a call and put back after it,
+    // keeping their capacity.
     static INPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static FIELDS: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
     static OUTPUT: Cell<Writer> = const { Cell::new(Writer::new()) };
     // The configuration, read and checked at its first use.
     static CONFIG: Cell<Option<Result<Value<'static>, json::Error>>> = const { Cell::new(None) };
+}
+
+/// The documents [`Event::get_in`] looks paths up in (abi/SPEC.md, "Field
+/// reads").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doc {
+    /// The input: `/data/name`, `/request/user`.
+    Input = 0,
+    /// The plugin's configuration.
+    Config = 1,
+    /// The event's snapshots, the object's data before and after the change
+    /// (`null` when the event has none).
+    Prechange = 2,
+    Postchange = 3,
+}
+
+/// One event, as a handler of [`plugin!`] gets it: ask for the fields you
+/// want with [`Event::get`], or for the whole input with [`Event::input`].
+/// Values borrow from the event and live until the handler returns.
+pub struct Event {
+    len: usize,
+    input: std::cell::RefCell<Option<Vec<u8>>>,
+    read: Cell<bool>,
+    // Chunks of field values. A chunk never grows past the capacity it was
+    // made with, and none is dropped before the event, so the bytes of a
+    // value handed out stay where they are.
+    fields: std::cell::RefCell<Vec<Vec<u8>>>,
+}
+
+impl Event {
+    /// The value that `path`, a JSON Pointer (RFC 6901), names in the input:
+    /// `event.get("/data/status/value")`, `event.get("/data/tags/0/name")`
+    /// (a key holding `/` or `~` is written `~1` or `~0`). The host looks it
+    /// up (its index of the event is shared by every plugin of the event)
+    /// and copies only the value's bytes, with one host call (two when it
+    /// does not fit in the room left), so the cost does not grow with the
+    /// event. Of duplicate keys the last counts. `None` when there is no
+    /// such value or `path` is not a JSON Pointer.
+    pub fn get(&self, path: &str) -> Option<Value<'_>> {
+        self.get_in(Doc::Input, path)
+    }
+
+    /// [`Event::get`] in another document: `event.get_in(Doc::Postchange,
+    /// "/status/value")`.
+    pub fn get_in(&self, doc: Doc, path: &str) -> Option<Value<'_>> {
+        let mut chunks = self.fields.borrow_mut();
+        let (ptr, room) = match chunks.last_mut() {
+            // SAFETY: `len <= capacity`: the pointer is in (or just past)
+            // the chunk's allocation.
+            Some(c) => (unsafe { c.as_mut_ptr().add(c.len()) }, c.capacity() - c.len()),
+            None => (std::ptr::null_mut(), 0),
+        };
+        // SAFETY: the host writes at most `room` bytes at `ptr`, the spare
+        // capacity of the last chunk.
+        let n = unsafe { host::field_read(doc as i32, path.as_ptr(), path.len(), ptr, room) };
+        let n = usize::try_from(n).ok()?;
+        if n > room {
+            let cap = n.max(4096).max(chunks.last().map_or(0, |c| 2 * c.capacity()));
+            let mut c = Vec::new();
+            c.try_reserve_exact(cap).ok()?;
+            // SAFETY: as above, in the new chunk's capacity.
+            unsafe { host::field_read(doc as i32, path.as_ptr(), path.len(), c.as_mut_ptr(), c.capacity()) };
+            chunks.push(c);
+        }
+        let c = chunks.last_mut()?;
+        let start = c.len();
+        // SAFETY: the host wrote the `n` bytes after `len`, within capacity.
+        unsafe { c.set_len(start + n) };
+        // SAFETY: the bytes stay put until the event is dropped (see
+        // `fields`), and `&self` borrows the event.
+        let bytes = unsafe { std::slice::from_raw_parts(c.as_ptr().add(start), n) };
+        Some(Value::trusted(bytes))
+    }
+
+    /// The whole input JSON, read with one host call the first time it is
+    /// asked for in the event (the host checked it: abi/SPEC.md, section 4).
+    pub fn input(&self) -> Result<Value<'_>, String> {
+        if !self.read.get() {
+            let mut guard = self.input.borrow_mut();
+            let buf = guard.get_or_insert_with(Vec::new);
+            let len = i32::try_from(self.len).map_err(|_| "wasmhook: input too large".to_string())?;
+            read_input(buf, len)?;
+            self.read.set(true);
+        }
+        let guard = self.input.borrow();
+        let buf = guard.as_ref().map_or(&[][..], |b| &b[..]);
+        // SAFETY: once read, the buffer is not touched until the event is
+        // dropped, and `&self` borrows the event.
+        let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr(), buf.len()) };
+        Ok(Value::trusted(bytes))
+    }
+
+    /// The input's length in bytes.
+    pub fn input_len(&self) -> usize {
+        self.len
+    }
+}
+
+/// What [`plugin!`] accepts as a handler: a function of the [`Event`], or of
+/// the whole input as a [`Value`]. `M` tells the two apart; you never name
+/// it.
+pub trait Handler<M> {
+    #[doc(hidden)]
+    fn run(self, input_len: i32, out: &mut Writer) -> Result<(), String>;
+}
+
+#[doc(hidden)]
+pub struct OfEvent;
+#[doc(hidden)]
+pub struct OfValue;
+
+impl<F> Handler<OfEvent> for F
+where
+    F: for<'a> FnOnce(&'a Event, &mut Writer) -> Result<(), String>,
+{
+    fn run(self, input_len: i32, out: &mut Writer) -> Result<(), String> {
+        let len = usize::try_from(input_len)
+            .map_err(|_| format!("wasmhook: invalid input length {}", input_len))?;
+        let mut fields = FIELDS.with(Cell::take);
+        // Keep the largest chunk for the next event.
+        if let Some(last) = fields.pop() {
+            fields.clear();
+            fields.push(last);
+            fields[0].clear();
+        }
+        let event = Event {
+            len,
+            input: std::cell::RefCell::new(Some(INPUT.with(Cell::take))),
+            read: Cell::new(false),
+            fields: std::cell::RefCell::new(fields),
+        };
+        let result = self(&event, out);
+        if let Some(input) = event.input.into_inner() {
+            INPUT.with(|c| c.set(input));
+        }
+        FIELDS.with(|c| c.set(event.fields.into_inner()));
+        result
+    }
+}
+
+impl<F> Handler<OfValue> for F
+where
+    F: for<'a> FnOnce(Value<'a>, &mut Writer) -> Result<(), String>,
+{
+    fn run(self, input_len: i32, out: &mut Writer) -> Result<(), String> {
+        let mut input = INPUT.with(Cell::take);
+        let result = read_input(&mut input, input_len).and_then(|event| self(event, out));
+        INPUT.with(|c| c.set(input));
+        result
+    }
 }
 
 /// Runs one event through `handler` and returns the status for
 /// `wasmhook_on_event`: 0 on success, 1 on failure with the message passed
 /// to the host's `error_set`. [`plugin!`] calls it; call it yourself only to
 /// write the export by hand.
-pub fn on_event<F>(input_len: i32, handler: F) -> i32
-where
-    F: for<'a> FnOnce(Value<'a>, &mut Writer) -> Result<(), String>,
-{
-    let mut input = INPUT.with(Cell::take);
+pub fn on_event<M, F: Handler<M>>(input_len: i32, handler: F) -> i32 {
     let mut out = OUTPUT.with(Cell::take);
     out.clear();
-    let result = read_input(&mut input, input_len).and_then(|event| handler(event, &mut out));
+    let result = handler.run(input_len, &mut out);
     let status = match result {
         Ok(()) => {
             if !out.is_empty() {
@@ -96,7 +249,6 @@ where
             1
         }
     };
-    INPUT.with(|c| c.set(input));
     OUTPUT.with(|c| c.set(out));
     status
 }
@@ -366,14 +518,14 @@ mod tests {
 
     // Entry points written by hand: plugin! may be used once per crate.
     extern "C" fn failing(input_len: i32) -> i32 {
-        on_event(input_len, |_, out| {
+        on_event(input_len, |_: &Event, out: &mut Writer| {
             out.begin_object().end_object();
             Err("no site here".into())
         })
     }
 
     extern "C" fn silent(input_len: i32) -> i32 {
-        on_event(input_len, |_, _| Ok(()))
+        on_event(input_len, |_: Value, _: &mut Writer| Ok(()))
     }
 
     #[test]
@@ -385,9 +537,76 @@ mod tests {
         assert_eq!(testing::call(silent, "{}", "{}").as_deref(), Ok(""));
     }
 
+    // site_status with field reads: the host (here the native stand-in)
+    // looks each path up; the input is never read.
+    extern "C" fn site_status_fields(input_len: i32) -> i32 {
+        on_event(input_len, |event: &Event, out: &mut Writer| {
+            let status = event.get("/data/status/value");
+            let name = event.get("/data/name");
+            out.begin_object();
+            if let Some(v) = status.filter(|v| v.kind() == Kind::String) {
+                out.key("site_status").value(v);
+            }
+            if let Some(n) = name.and_then(|n| n.char_count()) {
+                out.key("name_len").uint(n as u64);
+            }
+            out.end_object();
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn field_reads_give_what_the_reader_gives() {
+        for (input, want) in FIXTURES {
+            assert_eq!(testing::call(site_status_fields, input, "{}").as_deref(), Ok(*want), "{}", input);
+        }
+        let long = format!(r#"{{"data": {{"name": "{}", "status": {{"value": "x"}}}}}}"#, "y".repeat(9000));
+        for _ in 0..3 {
+            assert_eq!(
+                testing::call(site_status_fields, &long, "{}").as_deref(),
+                Ok(r#"{"site_status":"x","name_len":9000}"#)
+            );
+        }
+    }
+
+    extern "C" fn paths(input_len: i32) -> i32 {
+        on_event(input_len, |event: &Event, out: &mut Writer| {
+            out.begin_array();
+            for path in ["/a~1b", "/m~0n", "/dup", "/arr/1", "/arr/01", "/arr/-", "", "x", "/~2", "/nope"] {
+                match event.get(path) {
+                    Some(v) => out.value(v),
+                    None => out.null(),
+                };
+            }
+            match event.get_in(Doc::Config, "/k") {
+                Some(v) => out.value(v),
+                None => out.null(),
+            };
+            match event.get_in(Doc::Postchange, "") {
+                Some(v) => out.value(v),
+                None => out.null(),
+            };
+            let whole = event.input()?;
+            out.uint(whole.raw().len() as u64);
+            out.end_array();
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn pointers() {
+        let input = r#"{"a/b": 1, "m~n": 2, "dup": 3, "dup": 4, "arr": [5, 6]}"#;
+        assert_eq!(
+            testing::call(paths, input, r#"{"k": "v"}"#).as_deref(),
+            Ok(r#"[1,2,4,6,null,null,{"a/b": 1, "m~n": 2, "dup": 3, "dup": 4, "arr": [5, 6]},null,null,null,"v",null,55]"#)
+        );
+    }
+
     #[test]
     fn negative_input_length() {
-        let status = on_event(-1, |_, _| Ok(()));
+        let status = on_event(-1, |_: Value, _: &mut Writer| Ok(()));
+        assert_eq!(status, 1);
+        let status = on_event(-1, |_: &Event, _: &mut Writer| Ok(()));
         assert_eq!(status, 1);
     }
 
