@@ -379,3 +379,41 @@ func TestNativeCallbacksSeeCredentialsOnlyWhenAskedTo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, plain.Request, got)
 }
+
+// TestCostAveragesFollowTheRealCost: the cost averages that choose between
+// running an event's callbacks one after another and on goroutines come
+// down to what the callbacks cost, even after a slow first call (an average
+// once left 2 µs above a cheap callback's cost: 25 such callbacks looked
+// like 50 µs of work, and ran on goroutines, slower than one after
+// another). Durations are compared with what the reports measured, so that
+// the test holds under the race detector's slowdown too.
+func TestCostAveragesFollowTheRealCost(t *testing.T) {
+	mods := map[string]string{}
+	settings := map[string]wasmhook.ModuleSettings{}
+	for i := range 25 {
+		name := fmt.Sprintf("cb%02d", i)
+		mods[name] = "slow_first"
+		settings[name] = wasmhook.ModuleSettings{Nest: wasmhook.NestByName}
+	}
+	e := newEnricher(t, wasmhook.Options{Dir: modulesDir(t, mods), Modules: settings, Parallelism: 1})
+	ctx := context.Background()
+	var res wasmhook.Result
+	for range 100 { // the averages settle
+		require.NoError(t, e.EnrichInto(ctx, &siteEvent, &res))
+	}
+	const events = 100
+	measured := make([]time.Duration, 25)
+	for range events {
+		require.NoError(t, e.EnrichInto(ctx, &siteEvent, &res))
+		for i, r := range res.Reports {
+			measured[i] += r.Duration / events
+		}
+	}
+	var real, estimate time.Duration
+	for i, c := range wasmhook.CostEstimates(e) {
+		estimate += c
+		real += measured[i]
+	}
+	// Each average settles within a quarter (and 128 ns) of its cost.
+	assert.Less(t, estimate, real*3/2+25*200*time.Nanosecond, "the averages add up to %s for callbacks that took %s", estimate, real)
+}

@@ -551,11 +551,16 @@ func (c *codeRewrite) body(out, code []byte, params uint32) ([]byte, error) {
 	} else if calls {
 		out = append(out, c.entry...)
 	}
+	// The check's cold half is the else of an empty then: wazero lays the
+	// empty then out as the fall-through and spills the loop's values
+	// only on the way to the yield, where with the cold half as the then
+	// (if; ...; end after an i32.eqz) it stored them on every iteration
+	// (a byte-by-byte C scanner: 1.54x its bare time, now 1.32x).
 	loop := appendU32([]byte{0x20}, counter)               // local.get $counter
 	loop = append(loop, 0x41, 0x01, 0x6a, 0x22)            // i32.const 1; i32.add; local.tee
 	loop = appendU32(loop, counter)                        //   $counter
 	loop = appendS32(append(loop, 0x41), loopYieldEvery-1) // i32.const loopYieldEvery-1
-	loop = append(loop, 0x71, 0x45, 0x04, 0x40)            // i32.and; i32.eqz; if
+	loop = append(loop, 0x71, 0x04, 0x40, 0x05)            // i32.and; if; else
 	loop = appendU32(append(loop, 0x23), c.stop)           //   global.get $stop
 	loop = append(loop, 0x04, 0x40, 0x00, 0x0b)            //   if; unreachable; end
 	loop = append(loop, 0x41, 0x00, 0x40, 0x00, 0x1a)      //   i32.const 0; memory.grow 0; drop
