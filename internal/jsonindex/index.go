@@ -115,34 +115,39 @@ func (ix *Index) Build(doc []byte) error {
 
 func (ix *Index) build(doc []byte) error {
 	nodes := ix.nodes[:0]
-	stack := ix.stack[:0] // the open containers' nodes
+	// stack holds the open containers' nodes, with isObjectBit set for an
+	// object; inObject is the innermost one's.
+	stack := ix.stack[:0]
 	defer func() { ix.nodes, ix.stack = nodes, stack }()
 	n := len(doc)
 	i := skipSpace(doc, 0)
 	var key, keyLen uint32
+	inObject := false
 	for {
-		// A value starts at i.
+		// A value starts at i; key and keyLen are its key's, if any.
 		if i >= n {
 			return ErrNotJSON
 		}
 		self := uint32(len(nodes))
-		nodes = append(nodes, node{off: uint32(i), key: key, keyLen: keyLen})
-		key, keyLen = 0, 0
 		switch c := doc[i]; c {
 		case '{', '[':
-			stack = append(stack, self)
+			nodes = append(nodes, node{off: uint32(i), key: key, keyLen: keyLen})
+			key, keyLen = 0, 0
 			i = skipSpace(doc, i+1)
-			if i < n && doc[i] == c+2 { // '}' is '{'+2, ']' is '['+2
-				stack = stack[:len(stack)-1]
+			if i < n && doc[i] == c+2 { // '}' is '{'+2, ']' is '['+2: empty
 				i++
 				nodes[self].end, nodes[self].next = uint32(i), self+1
 				break
 			}
-			if c == '{' {
+			inObject = c == '{'
+			if inObject {
+				stack = append(stack, self|isObjectBit)
 				var err error
 				if key, keyLen, i, err = member(doc, i); err != nil {
 					return err
 				}
+			} else {
+				stack = append(stack, self)
 			}
 			continue
 		case '"':
@@ -150,22 +155,27 @@ func (ix *Index) build(doc []byte) error {
 			if end < 0 {
 				return ErrNotJSON
 			}
+			nodes = append(nodes, node{off: uint32(i), end: uint32(end), next: self + 1, key: key, keyLen: keyLen})
 			i = end
-		case 't', 'n':
-			i += 4
-		case 'f':
-			i += 5
 		default:
-			if c != '-' && (c < '0' || c > '9') {
+			start := i
+			switch {
+			case c == 't' || c == 'n':
+				i += 4
+			case c == 'f':
+				i += 5
+			case c == '-' || (c >= '0' && c <= '9'):
+				for i++; i < n && isNumber[doc[i]]; i++ {
+				}
+			default:
 				return ErrNotJSON
 			}
-			for i++; i < n && isNumber[doc[i]]; i++ {
+			if i > n {
+				return ErrNotJSON
 			}
+			nodes = append(nodes, node{off: uint32(start), end: uint32(i), next: self + 1, key: key, keyLen: keyLen})
 		}
-		if i > n {
-			return ErrNotJSON
-		}
-		nodes[self].end, nodes[self].next = uint32(i), self+1
+		key, keyLen = 0, 0
 
 		// After a value: the next member, or the end of containers.
 		for {
@@ -179,11 +189,9 @@ func (ix *Index) build(doc []byte) error {
 			if i >= n {
 				return ErrNotJSON
 			}
-			open := stack[len(stack)-1]
-			isObject := doc[nodes[open].off] == '{'
 			if doc[i] == ',' {
 				i = skipSpace(doc, i+1)
-				if isObject {
+				if inObject {
 					var err error
 					if key, keyLen, i, err = member(doc, i); err != nil {
 						return err
@@ -191,15 +199,20 @@ func (ix *Index) build(doc []byte) error {
 				}
 				break
 			}
-			if (isObject && doc[i] != '}') || (!isObject && doc[i] != ']') {
+			if (inObject && doc[i] != '}') || (!inObject && doc[i] != ']') {
 				return ErrNotJSON
 			}
 			i++
+			open := stack[len(stack)-1] &^ isObjectBit
 			stack = stack[:len(stack)-1]
 			nodes[open].end, nodes[open].next = uint32(i), uint32(len(nodes))
+			inObject = len(stack) > 0 && stack[len(stack)-1]&isObjectBit != 0
 		}
 	}
 }
+
+// isObjectBit marks an object in the stack of open containers.
+const isObjectBit = 1 << 31
 
 // member reads an object member's key and colon at i, and returns the key
 // (offset after its opening quote, raw length with keyEscaped) and the
