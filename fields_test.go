@@ -3,6 +3,7 @@ package wasmhook_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
 	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
@@ -74,4 +76,33 @@ func TestFieldReadsThroughEnrich(t *testing.T) {
 	res, err := e.Enrich(context.Background(), &ev)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"type": -1.0, "read": -1.0, "string": -1.0, "value": nil}, testmod.ContextOf(t, res.Payload)["17-post"])
+}
+
+// TestFieldReadsInDataNestedAtTheLimit: data nested as deep as the
+// validator accepts (1000 levels; the input around it is one more) is
+// indexed, and paths into it are followed.
+func TestFieldReadsInDataNestedAtTheLimit(t *testing.T) {
+	data := strings.Repeat(`{"k":`, jsonraw.MaxDepth-1) + `{"leaf":"deep"}` + strings.Repeat("}", jsonraw.MaxDepth-1)
+	// field_probe takes paths of up to 1 KiB: 500 levels down.
+	deep := "/data" + strings.Repeat("/k", 500)
+	probes := map[string]string{"10-top": "/object_type", "20-deep": deep, "30-past": deep + "/leaf"}
+	mods := map[string]string{}
+	settings := map[string]wasmhook.ModuleSettings{}
+	for name, p := range probes {
+		mods[name] = "field_probe"
+		settings[name] = wasmhook.ModuleSettings{Config: []byte(`{"doc": 0, "path": "` + p + `"}`), Nest: wasmhook.NestByName}
+	}
+	e := newEnricher(t, wasmhook.Options{Dir: modulesDir(t, mods), Modules: settings})
+	ev := siteEvent
+	ev.Data = json.RawMessage(data)
+	res, err := e.Enrich(context.Background(), &ev)
+	require.NoError(t, err)
+	require.Empty(t, res.Failed())
+	got := testmod.ContextOf(t, res.Payload)
+	assert.Equal(t, map[string]any{"type": 5.0, "read": 11.0, "string": 9.0, "value": "dcim.site", "text": "dcim.site"}, got["10-top"])
+	at := got["20-deep"].(map[string]any)
+	assert.Equal(t, 7.0, at["type"]) // an object, 499 levels of it left
+	assert.Equal(t, float64(len(data)-500*len(`{"k":`)-500), at["read"])
+	assert.Equal(t, -2.0, at["string"])
+	assert.Equal(t, map[string]any{"type": -1.0, "read": -1.0, "string": -1.0, "value": nil}, got["30-past"])
 }

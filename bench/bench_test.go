@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -87,7 +88,7 @@ func TestGuestEdgeCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wh.close(ctx)
-	ex, err := newExtism(ctx, extismGuests, 0)
+	ex, err := newExtism(ctx, extismGuests, 0, "cb2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,5 +226,20 @@ func BenchmarkWazeroTermination(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestSections runs the setup of every section after W1's (the modules,
+// the events of every size, the Go guests' builds) and the checks each
+// makes before timing: every system's payload equal to the reference's,
+// the data-size events' contexts, the outputs of bare wazero and
+// wasmhook on the loop guests.
+func TestSections(t *testing.T) {
+	for _, sec := range []string{"references", "languages", "sizes", "loops", "scheduler"} {
+		t.Run(sec, func(t *testing.T) {
+			if err := runSection(io.Discard, sec, 0, "1s", false, false); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

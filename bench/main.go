@@ -31,6 +31,7 @@ func main() {
 	procs := flag.Int("procs", 2, "GOMAXPROCS for the whole run (the 2-goroutine row needs 2)")
 	startup := flag.Bool("startup", true, "measure start-up (20 modules, cold and warm)")
 	identical := flag.Bool("startup-identical", false, "start-up modules are byte-identical copies (wazero then compiles each distinct module once)")
+	sections := flag.String("sections", "w1,references,languages,sizes,loops,scheduler", "the sections to run, comma-separated: w1 (the systems on W1, with start-up), references (SDK-written plugins against both native references and Extism), languages (site_status per language, field reads and scanner), sizes (data size), loops (time-limit checks against bare wazero), scheduler (25 cheap callbacks)")
 	child := flag.String("startup-child", "", "internal: load this directory and print New's times")
 	childCache := flag.String("startup-cache", "", "internal: the child's compilation cache directory")
 	childRepeat := flag.Int("startup-repeat", 1, "internal: how many enrichers the child creates")
@@ -47,9 +48,41 @@ func main() {
 		fatal(err)
 	}
 	goruntime.GOMAXPROCS(*procs)
-	if err := run(os.Stdout, *rounds, *benchtime, *startup, *identical); err != nil {
-		fatal(err)
+	for _, sec := range strings.Split(*sections, ",") {
+		if err := runSection(os.Stdout, sec, *rounds, *benchtime, *startup, *identical); err != nil {
+			fatal(err)
+		}
 	}
+}
+
+// runSection runs one section of the report.
+func runSection(w io.Writer, section string, rounds int, benchtime string, startup, identical bool) error {
+	if section == "w1" {
+		return run(w, rounds, benchtime, startup, identical)
+	}
+	ctx := context.Background()
+	ev, err := loadW1(w1Event)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "wasmhook-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	switch section {
+	case "references":
+		return runReferences(ctx, w, tmp, rounds, ev)
+	case "languages":
+		return runLanguages(ctx, w, tmp, rounds, ev)
+	case "sizes":
+		return runSizes(ctx, w, tmp, rounds, ev)
+	case "loops":
+		return runLoops(ctx, w, rounds, ev)
+	case "scheduler":
+		return runScheduler(ctx, w, tmp, rounds, ev)
+	}
+	return fmt.Errorf("unknown section %q", section)
 }
 
 func fatal(err error) {

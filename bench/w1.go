@@ -156,14 +156,19 @@ type extismSystem struct {
 	input    []byte
 }
 
-// newExtism loads the Extism guests of dir. timeoutMs is the manifest's
+// newExtism loads the Extism guests of dir, cb2 from the file cb2.wasm
+// names (cb2, or cb2_plain). timeoutMs is the manifest's
 // timeout_ms: 0 (Extism's default) runs without a time limit, and then
 // without wazero's termination checks; any other value turns them on
 // (WithCloseOnContextDone) and sets a deadline per call, as wasmhook does.
-func newExtism(ctx context.Context, dir string, timeoutMs uint64) (*extismSystem, error) {
+func newExtism(ctx context.Context, dir string, timeoutMs uint64, cb2 string) (*extismSystem, error) {
 	s := &extismSystem{}
 	for _, name := range callbackNames {
-		bin, err := os.ReadFile(filepath.Join(dir, name+".wasm"))
+		file := name
+		if name == "cb2" {
+			file = cb2
+		}
+		bin, err := os.ReadFile(filepath.Join(dir, file+".wasm"))
 		if err != nil {
 			s.close(ctx)
 			return nil, err
@@ -245,12 +250,12 @@ func openSystems(ctx context.Context) (ev *wasmhook.Event, systems map[string]sy
 		return nil, nil, release, err
 	}
 	closers = append(closers, wh)
-	ex, err := newExtism(ctx, extismGuests, 0)
+	ex, err := newExtism(ctx, extismGuests, 0, "cb2")
 	if err != nil {
 		return nil, nil, release, err
 	}
 	closers = append(closers, ex)
-	exT, err := newExtism(ctx, extismGuests, uint64(callTimeout.Milliseconds()))
+	exT, err := newExtism(ctx, extismGuests, uint64(callTimeout.Milliseconds()), "cb2")
 	if err != nil {
 		return nil, nil, release, err
 	}
