@@ -22,7 +22,7 @@ WASMHOOK  := $(BIN)/wasmhook
 GO_SUBMODULES := guest-sdk/go examples/go/site_status examples/go/site_status_scan examples/go/command examples/go/testdata
 
 # Committed modules and their sources.
-WAT_SRC   := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat examples/wat/*.wat)
+WAT_SRC   := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat examples/wat/*.wat examples/wat/scan/*.wat)
 WAT_WASM  := $(WAT_SRC:.wat=.wasm)
 C_WASM    := $(patsubst %.c,%.wasm,$(wildcard examples/c/*.c))
 RUST_WASM := $(patsubst %.rs,%.wasm,$(wildcard examples/rust/*.rs))

@@ -45,7 +45,7 @@ func cb2Modules() map[string]string {
 		"assemblyscript":      "examples/assemblyscript/site_status.wasm",
 		"assemblyscript-scan": "examples/assemblyscript/site_status_scan.wasm",
 		"wat":                 "examples/wat/site_status.wasm",
-		"wat-scan":            "examples/wat/site_status_scan.wasm",
+		"wat-scan":            "examples/wat/scan/site_status_scan.wasm",
 		"go":                  goSiteStatus,
 		"go-scan":             goSiteStatusScan,
 		"bench-c":             "bench/guests/wasmhook/cb2.wasm",

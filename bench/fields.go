@@ -336,6 +336,10 @@ func languageModule(tmp, lang string, scan bool) (string, error) {
 	if scan {
 		suffix = "_scan"
 	}
+	if lang == "wat" && scan {
+		// Out of examples/wat, which is a modules directory itself.
+		return "../examples/wat/scan/site_status_scan.wasm", nil
+	}
 	if lang != "go" {
 		return fmt.Sprintf("../examples/%s/site_status%s.wasm", lang, suffix), nil
 	}

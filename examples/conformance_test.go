@@ -30,7 +30,7 @@ import (
 // site_status_scan copies the input and scans it with the SDK's reader.
 var committed = map[string]string{
 	"wat":                 "wat/site_status.wasm",
-	"wat-scan":            "wat/site_status_scan.wasm",
+	"wat-scan":            "wat/scan/site_status_scan.wasm",
 	"c":                   "c/site_status.wasm",
 	"c-scan":              "c/site_status_scan.wasm",
 	"rust":                "rust/site_status.wasm",

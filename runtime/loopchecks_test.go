@@ -46,7 +46,7 @@ func BenchmarkLoopChecks(b *testing.B) {
 		{"c-sdk", "../examples/c/site_status_scan.wasm"},
 		{"rust-sdk", "../examples/rust/site_status_scan.wasm"},
 		{"as-sdk", "../examples/assemblyscript/site_status_scan.wasm"},
-		{"wat", "../examples/wat/site_status_scan.wasm"},
+		{"wat", "../examples/wat/scan/site_status_scan.wasm"},
 	} {
 		bin, err := os.ReadFile(g.file)
 		if err != nil {

@@ -240,7 +240,7 @@ console: {token: {env: WASMHOOK_ADMIN_TOKEN}}
 
 	open(base + "modules")
 	main = text("main")
-	for _, want := range []string{"30-c", "wasmhook_v1.input_read", "peak 128 KiB of 64 MiB per instance", "from $WASMHOOK_ADMIN_TOKEN"} {
+	for _, want := range []string{"30-c", "wasmhook_v1.field_read", "peak 128 KiB of 64 MiB per instance", "from $WASMHOOK_ADMIN_TOKEN"} {
 		assert.Contains(t, main, want)
 	}
 	assert.NotContains(t, main, token)

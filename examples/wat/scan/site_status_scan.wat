@@ -26,7 +26,7 @@
 ;; and short strings, scalars, single spaces and key comparisons mostly take
 ;; no loop at all.
 ;;
-;; Build: wat2wasm site_status.wat -o site_status.wasm
+;; Build: wat2wasm site_status_scan.wat -o site_status_scan.wasm
 ;;
 ;; Memory layout (offsets in bytes):
 ;;   0    .. 229   constant strings (the data segments below)
