@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/jsonindex"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -157,4 +158,12 @@ func TestFieldReadsShareOneIndexPerEvent(t *testing.T) {
 	_, err := fixed.CallEvent(context.Background(), time.Now(), &ev, nil)
 	require.NoError(t, err)
 	assert.Equal(t, [3]int{0, 0, 0}, ev.Builds(), "a call that looks nothing up indexes nothing")
+}
+
+// TestFieldConstantsMatchTheIndex: the ABI's types and statuses are the
+// index's, which the host functions hand over as they are.
+func TestFieldConstantsMatchTheIndex(t *testing.T) {
+	assert.Equal(t,
+		[]int32{abi.FieldNull, abi.FieldFalse, abi.FieldTrue, abi.FieldNumber, abi.FieldString, abi.FieldArray, abi.FieldObject, abi.FieldMissing, abi.FieldBadPath},
+		[]int32{int32(jsonindex.Null), int32(jsonindex.False), int32(jsonindex.True), int32(jsonindex.Number), int32(jsonindex.String), int32(jsonindex.Array), int32(jsonindex.Object), int32(jsonindex.Missing), int32(jsonindex.BadPath)})
 }
