@@ -401,19 +401,30 @@ func TestCostAveragesFollowTheRealCost(t *testing.T) {
 	for range 100 { // the averages settle
 		require.NoError(t, e.EnrichInto(ctx, &siteEvent, &res))
 	}
-	const events = 100
-	measured := make([]time.Duration, 25)
-	for range events {
-		require.NoError(t, e.EnrichInto(ctx, &siteEvent, &res))
-		for i, r := range res.Reports {
-			measured[i] += r.Duration / events
-		}
-	}
+	// A call preempted on a shared machine lifts its average for a while
+	// (an eighth of the delay, decaying): the property is checked over a
+	// few rounds of 100 events, and holds when one round shows it. The
+	// fault it guards against shows in every round.
 	var real, estimate time.Duration
-	for i, c := range wasmhook.CostEstimates(e) {
-		estimate += c
-		real += measured[i]
+	for round := range 5 {
+		const events = 100
+		measured := make([]time.Duration, 25)
+		for range events {
+			require.NoError(t, e.EnrichInto(ctx, &siteEvent, &res))
+			for i, r := range res.Reports {
+				measured[i] += r.Duration / events
+			}
+		}
+		real, estimate = 0, 0
+		for i, c := range wasmhook.CostEstimates(e) {
+			estimate += c
+			real += measured[i]
+		}
+		// Each average settles within a quarter (and 128 ns) of its cost.
+		if estimate < real*3/2+25*200*time.Nanosecond {
+			return
+		}
+		t.Logf("round %d: the averages add up to %s for callbacks that took %s", round, estimate, real)
 	}
-	// Each average settles within a quarter (and 128 ns) of its cost.
-	assert.Less(t, estimate, real*3/2+25*200*time.Nanosecond, "the averages add up to %s for callbacks that took %s", estimate, real)
+	t.Fatalf("the averages add up to %s for callbacks that took %s, in 5 rounds of 100 events", estimate, real)
 }
