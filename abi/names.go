@@ -59,6 +59,75 @@ const (
 	// escapes resolved, without quotes. A value that is not a string is
 	// [FieldNotString].
 	FieldStringName = "field_string"
+
+	// HTTPRequestName: http_request(method_ptr, method_len, url_ptr,
+	// url_len, headers_ptr, headers_len, body_ptr, body_len i32) -> i32
+	// asks the host for one HTTP request under the module's grants. The
+	// headers are a JSON object of strings (len 0: none). It returns the
+	// response's status code (100-599), kept for http_response_read until
+	// the next http_request or the end of the call, or a negative status
+	// ([LookupNotAllowed] ... [LookupBadRequest]). Optional.
+	HTTPRequestName = "http_request"
+
+	// HTTPResponseReadName: http_response_read(part, ptr, len i32) -> i32
+	// copies min(len, size) bytes of the last response's part
+	// ([HTTPBody], [HTTPHeaders]) to ptr and returns its whole size, or a
+	// negative status ([LookupNoResponse], [LookupBadRequest]).
+	HTTPResponseReadName = "http_response_read"
+
+	// KVGetName: kv_get(key_ptr, key_len, ptr, len i32) -> i32 copies
+	// min(len, size) bytes of the module's value for key to ptr and
+	// returns its whole size, or a negative status ([LookupNotFound] ...).
+	KVGetName = "kv_get"
+
+	// KVSetName: kv_set(key_ptr, key_len, value_ptr, value_len i32, ttl_ms
+	// i64) -> i32 sets the module's key for ttl_ms milliseconds (0: no
+	// expiry); 0, or a negative status ([LookupFull] ...).
+	KVSetName = "kv_set"
+
+	// KVDeleteName: kv_delete(key_ptr, key_len i32) -> i32 deletes the
+	// module's key; 0 (also when it was not there), or a negative status.
+	KVDeleteName = "kv_delete"
+)
+
+// The parts of a response http_response_read copies out.
+const (
+	// HTTPBody is the response's body, as the upstream sent it (decoded
+	// from its transfer and content encodings), credentials replaced.
+	HTTPBody = 0
+	// HTTPHeaders is the response's headers as a JSON object: lowercase
+	// names, sorted, each a string of its values joined with ", ".
+	HTTPHeaders = 1
+)
+
+// The negative statuses of the lookup functions (http_request,
+// http_response_read, kv_get, kv_set, kv_delete). A status is never a
+// trap: a guest handles a refusal or a failed upstream as it likes.
+const (
+	// LookupNotAllowed: no grant covers the URL (or a redirect's), the
+	// address is not one the grants allow, or the call made its
+	// max_requests.
+	LookupNotAllowed = -1
+	// LookupTimeout: no answer within the request's timeout or the call's
+	// time limit, whichever came first.
+	LookupTimeout = -2
+	// LookupTooLarge: a response over max_response, or a key or value
+	// over the store's bounds.
+	LookupTooLarge = -3
+	// LookupUpstream: the request or the store failed on the way
+	// (connection refused, reset, bad certificate, too many redirects).
+	LookupUpstream = -4
+	// LookupBadRequest: a method, URL or headers the host cannot send
+	// (headers not a JSON object of strings), an empty key, a negative
+	// TTL, or an unknown part.
+	LookupBadRequest = -5
+	// LookupNoResponse: http_response_read with no response kept.
+	LookupNoResponse = -6
+	// LookupNotFound: kv_get of a key the module has not set (or that
+	// expired, or was deleted).
+	LookupNotFound = -7
+	// LookupFull: kv_set would take the module's keys over its max_bytes.
+	LookupFull = -8
 )
 
 // The documents field reads look paths up in: the first argument of

@@ -13,6 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/kv"
 )
 
 // ErrClosed is returned by calls on a closed Engine or Module.
@@ -28,6 +29,10 @@ type Config struct {
 	// Logger receives guest log lines, stderr and the engine's warnings.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// KV is the store of modules' kv_get, kv_set and kv_delete. Nil means
+	// one in this process's memory, each module's keys bounded (1 MiB by
+	// default; a module's KVBytes).
+	KV KV
 }
 
 // Engine owns one wazero runtime with the WASI and wasmhook_v1 host modules.
@@ -38,6 +43,7 @@ type Engine struct {
 	limits   Limits
 	logger   *slog.Logger
 	wasiDefs map[string]api.FunctionDefinition
+	kv       KV
 
 	mu      sync.Mutex
 	modules map[*Module]struct{}
@@ -94,6 +100,10 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		limits:  cfg.Limits.resolved(),
 		logger:  cfg.Logger,
 		modules: map[*Module]struct{}{},
+		kv:      cfg.KV,
+	}
+	if e.kv == nil {
+		e.kv = kv.NewMemory(kv.Limits{}, nil)
 	}
 	if e.logger == nil {
 		e.logger = slog.Default()

@@ -11,9 +11,13 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/egress"
 )
 
-const i32 = api.ValueTypeI32
+const (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+)
 
 // hostFunc is one import of the wasmhook_v1 module.
 type hostFunc struct {
@@ -36,6 +40,11 @@ var hostFuncs = []hostFunc{
 	{abi.FieldTypeName, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, true, fieldType},
 	{abi.FieldReadName, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}, true, fieldRead},
 	{abi.FieldStringName, []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}, true, fieldString},
+	{abi.HTTPRequestName, []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, true, httpRequest},
+	{abi.HTTPResponseReadName, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, true, httpResponseRead},
+	{abi.KVGetName, []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, true, kvGet},
+	{abi.KVSetName, []api.ValueType{i32, i32, i32, i32, i64}, []api.ValueType{i32}, true, kvSet},
+	{abi.KVDeleteName, []api.ValueType{i32, i32}, []api.ValueType{i32}, true, kvDelete},
 }
 
 func lookupHostFunc(name string) (hostFunc, bool) {
@@ -76,6 +85,13 @@ type callState struct {
 	logged  int
 	dropped int // log bytes dropped past the log limit
 	stderr  stderrBuffer
+
+	// Lookups: the module's HTTP client (nil without grants), the
+	// engine's store, and the instance's lookup state (nil until its
+	// first lookup).
+	egress *egress.Client
+	kv     KV
+	lk     *lookupState
 }
 
 func (s *callState) reset(ev *Event, dst []byte) {

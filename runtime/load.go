@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/egress"
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
 )
 
@@ -22,6 +23,13 @@ type ModuleOptions struct {
 	Config []byte
 	// Limits override the engine's; zero fields inherit them.
 	Limits Limits
+	// HTTP is what the module's http_request may reach; nil grants
+	// nothing (every request is refused with abi.LookupNotAllowed).
+	HTTP *egress.Policy
+	// KVBytes bounds the module's keys and values in the engine's store,
+	// when the store bounds modules on its own (internal/kv's do); 0
+	// keeps the store's bound.
+	KVBytes int64
 }
 
 var wasmMagic = []byte("\x00asm")
@@ -88,11 +96,23 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 		logger:   e.logger.With("callback", name),
 	}
 	m.configDoc.raw = config
+	if opts.HTTP != nil {
+		if m.egress, err = egress.New(*opts.HTTP); err != nil {
+			compiled.Close(ctx)
+			return nil, &abi.LoadError{File: file, Kind: abi.ErrBadConfig, Reason: fmt.Sprintf("module %q: http", name), Err: err}
+		}
+	}
+	if b, ok := e.kv.(kvBounder); ok && opts.KVBytes > 0 {
+		b.SetBound(name, opts.KVBytes)
+	}
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
 	_, m.hasStart = compiled.ExportedFunctions()[StartFuncName]
 	m.minMemory = uint64(compiled.ExportedMemories()[abi.MemoryName].Min()) * pageSize
 	if err := e.track(m); err != nil {
 		compiled.Close(ctx)
+		if m.egress != nil {
+			m.egress.Close()
+		}
 		return nil, err
 	}
 	if kind == abi.KindReactor {

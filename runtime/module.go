@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/egress"
 )
 
 // Module is one loaded module: compiled once, with a pool of instances for
@@ -34,8 +35,10 @@ type Module struct {
 	configDoc lazyDoc
 	limits    Limits
 	logger    *slog.Logger
-	hasInit   bool
-	hasStart  bool // the module had a start section (exported as StartFuncName)
+	// egress makes the module's HTTP requests; nil when it has no grant.
+	egress   *egress.Client
+	hasInit  bool
+	hasStart bool // the module had a start section (exported as StartFuncName)
 	// minMemory is the memory an instance starts with, in bytes.
 	minMemory uint64
 
@@ -142,20 +145,31 @@ func (m *Module) Call(ctx context.Context, input, dst []byte) ([]byte, error) {
 // (to time it): the call's time limit counts from start, and the call
 // reads the clock no more.
 func (m *Module) CallAt(ctx context.Context, start time.Time, input, dst []byte) ([]byte, error) {
-	return m.call(ctx, start, nil, input, dst)
+	return m.call(ctx, start, nil, input, dst, nil)
 }
 
 // CallEvent is CallAt on an event's documents: the input is ev.Input(),
 // and field reads look paths up in ev, sharing its indexes with every other
 // call made with ev (see Event).
 func (m *Module) CallEvent(ctx context.Context, start time.Time, ev *Event, dst []byte) ([]byte, error) {
-	return m.call(ctx, start, ev, ev.Input(), dst)
+	return m.call(ctx, start, ev, ev.Input(), dst, nil)
 }
 
-// call runs one call on ev, or when ev is nil on input alone.
-func (m *Module) call(ctx context.Context, start time.Time, ev *Event, input, dst []byte) ([]byte, error) {
+// CallEventStats is CallEvent that also sets *st to what the call looked
+// up over HTTP (requests, cache hits, time waited).
+func (m *Module) CallEventStats(ctx context.Context, start time.Time, ev *Event, dst []byte, st *LookupStats) ([]byte, error) {
+	return m.call(ctx, start, ev, ev.Input(), dst, st)
+}
+
+// HasGrants reports whether the module may make HTTP requests: only such
+// a module has lookup stats worth asking for.
+func (m *Module) HasGrants() bool { return m.egress != nil }
+
+// call runs one call on ev, or when ev is nil on input alone; st, when not
+// nil, gets the call's lookup stats.
+func (m *Module) call(ctx context.Context, start time.Time, ev *Event, input, dst []byte, st *LookupStats) ([]byte, error) {
 	if m.kind == abi.KindCommand {
-		out, err := m.callCommand(ctx, ev, input, dst)
+		out, err := m.callCommand(ctx, ev, input, dst, st)
 		if err == nil {
 			err = abi.CheckOutput(m.name, out)
 		}
@@ -170,6 +184,12 @@ func (m *Module) call(ctx context.Context, start time.Time, ev *Event, input, ds
 		ev.Reset(input, nil, nil)
 	}
 	out, ran, err := m.callReactor(ctx, inst, start, ev, dst)
+	if inst.state.lk != nil { // an instance that once looked something up
+		if st != nil {
+			*st = inst.state.lookupStats()
+		}
+		inst.state.endLookups()
+	}
 	if err == nil {
 		// Before the instance goes back to its pool: one whose output
 		// breaks the rules is thrown away (abi/SPEC.md section 2).
@@ -342,7 +362,8 @@ func (m *Module) moduleConfig() wazero.ModuleConfig {
 // and call context.
 func (m *Module) blank() *instance {
 	inst := &instance{mem: newLimitedMemory(uint64(m.limits.MemoryBytes))}
-	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config, configDoc: &m.configDoc}
+	inst.state = callState{name: m.name, logger: m.logger, limits: &m.limits, config: m.config, configDoc: &m.configDoc,
+		egress: m.egress, kv: m.engine.kv}
 	inst.state.reset(&inst.own, nil)
 	inst.ctx.init(&inst.state)
 	return inst
@@ -471,7 +492,7 @@ func (m *Module) callReactor(ctx context.Context, inst *instance, start time.Tim
 
 // callCommand runs a WASI command in a fresh instance: input on stdin,
 // output from stdout.
-func (m *Module) callCommand(ctx context.Context, ev *Event, input, dst []byte) ([]byte, error) {
+func (m *Module) callCommand(ctx context.Context, ev *Event, input, dst []byte, st *LookupStats) ([]byte, error) {
 	if err := m.enter(ctx); err != nil {
 		return dst, err
 	}
@@ -522,6 +543,9 @@ func (m *Module) callCommand(ctx context.Context, ev *Event, input, dst []byte) 
 	}
 	m.stats.startNanos.Add(int64(time.Since(start)))
 	m.flushLogs(s)
+	if st != nil {
+		*st = s.lookupStats()
+	}
 	if err != nil {
 		return dst, err
 	}
@@ -671,6 +695,9 @@ func (m *Module) Close(ctx context.Context) error {
 		_ = inst.mod.Close(ctx)
 	}
 	m.engine.untrack(m)
+	if m.egress != nil {
+		m.egress.Close()
+	}
 	return m.compiled.Close(ctx)
 }
 

@@ -258,14 +258,38 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 type Call struct {
 	c *Client
 	n int
+	// stats are this call's: the requests it sent upstream (or shared
+	// with a concurrent identical one), its cache hits, and the time it
+	// waited for upstream.
+	stats Stats
 }
 
 // NewCall starts the count for one call.
 func (c *Client) NewCall() *Call { return &Call{c: c} }
 
+// Reset starts the count for a new call of c, reusing call (a pooled
+// instance keeps one Call and allocates none per guest call).
+func (call *Call) Reset(c *Client) { *call = Call{c: c} }
+
+// Stats returns the call's counts so far.
+func (call *Call) Stats() Stats { return call.stats }
+
 // Do makes the request. The response's headers and body have every
 // injected credential replaced.
 func (call *Call) Do(ctx context.Context, r Request) (*Response, error) {
+	start := time.Now()
+	resp, err := call.do(ctx, r)
+	switch {
+	case resp != nil && resp.Cached:
+		call.stats.CacheHits++
+	case err == nil || !errors.Is(err, ErrNotAllowed):
+		call.stats.Requests++
+		call.stats.Waited += time.Since(start)
+	}
+	return resp, err
+}
+
+func (call *Call) do(ctx context.Context, r Request) (*Response, error) {
 	c := call.c
 	if call.n >= c.policy.MaxRequests {
 		return nil, &Error{ErrNotAllowed, fmt.Sprintf("more than %d requests in one call", c.policy.MaxRequests)}

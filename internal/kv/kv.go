@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -67,4 +68,22 @@ func (l Limits) check(key string, value []byte) error {
 		return fmt.Errorf("%w: a value of %d bytes (the bound is %d)", ErrTooLarge, len(value), l.MaxValue)
 	}
 	return nil
+}
+
+// bounds are the modules whose MaxBytes is their own (SetBound).
+type bounds struct{ m sync.Map }
+
+func (b *bounds) set(module string, maxBytes int64) {
+	if maxBytes > 0 {
+		b.m.Store(module, maxBytes)
+	} else {
+		b.m.Delete(module)
+	}
+}
+
+func (b *bounds) of(module string, def int64) int64 {
+	if v, ok := b.m.Load(module); ok {
+		return v.(int64)
+	}
+	return def
 }

@@ -11,6 +11,7 @@ import (
 type Memory struct {
 	limits Limits
 	now    func() time.Time
+	bounds bounds
 
 	mu      sync.Mutex
 	modules map[string]*space
@@ -74,7 +75,8 @@ func (m *Memory) Set(_ context.Context, module, key string, value []byte, ttl ti
 	if old, ok := sp.items[key]; ok {
 		grow -= int64(len(key) + len(old.value))
 	}
-	if sp.bytes+grow > m.limits.MaxBytes {
+	max := m.bounds.of(module, m.limits.MaxBytes)
+	if sp.bytes+grow > max {
 		for k, it := range sp.items {
 			if m.expired(it) {
 				sp.drop(k)
@@ -84,7 +86,7 @@ func (m *Memory) Set(_ context.Context, module, key string, value []byte, ttl ti
 		if old, ok := sp.items[key]; ok {
 			grow -= int64(len(key) + len(old.value))
 		}
-		if sp.bytes+grow > m.limits.MaxBytes {
+		if sp.bytes+grow > max {
 			return ErrFull
 		}
 	}
@@ -116,3 +118,8 @@ func (sp *space) drop(key string) {
 		delete(sp.items, key)
 	}
 }
+
+// SetBound sets module's own MaxBytes (0: the store's again), for the
+// next Set: keys it holds over a lowered bound stay until they expire or
+// are deleted.
+func (m *Memory) SetBound(module string, maxBytes int64) { m.bounds.set(module, maxBytes) }

@@ -21,6 +21,7 @@ type Redis struct {
 	client *redis.Client
 	prefix string
 	limits Limits
+	bounds bounds
 }
 
 var _ Store = (*Redis)(nil)
@@ -100,7 +101,7 @@ func (r *Redis) Set(ctx context.Context, module, key string, value []byte, ttl t
 	if ttl > 0 {
 		ms = max(1, ttl.Milliseconds())
 	}
-	ok, err := setScript.Run(ctx, r.client, r.keys(module, key), key, value, ms, time.Now().UnixMilli(), r.limits.MaxBytes).Int()
+	ok, err := setScript.Run(ctx, r.client, r.keys(module, key), key, value, ms, time.Now().UnixMilli(), r.bounds.of(module, r.limits.MaxBytes)).Int()
 	if err != nil {
 		return err
 	}
@@ -114,3 +115,7 @@ func (r *Redis) Set(ctx context.Context, module, key string, value []byte, ttl t
 func (r *Redis) Delete(ctx context.Context, module, key string) error {
 	return deleteScript.Run(ctx, r.client, r.keys(module, key), key).Err()
 }
+
+// SetBound sets module's own MaxBytes (0: the store's again), as
+// Memory.SetBound does.
+func (r *Redis) SetBound(module string, maxBytes int64) { r.bounds.set(module, maxBytes) }
