@@ -151,6 +151,9 @@ type entry struct {
 	// nest is the context key the callback's output goes under, "" for
 	// none.
 	nest string
+	// lookups is the module when it may make HTTP requests: its calls
+	// report their requests, cache hits and time waited.
+	lookups *registry.ModuleCallback
 	// overwrote counts, by earlier callback, the events in which this
 	// callback set a context key the earlier one had set.
 	mu        sync.Mutex
@@ -178,6 +181,9 @@ func (e *Enricher) swapLocked() {
 			entries[i] = &entry{cb: cb, nest: cb.NestKey()}
 			if m := moduleOf(cb); m != nil {
 				entries[i].checked, entries[i].limit = true, m.Limits().Timeout
+				if m.HasGrants() {
+					entries[i].lookups = cb.(*registry.ModuleCallback)
+				}
 			}
 		}
 	}

@@ -31,6 +31,10 @@ func (e *Enricher) merge(ev *Event, set *callbackSet, w *work, res *Result) erro
 	for i, en := range set.entries {
 		rep := &res.Reports[i]
 		*rep = Report{Callback: en.cb.Name(), Kind: en.cb.Kind(), Duration: w.durations[i], OutputBytes: len(w.outputs[i]), Err: w.errs[i], Nest: en.nest}
+		if en.lookups != nil {
+			st := &w.lookups[i]
+			rep.Requests, rep.CacheHits, rep.Waited = st.Requests, st.CacheHits, st.Waited
+		}
 		if rep.Err == nil {
 			seen := len(w.merge.Overwrites())
 			var refused *Overwrite

@@ -69,7 +69,12 @@ func (e *Enricher) run(ctx context.Context, set *callbackSet, w *work) {
 
 // call runs entry i, which starts at start, and returns when it ended.
 func (e *Enricher) call(ctx context.Context, en *entry, w *work, i int, start time.Time) time.Time {
-	w.outputs[i], w.errs[i] = en.cb.Call(ctx, start, &w.inv, w.outputs[i][:0])
+	if en.lookups != nil {
+		w.lookups[i] = runtime.LookupStats{}
+		w.outputs[i], w.errs[i] = en.lookups.CallStats(ctx, start, &w.inv, w.outputs[i][:0], &w.lookups[i])
+	} else {
+		w.outputs[i], w.errs[i] = en.cb.Call(ctx, start, &w.inv, w.outputs[i][:0])
+	}
 	d := time.Since(start)
 	end := start.Add(d)
 	w.durations[i] = d
@@ -110,6 +115,7 @@ type work struct {
 	outputs   [][]byte
 	errs      []error
 	durations []time.Duration
+	lookups   []runtime.LookupStats // set for entries with lookups only
 	merge     jsonraw.Merge
 }
 
@@ -121,8 +127,9 @@ func getWork(n int) *work {
 		w.outputs = make([][]byte, n)
 		w.errs = make([]error, n)
 		w.durations = make([]time.Duration, n)
+		w.lookups = make([]runtime.LookupStats, n)
 	}
-	w.outputs, w.errs, w.durations = w.outputs[:n], w.errs[:n], w.durations[:n]
+	w.outputs, w.errs, w.durations, w.lookups = w.outputs[:n], w.errs[:n], w.durations[:n], w.lookups[:n]
 	for i := range w.errs {
 		w.errs[i] = nil
 	}

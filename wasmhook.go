@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/wasmhook/wasmhook/abi"
+	"github.com/wasmhook/wasmhook/internal/kv"
 	"github.com/wasmhook/wasmhook/registry"
 	"github.com/wasmhook/wasmhook/runtime"
 )
@@ -134,7 +135,34 @@ type Options struct {
 	// costs an allocation per callback and event, which EnrichInto
 	// otherwise avoids.
 	ReportKeys bool
+	// KV is the store of modules' kv_get, kv_set and kv_delete, each
+	// module's keys under its callback name. Nil means one in this
+	// process's memory, each module bounded (1 MiB unless its kv
+	// max_bytes says otherwise).
+	KV KV
 }
+
+// KV is a key-value store for modules (Options.KV): safe for concurrent
+// use, each module's keys its own. A Set past a module's bound returns
+// an error matching ErrKVFull, a key or value too large ErrKVTooLarge;
+// the guest sees those as statuses, and any other error as the store
+// failing.
+type KV = runtime.KV
+
+// The errors a KV's Set returns for what a module may not store.
+var (
+	ErrKVFull     = kv.ErrFull
+	ErrKVTooLarge = kv.ErrTooLarge
+)
+
+// HTTPSettings, Grant and KVSettings are a module's lookups
+// (ModuleSettings.HTTP, ModuleSettings.KV): what its http_request may
+// reach, with which injected credentials, and how much it may keep.
+type (
+	HTTPSettings = registry.HTTPSettings
+	Grant        = registry.Grant
+	KVSettings   = registry.KVSettings
+)
 
 // Enricher runs callbacks over events. It is safe for concurrent use by
 // many goroutines.
@@ -188,6 +216,7 @@ func New(ctx context.Context, opts Options) (*Enricher, error) {
 		Limits:              opts.Limits,
 		CompilationCacheDir: opts.CompilationCacheDir,
 		Logger:              e.logger,
+		KV:                  opts.KV,
 	})
 	if err != nil {
 		return nil, err
@@ -423,6 +452,12 @@ type Report struct {
 	// Nest is the context key the callback's output was placed under, ""
 	// when its keys were merged into the context.
 	Nest string
+	// Requests, CacheHits and Waited are the call's HTTP lookups: the
+	// requests it sent upstream (or shared with a concurrent identical
+	// one), those the cache answered, and the time it waited for
+	// upstream. Zero for a callback without HTTP grants.
+	Requests, CacheHits int
+	Waited              time.Duration
 	// Overwrote lists the context keys this callback set that an earlier
 	// callback of the event had set: the later value won (NetBox's rule).
 	// With Options.FailOnCollision the callback failed instead

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -262,13 +263,19 @@ func loadFile(ctx context.Context, eng *runtime.Engine, file string, opts Module
 		return nil, false, err
 	}
 	hash := sha256.Sum256(bin)
-	if prev != nil && prev.Hash == hash && prev.Settings.Limits == opts.Limits && bytes.Equal(prev.Settings.Config, opts.Config) {
+	if prev != nil && prev.Hash == hash && prev.Settings.Limits == opts.Limits && bytes.Equal(prev.Settings.Config, opts.Config) &&
+		sameHTTP(prev.Settings.HTTP, opts.HTTP) && prev.Settings.KV == opts.KV {
 		if prev.Settings.OnFailure.orSkip() == opts.OnFailure.orSkip() && prev.Settings.Nest == opts.Nest {
 			return prev, true, nil // nothing changed: the same callback
 		}
 		return &ModuleCallback{Module: prev.Module, Hash: hash, Settings: opts}, true, nil
 	}
-	m, err := eng.Load(ctx, NameOf(file), file, bin, runtime.ModuleOptions{Config: opts.Config, Limits: opts.Limits})
+	policy, err := opts.HTTP.policy(NameOf(file))
+	if err != nil {
+		return nil, false, &abi.LoadError{File: file, Kind: abi.ErrBadConfig, Reason: "http settings", Err: err}
+	}
+	m, err := eng.Load(ctx, NameOf(file), file, bin, runtime.ModuleOptions{Config: opts.Config, Limits: opts.Limits,
+		HTTP: policy, KVBytes: int64(opts.KV.MaxBytes)})
 	if err != nil {
 		return nil, false, err
 	}

@@ -163,6 +163,15 @@ func (m *ModuleCallback) Call(ctx context.Context, start time.Time, inv *Invocat
 	return m.Module.CallAt(ctx, start, inv.Raw, dst)
 }
 
+// CallStats is Call that also sets *st to the call's HTTP lookups (on an
+// Invocation without an Event, it sets nothing).
+func (m *ModuleCallback) CallStats(ctx context.Context, start time.Time, inv *Invocation, dst []byte, st *runtime.LookupStats) ([]byte, error) {
+	if inv.Event != nil {
+		return m.Module.CallEventStats(ctx, start, inv.Event, dst, st)
+	}
+	return m.Module.CallAt(ctx, start, inv.Raw, dst)
+}
+
 // OnFailure implements Callback.
 func (m *ModuleCallback) OnFailure() FailurePolicy { return m.Settings.OnFailure.orSkip() }
 

@@ -72,6 +72,11 @@ type ModuleSettings struct {
 	// settings file) nests it under the callback's name, any other
 	// value under that key. "" (false) merges, as NetBox does.
 	Nest Nest `yaml:"nest"`
+	// HTTP is what the module's http_request may reach; nil (no http
+	// block) allows nothing.
+	HTTP *HTTPSettings `yaml:"http"`
+	// KV bounds the module's key-value store.
+	KV KVSettings `yaml:"kv"`
 }
 
 // Nest is the key of the payload's context under which a callback's
@@ -120,6 +125,12 @@ func (s ModuleSettings) Over(base ModuleSettings) ModuleSettings {
 	if s.Nest == "" {
 		s.Nest = base.Nest
 	}
+	if s.HTTP == nil {
+		s.HTTP = base.HTTP
+	}
+	if s.KV.MaxBytes == 0 {
+		s.KV = base.KV
+	}
 	return s
 }
 
@@ -156,6 +167,9 @@ func (c *Config) UnmarshalYAML(n *yaml.Node) error {
 //	    disabled: false
 //	    on_failure: skip              # or fail
 //	    nest: true                    # its output under context["20-geo"]
+//	    http:                         # what http_request may reach (HTTPSettings)
+//	      grants: [{prefix: "https://netbox.example.com/api/", headers: {Authorization: "Token ${NETBOX_TOKEN}"}}]
+//	    kv: {max_bytes: 256KiB}
 //
 // in YAML (wasmhook.yaml or wasmhook.yml) or the same shape in JSON
 // (wasmhook.json). It is strict: an unknown key, a key given twice or a

@@ -165,6 +165,31 @@ func decodeStrict(n *yaml.Node, v reflect.Value, path string) error {
 			}
 			continue
 		}
+		if f.Kind() == reflect.Pointer && plainStruct(f.Type().Elem()) { // an optional block
+			if f.IsNil() {
+				f.Set(reflect.New(f.Type().Elem()))
+			}
+			if err := decodeStrict(val, f.Elem(), at); err != nil {
+				return err
+			}
+			continue
+		}
+		if f.Kind() == reflect.Slice && plainStruct(f.Type().Elem()) { // a list of blocks
+			if val.Kind == yaml.AliasNode {
+				val = val.Alias
+			}
+			if val.Kind != yaml.SequenceNode {
+				return keyError(at, val, errors.New("want a list"))
+			}
+			list := reflect.MakeSlice(f.Type(), len(val.Content), len(val.Content))
+			for j, item := range val.Content {
+				if err := decodeStrict(item, list.Index(j), fmt.Sprintf("%s[%d]", at, j)); err != nil {
+					return err
+				}
+			}
+			f.Set(list)
+			continue
+		}
 		if err := val.Decode(f.Addr().Interface()); err != nil {
 			return keyError(at, val, valueError(f.Type(), err))
 		}
