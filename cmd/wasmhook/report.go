@@ -25,6 +25,10 @@ type callReport struct {
 	// Overwrote are the context keys this callback set again after an
 	// earlier callback had set them.
 	Overwrote []overwrite `json:"overwrote,omitempty"`
+	// Requests, CacheHits and WaitedNS are the call's HTTP lookups.
+	Requests  int   `json:"http_requests,omitempty"`
+	CacheHits int   `json:"http_cache_hits,omitempty"`
+	WaitedNS  int64 `json:"http_waited_ns,omitempty"`
 }
 
 // overwrite is a context key set again, and the callback that had set it.
@@ -66,6 +70,9 @@ func newRunReport(e *enricher, event string, res *wasmhook.Result) *runReport {
 			PeakMemoryBytes: stats[r.Callback].PeakMemoryBytes,
 			ErrorClass:      wasmhook.ErrorClass(r.Err),
 			Nest:            r.Nest,
+			Requests:        r.Requests,
+			CacheHits:       r.CacheHits,
+			WaitedNS:        int64(r.Waited),
 		}
 		for _, o := range r.Overwrote {
 			c.Overwrote = append(c.Overwrote, overwrite{Key: o.Key, Callback: o.Callback})

@@ -208,6 +208,9 @@ func printReports(io stdio, reports []wasmhook.Report) {
 		for _, o := range rep.Overwrote {
 			result += fmt.Sprintf(", overwrote %q of %s", o.Key, o.Callback)
 		}
+		if rep.Requests+rep.CacheHits > 0 {
+			result += fmt.Sprintf(", %d HTTP requests (%s waited), %d cache hits", rep.Requests, rep.Waited.Round(time.Microsecond), rep.CacheHits)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\t%s\t\n", rep.Callback, rep.Kind, rep.Duration.Round(time.Microsecond), formatBytes(uint64(rep.OutputBytes)), result)
 	}
 	tw.Flush()
