@@ -103,3 +103,73 @@ func hostConfig() []byte {
 func hostLog(level Level, msg string) {
 	logLine(int32(level), unsafe.Pointer(unsafe.StringData(msg)), uint32(len(msg)))
 }
+
+//go:wasmimport wasmhook_v1 http_request
+func httpRequest(method unsafe.Pointer, methodLen uint32, url unsafe.Pointer, urlLen uint32, headers unsafe.Pointer, headersLen uint32, body unsafe.Pointer, bodyLen uint32) int32
+
+//go:wasmimport wasmhook_v1 http_response_read
+func httpResponseRead(part int32, ptr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport wasmhook_v1 kv_get
+func kvGet(key unsafe.Pointer, keyLen uint32, ptr unsafe.Pointer, n uint32) int32
+
+//go:wasmimport wasmhook_v1 kv_set
+func kvSet(key unsafe.Pointer, keyLen uint32, value unsafe.Pointer, valueLen uint32, ttlMS int64) int32
+
+//go:wasmimport wasmhook_v1 kv_delete
+func kvDelete(key unsafe.Pointer, keyLen uint32) int32
+
+func strPtr(s string) (unsafe.Pointer, uint32) {
+	return unsafe.Pointer(unsafe.StringData(s)), uint32(len(s))
+}
+func bytesPtr(b []byte) (unsafe.Pointer, uint32) {
+	return unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b))
+}
+
+// hostRead reads a size-first host result: one call into a buffer of
+// guess bytes, a second only when the value is larger.
+func hostRead(guess int, read func(ptr unsafe.Pointer, n uint32) int32) ([]byte, int32) {
+	b := make([]byte, guess)
+	n := read(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)))
+	if n < 0 {
+		return nil, n
+	}
+	if int(n) > len(b) {
+		b = make([]byte, n)
+		n = read(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)))
+		if n < 0 {
+			return nil, n
+		}
+	}
+	return b[:n], n
+}
+
+func hostFetch(method, url string, headers, body []byte) (int32, []byte, []byte) {
+	mp, mn := strPtr(method)
+	up, un := strPtr(url)
+	hp, hn := bytesPtr(headers)
+	bp, bn := bytesPtr(body)
+	status := httpRequest(mp, mn, up, un, hp, hn, bp, bn)
+	if status < 0 {
+		return status, nil, nil
+	}
+	header, _ := hostRead(1024, func(p unsafe.Pointer, n uint32) int32 { return httpResponseRead(1, p, n) })
+	b, _ := hostRead(4096, func(p unsafe.Pointer, n uint32) int32 { return httpResponseRead(0, p, n) })
+	return status, header, b
+}
+
+func hostKVGet(key string) ([]byte, int32) {
+	kp, kn := strPtr(key)
+	return hostRead(256, func(p unsafe.Pointer, n uint32) int32 { return kvGet(kp, kn, p, n) })
+}
+
+func hostKVSet(key string, value []byte, ttlMS int64) int32 {
+	kp, kn := strPtr(key)
+	vp, vn := bytesPtr(value)
+	return kvSet(kp, kn, vp, vn, ttlMS)
+}
+
+func hostKVDelete(key string) int32 {
+	kp, kn := strPtr(key)
+	return kvDelete(kp, kn)
+}

@@ -3,10 +3,12 @@
 package wasmhook
 
 import (
+	"errors"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Outside wasip1 (go test on the development machine) there is no host:
@@ -111,4 +113,104 @@ func child(v Value, key string) Value {
 		})
 	}
 	return found
+}
+
+// Outside wasip1, lookups go to stand-ins a test sets: SetFetch's
+// function for Fetch, and a store in memory for KV.
+
+var (
+	lookupMu  sync.Mutex
+	fetchFunc func(Request) (*Response, error)
+	kvMemory  = map[string]kvItem{}
+)
+
+type kvItem struct {
+	value []byte
+	until time.Time
+}
+
+// SetFetch makes Fetch call fn outside wasip1 (in tests, with Run); nil
+// refuses every request with ErrNotAllowed, as a host without grants
+// does. fn's error may be a *LookupError.
+func SetFetch(fn func(Request) (*Response, error)) {
+	lookupMu.Lock()
+	fetchFunc = fn
+	lookupMu.Unlock()
+}
+
+// ResetKV empties the stand-in store KV uses outside wasip1.
+func ResetKV() {
+	lookupMu.Lock()
+	clear(kvMemory)
+	lookupMu.Unlock()
+}
+
+func hostFetch(method, url string, headers, body []byte) (int32, []byte, []byte) {
+	lookupMu.Lock()
+	fn := fetchFunc
+	lookupMu.Unlock()
+	if fn == nil {
+		return -1, nil, nil
+	}
+	var h map[string]string
+	if len(headers) > 0 {
+		h = map[string]string{}
+		ParseValue(headers).Each(func(k, v Value) bool {
+			ks, _ := k.String()
+			vs, _ := v.String()
+			h[ks] = vs
+			return true
+		})
+	}
+	resp, err := fn(Request{Method: method, URL: url, Header: h, Body: body})
+	if err != nil {
+		var le *LookupError
+		if errors.As(err, &le) {
+			return le.Status, nil, nil
+		}
+		return -4, nil, nil
+	}
+	header := resp.Header.Raw()
+	if header == nil {
+		header = []byte("{}")
+	}
+	return int32(resp.Status), header, resp.Body
+}
+
+func hostKVGet(key string) ([]byte, int32) {
+	if key == "" {
+		return nil, -5
+	}
+	lookupMu.Lock()
+	defer lookupMu.Unlock()
+	it, ok := kvMemory[key]
+	if !ok || (!it.until.IsZero() && !time.Now().Before(it.until)) {
+		delete(kvMemory, key)
+		return nil, statusNotFound
+	}
+	return append([]byte(nil), it.value...), int32(len(it.value))
+}
+
+func hostKVSet(key string, value []byte, ttlMS int64) int32 {
+	if key == "" || ttlMS < 0 {
+		return -5
+	}
+	it := kvItem{value: append([]byte(nil), value...)}
+	if ttlMS > 0 {
+		it.until = time.Now().Add(time.Duration(ttlMS) * time.Millisecond)
+	}
+	lookupMu.Lock()
+	kvMemory[key] = it
+	lookupMu.Unlock()
+	return 0
+}
+
+func hostKVDelete(key string) int32 {
+	if key == "" {
+		return -5
+	}
+	lookupMu.Lock()
+	delete(kvMemory, key)
+	lookupMu.Unlock()
+	return 0
 }
