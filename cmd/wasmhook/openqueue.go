@@ -11,6 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wasmhook/wasmhook"
+	"github.com/wasmhook/wasmhook/internal/kv"
 	"github.com/wasmhook/wasmhook/relay"
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
@@ -58,6 +60,35 @@ func openServeQueue(ctx context.Context, cfg *relay.Config, logger *slog.Logger)
 	l := &laterQueue{err: err}
 	go l.retry(ctx, cfg, logger)
 	return l, nil
+}
+
+// moduleStore is the store of modules' kv_* calls: nil (the enricher's
+// own, in memory) on the embedded queue; on a Redis queue, the same Redis,
+// so that every instance's modules share their state.
+func moduleStore(cfg *relay.Config) (wasmhook.KV, func(), error) {
+	if cfg.Queue == "" {
+		return nil, func() {}, nil
+	}
+	opt, err := redis.ParseURL(cfg.Queue)
+	if err != nil {
+		return nil, nil, fmt.Errorf("queue: %s", cfg.QueueName()) // ParseURL's words may hold the password
+	}
+	if cfg.Redis.Password.IsSet() {
+		if opt.Password, err = cfg.Redis.Password.Resolve(); err != nil {
+			return nil, nil, fmt.Errorf("redis.password: %w", err)
+		}
+	}
+	timeout := cfg.Redis.Timeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = timeout, timeout, timeout
+	prefix := cfg.Redis.Prefix
+	if prefix == "" {
+		prefix = "wasmhook:"
+	}
+	c := redis.NewClient(opt)
+	return kv.NewRedis(c, prefix, kv.Limits{}), func() { c.Close() }, nil
 }
 
 // retryEvery is how often serve tries again to open a queue that was

@@ -84,8 +84,14 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer q.Close()
+	store, closeStore, err := moduleStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
 	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: cfg.Modules, Logger: logger, CompilationCacheDir: filepath.Join(cfg.DataDir, "compilation-cache"),
-		ReportKeys: true}) // the console shows which callback set each context key
+		ReportKeys: true, // the console shows which callback set each context key
+		KV:         store})
 	if err != nil {
 		return err
 	}

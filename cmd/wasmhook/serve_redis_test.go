@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wasmhook/wasmhook/internal/redistest"
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // redisServeConfig is serveConfig on a Redis queue, each attempt bounded
@@ -184,4 +185,32 @@ func TestServeRedisUnreachableAtStart(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, status)
 	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return c[id] == 1 }, 10*time.Second, 10*time.Millisecond, p.log())
 	assert.NotContains(t, p.log(), "failed to dial", "go-redis's own dial errors stay out of serve's log")
+}
+
+// TestServeRedisModulesShareState: on a Redis queue, modules' kv_* state
+// is in that Redis: what a module set while one instance enriched an
+// event, the same module reads while another instance enriches the next.
+func TestServeRedisModulesShareState(t *testing.T) {
+	rs := redistest.Start(t)
+	rc := newHookReceiver(t, 0)
+	mods := testmod.Dir(t, map[string]string{"10-last": "kv_last"})
+	config := func() string {
+		return strings.Replace(redisServeConfig(t, rs.URL(), rc.URL), "modules: ", "modules: "+mods+"\n# ", 1)
+	}
+	a := startServe(t, config())
+	b := startServe(t, config())
+	body := vectorBody(t)
+	for _, p := range []*serveProcess{a, b} {
+		status, _ := p.post(t, body, "s3cr3t")
+		require.Equal(t, http.StatusAccepted, status, p.log())
+	}
+	require.Eventually(t, func() bool { _, bodies := rc.snapshot(); return len(bodies) == 2 }, 10*time.Second, 10*time.Millisecond)
+	_, bodies := rc.snapshot()
+	prev := []any{}
+	for _, b := range bodies {
+		prev = append(prev, testmod.ContextOf(t, b)["prev"])
+	}
+	// One of the two read nothing (the first), the other what it set:
+	// the site's name, set on the other instance.
+	assert.Equal(t, []any{nil, "Zürich <1>"}, prev, "the second instance read the first one's value")
 }
