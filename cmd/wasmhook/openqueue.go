@@ -209,6 +209,14 @@ func (l *laterQueue) List(ctx context.Context, f queue.Filter) ([]queue.Delivery
 	return q.List(ctx, f)
 }
 
+func (l *laterQueue) ListPage(ctx context.Context, f queue.Filter) (queue.Page, error) {
+	q, err := l.get()
+	if err != nil {
+		return queue.Page{}, err
+	}
+	return q.ListPage(ctx, f)
+}
+
 func (l *laterQueue) Stats(ctx context.Context) (queue.Stats, error) {
 	q, err := l.get()
 	if err != nil {

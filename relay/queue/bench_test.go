@@ -66,6 +66,8 @@ func benchOpenRedis(b *testing.B, s *redistest.Server) *queue.Redis {
 // BenchmarkEnqueue: Enqueue from 1 and 8 goroutines, durable
 // (synchronous=FULL, appendfsync always) and not (NORMAL, everysec);
 // with 8, the batcher (Redis's event loop) shares each commit's fsync.
+// The -3dests cases give each event three destinations, as a relay with
+// a few receivers has: each index on deliveries costs three entries.
 func BenchmarkEnqueue(b *testing.B) {
 	ctx := context.Background()
 	for _, m := range syncModes {
@@ -77,6 +79,12 @@ func BenchmarkEnqueue(b *testing.B) {
 				enqueue(ctx, b, q, b.N, g)
 			})
 		}
+		b.Run(m.name+"/g8-3dests", func(b *testing.B) {
+			q := benchOpen(b, m.sync)
+			b.ReportAllocs()
+			b.ResetTimer()
+			enqueue(ctx, b, q, b.N, 8, "a", "b", "c")
+		})
 	}
 	for _, m := range fsyncModes {
 		s := redistest.Start(b, redistest.AppendFsync(m))
@@ -162,9 +170,12 @@ func TestBenchSetup(t *testing.T) {
 	}
 }
 
-// enqueue enqueues n benchmark events, with one due delivery each, from g
-// goroutines.
-func enqueue(ctx context.Context, b *testing.B, q queue.Queue, n, g int) {
+// enqueue enqueues n benchmark events, with one due delivery each (to
+// "a", or to each of dests), from g goroutines.
+func enqueue(ctx context.Context, b *testing.B, q queue.Queue, n, g int, dests ...string) {
+	if len(dests) == 0 {
+		dests = []string{"a"}
+	}
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range g {
@@ -172,7 +183,7 @@ func enqueue(ctx context.Context, b *testing.B, q queue.Queue, n, g int) {
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(n) {
-				if err := q.Enqueue(ctx, benchEvent(), []string{"a"}); err != nil {
+				if err := q.Enqueue(ctx, benchEvent(), dests); err != nil {
 					b.Error(err)
 					return
 				}

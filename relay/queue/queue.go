@@ -115,6 +115,23 @@ type Filter struct {
 	After string
 }
 
+// Page is one page of a list (Queue.ListPage).
+type Page struct {
+	// Deliveries are the page's, at most the filter's Limit.
+	Deliveries []Delivery
+	// Next is where the next page starts (its Filter.After): the last
+	// delivery listed, or the last one looked at when the page is
+	// Partial; "" when the list ends here.
+	Next string
+	// Partial says that the store stopped looking before it found Limit
+	// deliveries: it looks at a bounded number of deliveries per page
+	// when it must check conditions one delivery at a time, so that a
+	// filter whose conditions each match much and together match little
+	// never reads the whole queue. The deliveries past Next have not
+	// been looked at.
+	Partial bool
+}
+
 // Queue stores events and deliveries. Implementations are safe for
 // concurrent use.
 type Queue interface {
@@ -140,8 +157,12 @@ type Queue interface {
 	// Event returns an event, its deliveries and their attempts by
 	// delivery id, oldest first.
 	Event(ctx context.Context, eventID string) (*Event, []Delivery, map[string][]Attempt, error)
-	// List lists deliveries, oldest event first.
+	// List lists deliveries, oldest event first: ListPage's pages one
+	// after the other until Limit deliveries are found or the list ends.
 	List(ctx context.Context, f Filter) ([]Delivery, error)
+	// ListPage lists one page of deliveries, in List's order, looking at
+	// a bounded number of deliveries (Page.Partial).
+	ListPage(ctx context.Context, f Filter) (Page, error)
 	// Stats counts events and deliveries.
 	Stats(ctx context.Context) (Stats, error)
 	// PurgeDead deletes the dead deliveries (and events left with none)
@@ -156,6 +177,29 @@ type Queue interface {
 	// due again when it is next opened.
 	Close() error
 }
+
+// listAll is List made of ListPage's pages.
+func listAll(ctx context.Context, page func(context.Context, Filter) (Page, error), f Filter) ([]Delivery, error) {
+	if f.Limit <= 0 {
+		f.Limit = defaultLimit
+	}
+	var out []Delivery
+	for {
+		p, err := page(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Deliveries...)
+		f.Limit -= len(p.Deliveries)
+		if p.Next == "" || f.Limit <= 0 {
+			return out, nil
+		}
+		f.After = p.Next
+	}
+}
+
+// defaultLimit is a list's length when Filter.Limit is 0.
+const defaultLimit = 100
 
 var (
 	// ErrNotFound: no such event or delivery.

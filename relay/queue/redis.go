@@ -74,6 +74,7 @@ type Redis struct {
 	now      func() time.Time
 
 	trimAt     int    // redisTrimAt; tests lower it
+	look       int    // ListLookRedis; tests lower it
 	durability string // what Durability says
 
 	nonce     atomic.Uint64
@@ -176,6 +177,7 @@ func OpenRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, e
 		consumer: opts.Consumer,
 		now:      opts.Now,
 		trimAt:   redisTrimAt,
+		look:     ListLookRedis,
 	}
 	if err := r.init(ctx, opts.Timeout); err != nil {
 		r.client.Close()
@@ -500,25 +502,33 @@ func (r *Redis) Event(ctx context.Context, eventID string) (*Event, []Delivery, 
 	return ev, ds, attempts, nil
 }
 
-// List implements Queue. Delivery ids are decimal and grow with arrival,
-// so the list's order is the ids' order. A call looks at 20,000
-// candidates at most (listScript): a filter whose conditions few of the
-// candidates meet (a rare event type alone, an object type and a state
-// that few of its deliveries are in) can return fewer deliveries than
-// Limit when more would match further on.
+// List implements Queue.
 func (r *Redis) List(ctx context.Context, f Filter) ([]Delivery, error) {
+	return listAll(ctx, r.ListPage, f)
+}
+
+// ListLookRedis is how many candidates a page of the Redis queue looks
+// at, about (whole chunks of its sources): a filter that matches little
+// cannot hold the server, which serves every instance.
+const ListLookRedis = 20000
+
+// ListPage implements Queue. The candidates come from the narrowest set
+// the filter names (the event's deliveries, the request's, the object
+// type's, or the sets of its states and destinations), each checked
+// against the whole filter, about ListLookRedis of them per page.
+func (r *Redis) ListPage(ctx context.Context, f Filter) (Page, error) {
 	if r.closed.Load() {
-		return nil, ErrClosed
+		return Page{}, ErrClosed
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = 100
+		limit = defaultLimit
 	}
 	var after int64
 	if f.After != "" {
 		var ok bool
 		if after, ok = parseID(f.After); !ok {
-			return nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
+			return Page{}, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
 		}
 	}
 	newest := ""
@@ -526,21 +536,32 @@ func (r *Redis) List(ctx context.Context, f Filter) ([]Delivery, error) {
 		newest = "1"
 	}
 	res, err := listScript.Run(ctx, r.client, nil, r.prefix, redisGroup, after, limit, string(f.State), f.Destination,
-		f.ObjectType, f.EventType, f.EventID, f.RequestID, newest).Slice()
+		f.ObjectType, f.EventType, f.EventID, f.RequestID, newest, r.look).Slice()
 	if err != nil {
-		return nil, r.fail(ctx, "list", err)
+		return Page{}, r.fail(ctx, "list", err)
 	}
-	out := make([]Delivery, 0, len(res))
-	for _, row := range res {
+	rows, ok := res[0].([]any)
+	if len(res) != 2 || !ok {
+		return Page{}, r.corrupt("list", "a reply of another shape")
+	}
+	var p Page
+	p.Deliveries = make([]Delivery, 0, len(rows))
+	for _, row := range rows {
 		c, ok := strs(row, 11)
 		if !ok {
-			return nil, r.corrupt("list", "a delivery of another shape")
+			return Page{}, r.corrupt("list", "a delivery of another shape")
 		}
 		d := delivery(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
 		d.Received, d.ObjectType, d.EventType = time.Unix(0, atoi64(c[8])), c[9], c[10]
-		out = append(out, d)
+		p.Deliveries = append(p.Deliveries, d)
 	}
-	return out, nil
+	switch stopped, _ := res[1].(int64); {
+	case len(p.Deliveries) == limit:
+		p.Next = p.Deliveries[len(p.Deliveries)-1].ID
+	case stopped > 0:
+		p.Next, p.Partial = strconv.FormatInt(stopped, 10), true
+	}
+	return p, nil
 }
 
 // Stats implements Queue. It reads counters the other calls keep, not

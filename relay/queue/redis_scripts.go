@@ -354,22 +354,26 @@ return {{e[1], e[2], e[3], e[4], e[5] or '', e[6] or '', e[7] or '', e[9] or ''}
 
 // listScript: ARGV 3 after (a delivery id, 0 for none), 4 limit, 5 state,
 // 6 destination, 7 object type, 8 event type, 9 event id, 10 request id
-// ("" for any of them), 11 "1" for newest first. Returns {{id, event,
-// destination, state, attempts, next, last status, last error, received
-// (ns), object type, event type}...} in the list's order.
+// ("" for any of them), 11 "1" for newest first, 12 how many candidates
+// to look at. Returns {{{id, event, destination, state, attempts, next,
+// last status, last error, received (ns), object type, event type}...}
+// in the list's order, the last candidate looked at when the look ended
+// before the page was full (0 when the page is full or the sources
+// ended)}.
 //
 // The candidates come from one source, the narrowest the filter names:
 // the event's deliveries, the request's, the object type's, or the sets
 // of the states and destinations it names; each
 // candidate is then checked against the whole filter. The sources are
-// read a chunk at a time, merged in id order, up to the limit; at most
-// listBudget candidates are looked at per call, so that a filter that
-// matches little cannot hold the server.
+// read a chunk at a time, merged in id order, up to the limit; about
+// ARGV 12 candidates are looked at per call (whole chunks), so that a
+// filter that matches little cannot hold the server, and the call says
+// where it stopped.
 var listScript = redis.NewScript(luaPrelude + `
 local after, limit = tonumber(ARGV[3]), tonumber(ARGV[4])
 local f = {st = ARGV[5], dst = ARGV[6], ot = ARGV[7], et = ARGV[8], ev = ARGV[9], rq = ARGV[10]}
 local newest = ARGV[11] == '1'
-local budget = 20000
+local budget = tonumber(ARGV[12])
 local function before(a, b) if newest then return a > b end return a < b end
 local sources, explicit = {}, nil
 if f.ev ~= '' then
@@ -406,7 +410,7 @@ if explicit then
       if r then out[#out + 1] = r end
     end
   end
-  return out
+  return {out, 0}
 end
 local cursor = after
 local chunk = math.max(limit, 64)
@@ -442,7 +446,8 @@ while #out < limit and budget > 0 do
   end
   if bound == nil then break end
 end
-return out
+if #out < limit and budget <= 0 then return {out, cursor} end
+return {out, 0}
 `)
 
 // indexScript: ARGV 3... event ids. It indexes their deliveries for

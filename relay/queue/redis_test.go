@@ -41,11 +41,17 @@ func openRedis(t testing.TB, url string, opts queue.RedisOptions) *queue.Redis {
 
 // redisOpener opens the queues of one subtest under a prefix of its own
 // on the shared server s; reopen opens the same keys as a new process
-// (another consumer name).
+// (another consumer name). Their list pages look at 5 candidates (a
+// chunk): List goes through several pages for most filters, and must
+// still be the whole list.
 func redisOpener(s *redistest.Server) queuetest.Opener {
 	return func(t *testing.T) (queue.Queue, func() queue.Queue) {
 		opts := queue.RedisOptions{Prefix: freshPrefix()}
-		open := func() queue.Queue { return openRedis(t, s.URL(), opts) }
+		open := func() queue.Queue {
+			q := openRedis(t, s.URL(), opts)
+			q.SetListLook(5)
+			return q
+		}
 		return open(), open
 	}
 }

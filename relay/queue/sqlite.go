@@ -44,6 +44,10 @@ type Options struct {
 	Readers int
 	// Now is the clock (time.Now when nil); tests set it.
 	Now func() time.Time
+	// ListLook is how many deliveries a list page looks at when it
+	// checks conditions one delivery at a time (ListLook when 0);
+	// tests lower it.
+	ListLook int
 }
 
 // SQLite is the embedded queue: SQLite in WAL mode in one file of a data
@@ -66,6 +70,9 @@ type SQLite struct {
 
 	w *writer // owned by the batcher goroutine
 
+	// look is how many deliveries a list page looks at (Options).
+	look int
+
 	// pruneFrom is the last event PruneDelivered looked at; pruneMu
 	// makes the calls take turns.
 	pruneMu   sync.Mutex
@@ -77,7 +84,7 @@ var _ Queue = (*SQLite)(nil)
 // appID marks a SQLite file as a wasmhook queue ("whkq").
 const (
 	appID         = 0x77686b71
-	schemaVersion = 2
+	schemaVersion = 3
 )
 
 const schema = `
@@ -102,7 +109,9 @@ CREATE TABLE deliveries(
 	next_attempt INTEGER NOT NULL,
 	leased INTEGER NOT NULL DEFAULT 0,
 	last_status INTEGER NOT NULL DEFAULT 0,
-	last_error TEXT NOT NULL DEFAULT ''
+	last_error TEXT NOT NULL DEFAULT '',
+	object_type TEXT NOT NULL DEFAULT '',
+	event_type TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX deliveries_due ON deliveries(destination, next_attempt) WHERE state = 'pending';
 CREATE INDEX deliveries_event ON deliveries(event_seq);
@@ -117,24 +126,42 @@ CREATE TABLE attempts(
 	response BLOB,
 	PRIMARY KEY(delivery_seq, n)
 ) WITHOUT ROWID;
-` + schemaV2Indexes
+CREATE INDEX events_request ON events(request_id) WHERE request_id != '';
+` + schemaV3
 
-// schemaV2Indexes serve List's filters on values that can be rare (a
-// request id, an object type), so that finding them never reads the
-// whole queue: an index on a column holds the row id after it, so each
-// is ordered by seq within a value, the list's order. A request id is
-// indexed only where there is one. Destinations and event types are few
-// and common: a list filtered by them alone reads in seq order and stops
-// at the page's end. Each index costs every Enqueue a page more to
-// write (RATIONALE.md, "The embedded queue").
-const schemaV2Indexes = `
+// schemaV3 is what version 3 adds for the console (RATIONALE.md, "The
+// embedded queue at a million events"): a delivery carries its event's
+// object and event types, so that a list checks each condition on the
+// delivery's own small row (an event's row holds its body and payload,
+// kilobytes); the two filters whose values can be rare are indexed on
+// deliveries, each ordered by seq within a value, the list's order
+// (destinations are few and each common: not indexed); and the counts
+// Stats reports are kept by the writes, not counted.
+const schemaV3 = `
+CREATE INDEX deliveries_object_type ON deliveries(object_type, seq);
+CREATE INDEX deliveries_event_type ON deliveries(event_type, seq);
+CREATE TABLE counts(name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counts(name, n) VALUES('events', 0), ('pending', 0), ('delivered', 0), ('dead', 0);
+`
+
+// migrateV1 brings a version-1 file to version 2: the request id column
+// (empty for the events already there) and the indexes of version 2.
+const migrateV1 = `ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX events_request ON events(request_id) WHERE request_id != '';
 CREATE INDEX events_object_type ON events(object_type);
 `
 
-// migrateV1 brings a version-1 file to version 2 in place: the request
-// id column (empty for the events already there) and the indexes.
-const migrateV1 = `ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';` + schemaV2Indexes
+// migrateV2 brings a version-2 file to version 3: the deliveries' copies
+// of their events' types, the indexes, and the counts, counted once.
+// It reads every event once.
+const migrateV2 = `ALTER TABLE deliveries ADD COLUMN object_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN event_type TEXT NOT NULL DEFAULT '';
+UPDATE deliveries SET (object_type, event_type) = (SELECT e.object_type, e.event_type FROM events e WHERE e.seq = deliveries.event_seq);
+DROP INDEX events_object_type;
+` + schemaV3 + `
+UPDATE counts SET n = (SELECT count(*) FROM events) WHERE name = 'events';
+UPDATE counts SET n = (SELECT count(*) FROM deliveries d WHERE d.state = counts.name) WHERE name != 'events';
+`
 
 // MaxResponse is how much of an attempt's response body is kept.
 const MaxResponse = 1 << 10
@@ -155,6 +182,9 @@ func Open(dir string, opts Options) (*SQLite, error) {
 	}
 	if opts.Readers <= 0 {
 		opts.Readers = 4
+	}
+	if opts.ListLook <= 0 {
+		opts.ListLook = ListLook
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -189,6 +219,7 @@ func Open(dir string, opts Options) (*SQLite, error) {
 		quit:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 		maxBatch: opts.MaxBatch,
+		look:     opts.ListLook,
 	}
 	if err := s.init(); err != nil {
 		db.Close()
@@ -314,11 +345,14 @@ func (s *SQLite) initSchema(ctx context.Context, conn *sql.Conn) error {
 		return err
 	case id != appID:
 		return &Error{Op: "open", File: s.file, Kind: ErrCorrupt, Reason: "an SQLite database of another application (it has tables and no wasmhook queue mark)"}
-	case version == 1:
+	case version == 1 || version == 2:
 		// In the open's transaction: a failed migration leaves the file
-		// at version 1.
-		if _, err := conn.ExecContext(ctx, migrateV1); err != nil {
-			return fmt.Errorf("migrating the queue from schema version 1 to %d: %w", schemaVersion, err)
+		// as it was.
+		steps := []string{migrateV1, migrateV2}[version-1:]
+		for i, m := range steps {
+			if _, err := conn.ExecContext(ctx, m); err != nil {
+				return fmt.Errorf("migrating the queue from schema version %d to %d: %w", version+i, version+i+1, err)
+			}
 		}
 		_, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version=%d", schemaVersion))
 		return err
@@ -342,6 +376,51 @@ type writer struct {
 	insEvent, insDelivery           *sql.Stmt
 	due, lease                      *sql.Stmt
 	getAttempts, insAttempt, record *sql.Stmt
+	addCounts                       *sql.Stmt
+
+	// op is what the write running now changes in the counts; tx sums
+	// it over the writes of the transaction that succeeded, and the
+	// transaction writes tx to the counts table before it commits.
+	op, tx counts
+}
+
+// counts are changes to the counts table: events, and deliveries by
+// state.
+type counts struct{ events, pending, delivered, dead int64 }
+
+func (c *counts) add(o counts) {
+	c.events += o.events
+	c.pending += o.pending
+	c.delivered += o.delivered
+	c.dead += o.dead
+}
+
+// move counts n deliveries more in state (fewer for n < 0).
+func (c *counts) move(state State, n int64) {
+	switch state {
+	case Pending:
+		c.pending += n
+	case Delivered:
+		c.delivered += n
+	case Dead:
+		c.dead += n
+	}
+}
+
+// run runs one write's fn, counting what it changes in w.op.
+func (w *writer) run(fn func(w *writer) error) error {
+	w.op = counts{}
+	return fn(w)
+}
+
+// commit writes the transaction's counts and commits.
+func (w *writer) commit() error {
+	if w.tx != (counts{}) {
+		if _, err := w.addCounts.Exec(w.tx.events, w.tx.pending, w.tx.delivered, w.tx.dead); err != nil {
+			return err
+		}
+	}
+	return w.exec("COMMIT")
 }
 
 func (w *writer) exec(q string, args ...any) error {
@@ -351,7 +430,7 @@ func (w *writer) exec(q string, args ...any) error {
 
 // close finalizes the statements, then closes the connection.
 func (w *writer) close() error {
-	for _, st := range []*sql.Stmt{w.insEvent, w.insDelivery, w.due, w.lease, w.getAttempts, w.insAttempt, w.record} {
+	for _, st := range []*sql.Stmt{w.insEvent, w.insDelivery, w.due, w.lease, w.getAttempts, w.insAttempt, w.record, w.addCounts} {
 		if st != nil {
 			st.Close()
 		}
@@ -365,7 +444,7 @@ func (w *writer) prepare() error {
 		q string
 	}{
 		{&w.insEvent, `INSERT INTO events(id, source, received, object_type, event_type, body, payload, report, request_id) VALUES(?,?,?,?,?,?,?,?,?)`},
-		{&w.insDelivery, `INSERT INTO deliveries(event_seq, destination, state, next_attempt) VALUES(?,?,'pending',?)`},
+		{&w.insDelivery, `INSERT INTO deliveries(event_seq, destination, state, next_attempt, object_type, event_type) VALUES(?,?,'pending',?,?,?)`},
 		{&w.due, `SELECT d.seq, e.id, d.attempts, d.last_status, d.last_error, e.payload
 			FROM deliveries d JOIN events e ON e.seq = d.event_seq
 			WHERE d.destination = ? AND d.state = 'pending' AND d.next_attempt <= ?
@@ -377,6 +456,7 @@ func (w *writer) prepare() error {
 			state = CASE WHEN state = ?4 THEN state ELSE ?3 END,
 			next_attempt = CASE WHEN state = ?4 THEN next_attempt ELSE ?5 END
 			WHERE seq = ?6 RETURNING attempts`},
+		{&w.addCounts, `UPDATE counts SET n = n + CASE name WHEN 'events' THEN ?1 WHEN 'pending' THEN ?2 WHEN 'delivered' THEN ?3 WHEN 'dead' THEN ?4 ELSE 0 END`},
 	} {
 		st, err := w.conn.PrepareContext(context.Background(), p.q)
 		if err != nil {
@@ -471,18 +551,20 @@ func (s *SQLite) runTogether(batch []*op, errs []error) ([]error, bool) {
 	if err := w.exec("BEGIN IMMEDIATE"); err != nil {
 		return errs, false
 	}
+	w.tx = counts{}
 	for _, o := range batch {
 		err := o.ctx.Err()
 		if err == nil {
-			err = o.fn(w)
+			err = w.run(o.fn)
 		}
 		if err != nil {
 			w.exec("ROLLBACK")
 			return errs, false
 		}
+		w.tx.add(w.op)
 		errs = append(errs, nil)
 	}
-	if err := w.exec("COMMIT"); err != nil {
+	if err := w.commit(); err != nil {
 		w.exec("ROLLBACK")
 		return errs, false
 	}
@@ -501,16 +583,18 @@ func (s *SQLite) runEach(batch []*op, errs []error) []error {
 	}
 	single := len(batch) == 1
 	ok := 0
+	w.tx = counts{}
 	for _, o := range batch {
 		if err := o.ctx.Err(); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		if single {
-			err := o.fn(w)
+			err := w.run(o.fn)
 			errs = append(errs, err)
 			if err == nil {
 				ok++
+				w.tx.add(w.op)
 			}
 			continue
 		}
@@ -518,17 +602,18 @@ func (s *SQLite) runEach(batch []*op, errs []error) []error {
 			errs = append(errs, err)
 			continue
 		}
-		err := o.fn(w)
+		err := w.run(o.fn)
 		if err != nil {
 			if rerr := w.exec("ROLLBACK TO op"); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-		} else {
-			ok++
 		}
 		if rerr := w.exec("RELEASE op"); rerr != nil && err == nil {
 			err = rerr
-			ok--
+		}
+		if err == nil {
+			ok++
+			w.tx.add(w.op)
 		}
 		errs = append(errs, err)
 	}
@@ -536,7 +621,7 @@ func (s *SQLite) runEach(batch []*op, errs []error) []error {
 		w.exec("ROLLBACK")
 		return errs
 	}
-	if err := w.exec("COMMIT"); err != nil {
+	if err := w.commit(); err != nil {
 		w.exec("ROLLBACK")
 		for i := range errs {
 			if errs[i] == nil {
@@ -586,10 +671,12 @@ func (s *SQLite) Enqueue(ctx context.Context, ev *Event, destinations []string) 
 		}
 		now := s.now().UnixNano()
 		for _, d := range destinations {
-			if _, err := w.insDelivery.Exec(seq, d, now); err != nil {
+			if _, err := w.insDelivery.Exec(seq, d, now, ev.ObjectType, ev.EventType); err != nil {
 				return err
 			}
 		}
+		w.op.events++
+		w.op.pending += int64(len(destinations))
 		return nil
 	})
 }
@@ -675,11 +762,19 @@ func (s *SQLite) recordAttempt(ctx context.Context, name, deliveryID string, a A
 			nextNs = next.UnixNano()
 		}
 		var n int
-		if err := w.record.QueryRow(a.Status, a.Error, string(state), string(Delivered), nextNs, seq).Scan(&n); err != nil {
+		var was State
+		if err := w.getAttempts.QueryRow(seq).Scan(&n, &was); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: delivery %q", ErrNotFound, deliveryID)
 			}
 			return err
+		}
+		if err := w.record.QueryRow(a.Status, a.Error, string(state), string(Delivered), nextNs, seq).Scan(&n); err != nil {
+			return err
+		}
+		if was != Delivered && was != state {
+			w.op.move(was, -1)
+			w.op.move(state, 1)
 		}
 		_, err := w.insAttempt.Exec(seq, n, a.At.UnixNano(), a.Status, int64(a.Latency), a.Error, resp)
 		return err
@@ -704,31 +799,46 @@ func (s *SQLite) Replay(ctx context.Context, deliveryID string) error {
 		if cur != Dead {
 			return fmt.Errorf("%w: delivery %q is %s", ErrNotDead, deliveryID, cur)
 		}
-		_, err := w.conn.ExecContext(context.Background(),
-			`UPDATE deliveries SET state = 'pending', leased = 0, next_attempt = ? WHERE seq = ?`, s.now().UnixNano(), seq)
-		return err
+		if _, err := w.conn.ExecContext(context.Background(),
+			`UPDATE deliveries SET state = 'pending', leased = 0, next_attempt = ? WHERE seq = ?`, s.now().UnixNano(), seq); err != nil {
+			return err
+		}
+		w.op.move(Dead, -1)
+		w.op.move(Pending, 1)
+		return nil
 	})
 }
 
-// PurgeDead implements Queue.
+// PurgeDead implements Queue. It reads the dead deliveries and their
+// events, not the queue: the events that only dead deliveries hold go
+// first, then the deliveries and their attempts.
 func (s *SQLite) PurgeDead(ctx context.Context) (int, error) {
 	var n int64
 	err := s.write(ctx, "purge", func(w *writer) error {
-		bg := context.Background()
-		if _, err := w.conn.ExecContext(bg, `DELETE FROM attempts WHERE delivery_seq IN (SELECT seq FROM deliveries WHERE state = 'dead')`); err != nil {
-			return err
+		var deleted [3]int64
+		for i, q := range purgeDead {
+			res, err := w.conn.ExecContext(context.Background(), q)
+			if err != nil {
+				return err
+			}
+			if deleted[i], err = res.RowsAffected(); err != nil {
+				return err
+			}
 		}
-		res, err := w.conn.ExecContext(bg, `DELETE FROM deliveries WHERE state = 'dead'`)
-		if err != nil {
-			return err
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		_, err = w.conn.ExecContext(bg, `DELETE FROM events WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq)`)
-		return err
+		n = deleted[2]
+		w.op.events -= deleted[0]
+		w.op.dead -= n
+		return nil
 	})
 	return int(n), err
+}
+
+// purgeDead are PurgeDead's statements, in their order.
+var purgeDead = []string{
+	`DELETE FROM events WHERE seq IN (SELECT d.event_seq FROM deliveries d INDEXED BY deliveries_state WHERE d.state = 'dead')
+		AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.event_seq = events.seq AND x.state != 'dead')`,
+	`DELETE FROM attempts WHERE delivery_seq IN (SELECT seq FROM deliveries INDEXED BY deliveries_state WHERE state = 'dead')`,
+	`DELETE FROM deliveries WHERE state = 'dead'`,
 }
 
 // PruneDelivered implements Queue. Events are looked at in arrival
@@ -776,15 +886,24 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 			return err
 		}
 		in := "(?" + strings.Repeat(",?", len(seqs)-1) + ")"
-		for _, q := range []string{
+		var deleted [3]int64
+		for i, q := range []string{
 			`DELETE FROM attempts WHERE delivery_seq IN (SELECT seq FROM deliveries WHERE event_seq IN ` + in + `)`,
 			`DELETE FROM deliveries WHERE event_seq IN ` + in,
 			`DELETE FROM events WHERE seq IN ` + in,
 		} {
-			if _, err := w.conn.ExecContext(bg, q, seqs...); err != nil {
+			res, err := w.conn.ExecContext(bg, q, seqs...)
+			if err != nil {
+				return err
+			}
+			if deleted[i], err = res.RowsAffected(); err != nil {
 				return err
 			}
 		}
+		// Every delivery of a pruned event was delivered: the look
+		// above, in the same transaction, kept the others.
+		w.op.delivered -= deleted[1]
+		w.op.events -= deleted[2]
 		n = len(seqs)
 		return nil
 	})
@@ -820,6 +939,14 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 	return d, err
 }
 
+// Event's queries: the event by its id, its deliveries, their attempts.
+const (
+	eventByID       = `SELECT seq, id, source, received, object_type, event_type, body, payload, report, request_id FROM events WHERE id = ?`
+	eventDeliveries = `SELECT ` + deliveryCols + ` FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.event_seq = ? ORDER BY d.seq`
+	eventAttempts   = `SELECT a.delivery_seq, a.at, a.status, a.latency, a.error, a.response
+		FROM deliveries d CROSS JOIN attempts a ON a.delivery_seq = d.seq WHERE d.event_seq = ? ORDER BY d.seq, a.n`
+)
+
 // Event implements Queue.
 func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery, map[string][]Attempt, error) {
 	var ev Event
@@ -832,7 +959,7 @@ func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery,
 		}
 		defer tx.Rollback()
 		var seq, received int64
-		err = tx.QueryRowContext(ctx, `SELECT seq, id, source, received, object_type, event_type, body, payload, report, request_id FROM events WHERE id = ?`, eventID).
+		err = tx.QueryRowContext(ctx, eventByID, eventID).
 			Scan(&seq, &ev.ID, &ev.Source, &received, &ev.ObjectType, &ev.EventType, &ev.Body, &ev.Payload, &ev.Report, &ev.RequestID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: event %q", ErrNotFound, eventID)
@@ -841,7 +968,7 @@ func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery,
 			return err
 		}
 		ev.Received = time.Unix(0, received)
-		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.event_seq = ? ORDER BY d.seq`, seq)
+		rows, err := tx.QueryContext(ctx, eventDeliveries, seq)
 		if err != nil {
 			return err
 		}
@@ -857,8 +984,7 @@ func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery,
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = tx.QueryContext(ctx, `SELECT a.delivery_seq, a.at, a.status, a.latency, a.error, a.response
-			FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq WHERE d.event_seq = ? ORDER BY a.delivery_seq, a.n`, seq)
+		rows, err = tx.QueryContext(ctx, eventAttempts, seq)
 		if err != nil {
 			return err
 		}
@@ -884,104 +1010,326 @@ func (s *SQLite) Event(ctx context.Context, eventID string) (*Event, []Delivery,
 // List implements Queue. Delivery ids are decimal and grow with arrival,
 // so the list's order is the ids' order.
 func (s *SQLite) List(ctx context.Context, f Filter) ([]Delivery, error) {
-	q, args, err := listQuery(f)
-	if err != nil {
-		return nil, err
-	}
-	var out []Delivery
-	err = s.read("list", func() error {
-		rows, err := s.db.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return listAll(ctx, s.ListPage, f)
 }
 
-// listQuery is List's query. A filter on the event (its id, request id,
-// object type or event type) reads the matching events through their
-// index and then their deliveries; the others read the deliveries
-// through theirs (or in seq order). Deliveries are inserted with their
-// event, in one write, so a delivery's seq and its event's seq grow
-// together: a page's bound on the one bounds the other, which lets the
-// events' index start at the page rather than at the first event.
-func listQuery(f Filter) (string, []any, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 100
+// ListLook is how many deliveries a page of the embedded queue looks at
+// when it checks conditions one delivery at a time (Page.Partial).
+const ListLook = 20000
+
+// ListPage implements Queue. A filter on the event (its id or request
+// id) reads that event's or request's deliveries: they are few. Any
+// other filter reads deliveries in the list's order through the index
+// of one of its conditions (the table, when none has one) and checks
+// the others on each delivery's row. One indexed condition alone is
+// answered whole by its index; otherwise the page reads at most
+// ListLook entries of the index whose ListLook entries reach furthest
+// (it matches least), and says where it stopped when that did not
+// fill the page.
+func (s *SQLite) ListPage(ctx context.Context, f Filter) (Page, error) {
+	l, err := newList(f, s.look)
+	if err != nil {
+		return Page{}, err
 	}
-	var after int64
+	var page Page
+	err = s.read("list", func() error {
+		var err error
+		page, err = l.run(ctx, s.db)
+		return err
+	})
+	return page, err
+}
+
+// list is one ListPage call's plan.
+type list struct {
+	f      Filter
+	limit  int
+	after  int64 // 0 for none
+	look   int
+	newest bool
+	// conds are the conditions on deliveries' own columns, each with
+	// its index.
+	conds []cond
+}
+
+// cond is a condition on a column of deliveries and the index that
+// orders that column's deliveries by seq.
+type cond struct {
+	column, index, value string
+}
+
+func newList(f Filter, look int) (*list, error) {
+	l := &list{f: f, limit: f.Limit, look: look, newest: f.Newest}
+	if l.limit <= 0 {
+		l.limit = defaultLimit
+	}
 	if f.After != "" {
 		var ok bool
-		if after, ok = parseID(f.After); !ok {
-			return "", nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
+		if l.after, ok = parseID(f.After); !ok {
+			return nil, fmt.Errorf("%w: delivery %q (After)", ErrNotFound, f.After)
 		}
 	}
-	order, cmp := "", ">"
-	if f.Newest {
-		order, cmp = " DESC", "<"
+	for _, c := range []cond{
+		{"state", "deliveries_state", string(f.State)},
+		{"object_type", "deliveries_object_type", f.ObjectType},
+		{"event_type", "deliveries_event_type", f.EventType},
+		// Not indexed: destinations are few and each common, and an
+		// index cost Enqueue 8-13% more CPU (RATIONALE.md).
+		{"destination", "", f.Destination},
+	} {
+		if c.value != "" {
+			l.conds = append(l.conds, c)
+		}
 	}
-	byEvent := f.EventID != "" || f.RequestID != "" || f.ObjectType != "" || f.EventType != ""
+	return l, nil
+}
+
+// order is the list's order, and cmp the comparison that selects the
+// deliveries after a delivery in it.
+func (l *list) order() (order, cmp string) {
+	if l.newest {
+		return " DESC", "<"
+	}
+	return "", ">"
+}
+
+func (l *list) run(ctx context.Context, db *sql.DB) (Page, error) {
+	if l.f.EventID != "" || l.f.RequestID != "" {
+		q, args := l.byEventQuery()
+		return l.page(ctx, db, q, args, 0)
+	}
+	drive, bound, err := l.choose(ctx, db)
+	if err != nil {
+		return Page{}, err
+	}
+	q, args := l.query(drive, bound)
+	return l.page(ctx, db, q, args, bound)
+}
+
+// page runs q and makes its page; bound is the last delivery the page
+// could look at (0 for none: it looked at all it needed).
+func (l *list) page(ctx context.Context, db *sql.DB, q string, args []any, bound int64) (Page, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return Page{}, err
+	}
+	defer rows.Close()
+	var p Page
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return Page{}, err
+		}
+		p.Deliveries = append(p.Deliveries, d)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, err
+	}
+	switch {
+	case len(p.Deliveries) == l.limit:
+		p.Next = p.Deliveries[len(p.Deliveries)-1].ID
+	case bound != 0:
+		p.Next, p.Partial = strconv.FormatInt(bound, 10), true
+	}
+	return p, nil
+}
+
+// choose picks the index a page reads: that of its one condition, or
+// with several, the one whose first ListLook entries after After reach
+// furthest, and returns the seq of the last of them as the page's
+// bound (0 when it has no more than ListLook: the page reads it all).
+// Without a condition the page reads the table in seq order; with
+// conditions and no index, the table too, up to ListLook rows.
+func (l *list) choose(ctx context.Context, db *sql.DB) (drive *cond, bound int64, err error) {
+	if !l.bounded() {
+		if len(l.conds) == 1 {
+			drive = &l.conds[0]
+		}
+		return drive, 0, nil
+	}
+	probe := func(c *cond) (int64, error) {
+		q, args := l.probeQuery(c)
+		var last int64
+		err := db.QueryRowContext(ctx, q, args...).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return last, err
+	}
+	for _, c := range l.drives() {
+		if c == nil {
+			bound, err = probe(nil)
+			return nil, bound, err
+		}
+		last, err := probe(c)
+		if err != nil || last == 0 {
+			return c, 0, err // no more than ListLook: read them all
+		}
+		if drive == nil || (l.newest && last < bound) || (!l.newest && last > bound) {
+			drive, bound = c, last
+		}
+	}
+	return drive, bound, nil
+}
+
+// bounded says whether the page checks conditions on rows (and so looks
+// at ListLook deliveries at most): it has several, or one without an
+// index.
+func (l *list) bounded() bool {
+	return len(l.conds) > 1 || len(l.conds) == 1 && l.conds[0].index == ""
+}
+
+// drives are the indexes a bounded page may read: its conditions'
+// indexes, or the table (nil) when none has one.
+func (l *list) drives() []*cond {
+	var out []*cond
+	for i := range l.conds {
+		if l.conds[i].index != "" {
+			out = append(out, &l.conds[i])
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, nil)
+	}
+	return out
+}
+
+// probeQuery finds the ListLook-th delivery after After in c's index
+// (the table's, when nil).
+func (l *list) probeQuery(c *cond) (string, []any) {
+	order, cmp := l.order()
+	q := "SELECT seq FROM deliveries NOT INDEXED"
 	var where []string
 	var args []any
-	cond := func(c string, v any) {
-		where = append(where, c)
-		args = append(args, v)
+	if c != nil {
+		q = "SELECT seq FROM deliveries INDEXED BY " + c.index
+		where = append(where, c.column+" = ?")
+		args = append(args, c.value)
 	}
-	if f.EventID != "" {
-		cond("e.id = ?", f.EventID)
-	}
-	if f.RequestID != "" {
-		// The index holds only events with a request id: the query must
-		// say so for SQLite to use it.
-		cond("e.request_id = ? AND e.request_id != ''", f.RequestID)
-	}
-	if f.ObjectType != "" {
-		cond("e.object_type = ?", f.ObjectType)
-	}
-	if f.EventType != "" {
-		cond("e.event_type = ?", f.EventType)
-	}
-	if f.State != "" {
-		cond("d.state = ?", string(f.State))
-	}
-	if f.Destination != "" {
-		cond("d.destination = ?", f.Destination)
-	}
-	if after > 0 {
-		cond("d.seq "+cmp+" ?", after)
-		if byEvent {
-			// The event of the nearest delivery on the page's side of
-			// After (After itself may have been purged) bounds the events.
-			cond("e.seq "+cmp+"= (SELECT event_seq FROM deliveries WHERE seq "+cmp+" ? ORDER BY seq"+order+" LIMIT 1)", after)
-		}
-	}
-	q := "SELECT " + deliveryCols + " FROM deliveries d JOIN events e ON e.seq = d.event_seq"
-	orderBy := " ORDER BY d.seq" + order
-	if byEvent {
-		// CROSS JOIN keeps events the outer loop, read through the index
-		// of the filter.
-		q = "SELECT " + deliveryCols + " FROM events e CROSS JOIN deliveries d ON d.event_seq = e.seq"
-		orderBy = " ORDER BY e.seq" + order + ", d.seq" + order
+	if l.after > 0 {
+		where = append(where, "seq "+cmp+" ?")
+		args = append(args, l.after)
 	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += orderBy + " LIMIT ?"
-	args = append(args, limit)
-	return q, args, nil
+	return q + " ORDER BY seq" + order + " LIMIT 1 OFFSET ?", append(args, l.look-1)
 }
 
-// Stats implements Queue.
+// queries are every query a call may run, a page's bound taken as
+// bound: the probes and a page's query through each index it may read.
+func (l *list) queries(bound int64) ([]string, [][]any, error) {
+	var qs []string
+	var as [][]any
+	add := func(q string, args []any) {
+		qs = append(qs, q)
+		as = append(as, args)
+	}
+	switch {
+	case l.f.EventID != "" || l.f.RequestID != "":
+		add(l.byEventQuery())
+	case !l.bounded():
+		var drive *cond
+		if len(l.conds) == 1 {
+			drive = &l.conds[0]
+		}
+		add(l.query(drive, 0))
+	default:
+		for _, c := range l.drives() {
+			add(l.probeQuery(c))
+			add(l.query(c, bound))
+			add(l.query(c, 0))
+		}
+	}
+	return qs, as, nil
+}
+
+// query reads deliveries through drive's index (the table, when nil) in
+// the list's order, up to bound (when not 0), and checks the other
+// conditions on each row; the events joined are the page's only.
+func (l *list) query(drive *cond, bound int64) (string, []any) {
+	order, cmp := l.order()
+	var where []string
+	var args []any
+	from := "deliveries d NOT INDEXED"
+	if drive != nil {
+		from = "deliveries d INDEXED BY " + drive.index
+	}
+	for _, c := range l.conds {
+		where = append(where, "d."+c.column+" = ?")
+		args = append(args, c.value)
+	}
+	if l.after > 0 {
+		where = append(where, "d.seq "+cmp+" ?")
+		args = append(args, l.after)
+	}
+	if bound != 0 {
+		// the page's last delivery looked at: opposite to After
+		op := ">="
+		if !l.newest {
+			op = "<="
+		}
+		where = append(where, "d.seq "+op+" ?")
+		args = append(args, bound)
+	}
+	// CROSS JOIN keeps deliveries the outer loop, read in order.
+	q := "SELECT " + deliveryCols + " FROM " + from + " CROSS JOIN events e ON e.seq = d.event_seq"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY d.seq" + order + " LIMIT ?"
+	return q, append(args, l.limit)
+}
+
+// byEventQuery reads the deliveries of one event, or of one request's
+// events, through the events' indexes. Deliveries are inserted with
+// their event, in one write, so a delivery's seq and its event's seq
+// grow together: a page's bound on the one bounds the other, which
+// lets the events' index start at the page rather than at the first
+// event.
+func (l *list) byEventQuery() (string, []any) {
+	order, cmp := l.order()
+	var where []string
+	var args []any
+	if l.f.EventID != "" {
+		where = append(where, "e.id = ?")
+		args = append(args, l.f.EventID)
+	}
+	if l.f.RequestID != "" {
+		// The index holds only events with a request id: the query must
+		// say so for SQLite to use it.
+		where = append(where, "e.request_id = ? AND e.request_id != ''")
+		args = append(args, l.f.RequestID)
+	}
+	for _, c := range l.conds {
+		where = append(where, "d."+c.column+" = ?")
+		args = append(args, c.value)
+	}
+	if l.after > 0 {
+		// The event of the nearest delivery on the page's side of After
+		// (After itself may have been purged) bounds the events.
+		where = append(where, "d.seq "+cmp+" ?", "e.seq "+cmp+"= (SELECT event_seq FROM deliveries WHERE seq "+cmp+" ? ORDER BY seq"+order+" LIMIT 1)")
+		args = append(args, l.after, l.after)
+	}
+	// CROSS JOIN keeps events the outer loop, read through the index
+	// of the filter.
+	q := "SELECT " + deliveryCols + " FROM events e CROSS JOIN deliveries d ON d.event_seq = e.seq WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY e.seq" + order + ", d.seq" + order + " LIMIT ?"
+	return q, append(args, l.limit)
+}
+
+// Stats' queries: the counts the writes keep, and the first pending
+// delivery's event's time.
+const (
+	statsCounts = `SELECT name, n FROM counts`
+	statsOldest = `SELECT e.received FROM deliveries d INDEXED BY deliveries_state CROSS JOIN events e ON e.seq = d.event_seq
+		WHERE d.state = 'pending' ORDER BY d.seq LIMIT 1`
+)
+
+// Stats implements Queue. The counts are kept by the writes; the oldest
+// pending event is that of the first pending delivery in arrival order
+// (the relay stamps an event when it arrives, so the two orders agree
+// but for events that arrived together).
 func (s *SQLite) Stats(ctx context.Context) (Stats, error) {
 	var st Stats
 	err := s.read("stats", func() error {
@@ -990,26 +1338,25 @@ func (s *SQLite) Stats(ctx context.Context) (Stats, error) {
 			return err
 		}
 		defer tx.Rollback()
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&st.Events); err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT state, count(*) FROM deliveries GROUP BY state`)
+		rows, err := tx.QueryContext(ctx, statsCounts)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var state string
+			var name string
 			var n int64
-			if err := rows.Scan(&state, &n); err != nil {
+			if err := rows.Scan(&name, &n); err != nil {
 				rows.Close()
 				return err
 			}
-			switch State(state) {
-			case Pending:
+			switch name {
+			case "events":
+				st.Events = n
+			case string(Pending):
 				st.Pending = n
-			case Delivered:
+			case string(Delivered):
 				st.Delivered = n
-			case Dead:
+			case string(Dead):
 				st.Dead = n
 			}
 		}
@@ -1017,12 +1364,12 @@ func (s *SQLite) Stats(ctx context.Context) (Stats, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		var oldest sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT min(e.received) FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.state = 'pending'`).Scan(&oldest); err != nil {
+		var oldest int64
+		err = tx.QueryRowContext(ctx, statsOldest).Scan(&oldest)
+		if err == nil {
+			st.OldestPending = time.Unix(0, oldest)
+		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
-		}
-		if oldest.Valid {
-			st.OldestPending = time.Unix(0, oldest.Int64)
 		}
 		return nil
 	})
