@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net"
@@ -78,6 +79,12 @@ func (rc *receiver) count() int {
 // modules directory's wasmhook.yaml.
 func start(t *testing.T, config string, mods map[string]string, settings string) *env {
 	t.Helper()
+	return startQueue(t, queue.Options{}, config, mods, settings)
+}
+
+// startQueue is start with the queue opened with opts.
+func startQueue(t *testing.T, opts queue.Options, config string, mods map[string]string, settings string) *env {
+	t.Helper()
 	dir := t.TempDir()
 	modDir := testmod.Dir(t, mods)
 	if settings != "" {
@@ -89,7 +96,7 @@ func start(t *testing.T, config string, mods map[string]string, settings string)
 	ctx, cancel := context.WithCancel(context.Background())
 	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: modDir, Logger: testmod.Logger(io.Discard), ReportKeys: true})
 	require.NoError(t, err)
-	q, err := queue.Open(cfg.DataDir, queue.Options{})
+	q, err := queue.Open(cfg.DataDir, opts)
 	require.NoError(t, err)
 	r, err := relay.New(cfg, e, q, testmod.Logger(io.Discard))
 	require.NoError(t, err)
@@ -558,4 +565,56 @@ destinations:
 	assert.Equal(t, int64(53), st.Events, "trials store nothing")
 	time.Sleep(50 * time.Millisecond)
 	assert.Equal(t, before, inventory.count(), "and deliver nothing")
+}
+
+// TestDeliveriesPartialPage: a list whose filters each match many
+// deliveries and together few shows what the page found among the
+// deliveries it looked at, says where it stopped, and goes on from
+// there; the last page says nothing of the kind.
+func TestDeliveriesPartialPage(t *testing.T) {
+	rc := newReceiver(t, "ok")
+	// Pages look at 4 deliveries at most.
+	e := startQueue(t, queue.Options{ListLook: 4}, basic+"destinations: {d: {url: "+rc.URL+"}}\n", map[string]string{"10-fixed": "fixed"}, "")
+	e.login(t)
+	ctx := context.Background()
+	var want []string
+	for i := range 60 {
+		ev := &queue.Event{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Source: "netbox", Received: time.Now(),
+			ObjectType: "dcim.site", EventType: "object_updated", Body: []byte(`{}`), Payload: []byte(`{}`)}
+		if i%10 == 3 {
+			ev.ObjectType = "dcim.device"
+		}
+		if i%10 == 7 || i%20 == 3 {
+			ev.EventType = "object_deleted"
+		}
+		require.NoError(t, e.queue.Enqueue(ctx, ev, []string{"d"}))
+		if ev.ObjectType == "dcim.device" && ev.EventType == "object_deleted" {
+			want = append([]string{ev.ID}, want...) // 43, 23 and 3, newest first
+		}
+	}
+	events := regexp.MustCompile(`<td><a href="/console/events/([^"]+)">`)
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">([^<]+)</a>`)
+	path := "/console/deliveries?object_type=dcim.device&event=object_deleted"
+	var got []string
+	var stops int
+	for range 10 {
+		p := e.get(t, path)
+		require.Equal(t, http.StatusOK, p.status)
+		for _, m := range events.FindAllStringSubmatch(p.body, -1) {
+			got = append(got, m[1])
+		}
+		n := next.FindStringSubmatch(p.body)
+		if strings.Contains(p.body, "This page stopped looking at delivery") {
+			stops++
+			require.NotNil(t, n, "a partial page goes on")
+			assert.Equal(t, "look further →", n[2])
+		}
+		if n == nil {
+			break
+		}
+		path = strings.ReplaceAll(n[1], "&amp;", "&")
+		assert.Contains(t, path, "event=object_deleted&object_type=dcim.device", "the filters stay")
+	}
+	assert.Equal(t, want, got)
+	assert.NotZero(t, stops, "a page stopped before it was full")
 }

@@ -65,9 +65,13 @@ type deliveriesView struct {
 	EventTypes   []string
 	States       []string
 	SearchedBy   string // "event id" or "request id" when Filter.Q matched
-	Dead         int64
-	Replayed     string
-	Purged       string
+	// Partial: the page stopped looking at delivery StoppedAt before it
+	// found a page's worth (queue.Page.Partial).
+	Partial   bool
+	StoppedAt string
+	Dead      int64
+	Replayed  string
+	Purged    string
 }
 
 // filterForm is a list's filters as the URL gives them.
@@ -84,9 +88,9 @@ func formOf(req *http.Request) filterForm {
 		Event: q.Get("event"), Q: q.Get("q"), After: q.Get("after")}
 }
 
-// list lists the deliveries f selects, newest first; a search term is
-// an event id, or else a request id.
-func (c *Console) list(ctx context.Context, f filterForm, dead bool) ([]queue.Delivery, string, error) {
+// list lists a page of the deliveries f selects, newest first; a search
+// term is an event id, or else a request id.
+func (c *Console) list(ctx context.Context, f filterForm, dead bool) (queue.Page, string, error) {
 	qf := queue.Filter{State: queue.State(f.State), Destination: f.Destination, ObjectType: f.ObjectType, EventType: f.Event,
 		After: f.After, Newest: true, Limit: pageSize}
 	if dead {
@@ -96,7 +100,7 @@ func (c *Console) list(ctx context.Context, f filterForm, dead bool) ([]queue.De
 	if f.Q != "" {
 		one, err := c.relay.Queue().List(ctx, queue.Filter{EventID: f.Q, Limit: 1})
 		if err != nil {
-			return nil, "", err
+			return queue.Page{}, "", err
 		}
 		if len(one) > 0 {
 			qf.EventID, searched = f.Q, "event id"
@@ -104,11 +108,11 @@ func (c *Console) list(ctx context.Context, f filterForm, dead bool) ([]queue.De
 			qf.RequestID, searched = f.Q, "request id"
 		}
 	}
-	rows, err := c.relay.Queue().List(ctx, qf)
+	page, err := c.relay.Queue().ListPage(ctx, qf)
 	if errors.Is(err, queue.ErrNotFound) && f.After != "" {
-		return nil, searched, nil // a page past a bad cursor is empty
+		return queue.Page{}, searched, nil // a page past a bad cursor is empty
 	}
-	return rows, searched, err
+	return page, searched, err
 }
 
 func (c *Console) deliveries(w http.ResponseWriter, req *http.Request, s session) {
@@ -121,12 +125,12 @@ func (c *Console) dead(w http.ResponseWriter, req *http.Request, s session) {
 
 func (c *Console) listPage(w http.ResponseWriter, req *http.Request, s session, dead bool) {
 	f := formOf(req)
-	rows, searched, err := c.list(req.Context(), f, dead)
+	page, searched, err := c.list(req.Context(), f, dead)
 	if err != nil {
 		c.failed(w, req, s, "listing deliveries", err)
 		return
 	}
-	v := deliveriesView{Filter: f, Rows: rows, SearchedBy: searched, EventTypes: eventTypes,
+	v := deliveriesView{Filter: f, Rows: page.Deliveries, SearchedBy: searched, EventTypes: eventTypes, Partial: page.Partial,
 		States:   []string{string(queue.Pending), string(queue.Delivered), string(queue.Dead)},
 		Replayed: req.URL.Query().Get("replayed"), Purged: req.URL.Query().Get("purged")}
 	for name := range c.relay.Config().Destinations {
@@ -142,8 +146,11 @@ func (c *Console) listPage(w http.ResponseWriter, req *http.Request, s session, 
 		link = func(after string) string { return "/console/dead" + query("after", after) }
 	}
 	v.First = link("")
-	if len(rows) == pageSize {
-		v.Next = link(rows[len(rows)-1].ID)
+	if page.Next != "" {
+		v.Next = link(page.Next)
+	}
+	if page.Partial {
+		v.StoppedAt = page.Next
 	}
 	if dead {
 		if st, err := c.relay.Queue().Stats(req.Context()); err == nil {
