@@ -376,7 +376,7 @@ type writer struct {
 	insEvent, insDelivery           *sql.Stmt
 	due, lease                      *sql.Stmt
 	getAttempts, insAttempt, record *sql.Stmt
-	addCounts                       *sql.Stmt
+	recordPending, addCounts        *sql.Stmt
 
 	// op is what the write running now changes in the counts; tx sums
 	// it over the writes of the transaction that succeeded, and the
@@ -430,7 +430,7 @@ func (w *writer) exec(q string, args ...any) error {
 
 // close finalizes the statements, then closes the connection.
 func (w *writer) close() error {
-	for _, st := range []*sql.Stmt{w.insEvent, w.insDelivery, w.due, w.lease, w.getAttempts, w.insAttempt, w.record, w.addCounts} {
+	for _, st := range []*sql.Stmt{w.insEvent, w.insDelivery, w.due, w.lease, w.getAttempts, w.insAttempt, w.record, w.recordPending, w.addCounts} {
 		if st != nil {
 			st.Close()
 		}
@@ -456,6 +456,10 @@ func (w *writer) prepare() error {
 			state = CASE WHEN state = ?4 THEN state ELSE ?3 END,
 			next_attempt = CASE WHEN state = ?4 THEN next_attempt ELSE ?5 END
 			WHERE seq = ?6 RETURNING attempts`},
+		{&w.recordPending, `UPDATE deliveries SET attempts = attempts + 1, leased = 0, last_status = ?1, last_error = ?2,
+			state = CASE WHEN state = ?4 THEN state ELSE ?3 END,
+			next_attempt = CASE WHEN state = ?4 THEN next_attempt ELSE ?5 END
+			WHERE seq = ?6 AND state = 'pending' RETURNING attempts`},
 		{&w.addCounts, `UPDATE counts SET n = n + CASE name WHEN 'events' THEN ?1 WHEN 'pending' THEN ?2 WHEN 'delivered' THEN ?3 WHEN 'dead' THEN ?4 ELSE 0 END`},
 	} {
 		st, err := w.conn.PrepareContext(context.Background(), p.q)
@@ -761,22 +765,28 @@ func (s *SQLite) recordAttempt(ctx context.Context, name, deliveryID string, a A
 		if state == Pending {
 			nextNs = next.UnixNano()
 		}
+		// A claimed delivery is pending: one statement records it and
+		// says so. One recorded meanwhile by another worker (its lease
+		// ended) is read first, to count its move.
 		var n int
-		var was State
-		if err := w.getAttempts.QueryRow(seq).Scan(&n, &was); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
+		was := Pending
+		err := w.recordPending.QueryRow(a.Status, a.Error, string(state), string(Delivered), nextNs, seq).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err = w.getAttempts.QueryRow(seq).Scan(&n, &was); errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("%w: delivery %q", ErrNotFound, deliveryID)
 			}
-			return err
+			if err == nil {
+				err = w.record.QueryRow(a.Status, a.Error, string(state), string(Delivered), nextNs, seq).Scan(&n)
+			}
 		}
-		if err := w.record.QueryRow(a.Status, a.Error, string(state), string(Delivered), nextNs, seq).Scan(&n); err != nil {
+		if err != nil {
 			return err
 		}
 		if was != Delivered && was != state {
 			w.op.move(was, -1)
 			w.op.move(state, 1)
 		}
-		_, err := w.insAttempt.Exec(seq, n, a.At.UnixNano(), a.Status, int64(a.Latency), a.Error, resp)
+		_, err = w.insAttempt.Exec(seq, n, a.At.UnixNano(), a.Status, int64(a.Latency), a.Error, resp)
 		return err
 	})
 }
