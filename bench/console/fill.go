@@ -57,7 +57,9 @@ type weighted struct {
 
 // objectTypes are the events' object types, about as a NetBox that
 // documents a network sees them: interfaces and addresses change most;
-// a few types are rare (tenancy.contact about 1 event in 10,000).
+// a few types are rare. The weights are per request (a bulk request's
+// events share its type): of the 2.26 million deliveries of the
+// default fill, dcim.interface has 32%, tenancy.contact 0.007%.
 var objectTypes = []weighted{
 	{"dcim.interface", 30}, {"dcim.device", 17}, {"ipam.ipaddress", 16}, {"dcim.cable", 8},
 	{"ipam.prefix", 6}, {"virtualization.virtualmachine", 6}, {"ipam.vlan", 4}, {"dcim.powerport", 4},
@@ -65,8 +67,9 @@ var objectTypes = []weighted{
 	{"tenancy.tenant", 0.99}, {"tenancy.contact", 0.01},
 }
 
-// eventTypes are the raw event types; jobs are about 2% (their object
-// type is core.job), and a failed or errored job is rare.
+// eventTypes are the raw event types, weighted per request as above;
+// a job's request is its one event (object type core.job), so jobs are
+// 0.34% of the default fill's deliveries, errored ones 58 of them.
 var eventTypes = []weighted{
 	{"object_updated", 63}, {"object_created", 23}, {"object_deleted", 12},
 	{"job_started", 0.98}, {"job_completed", 0.98}, {"job_failed", 0.03}, {"job_errored", 0.01},

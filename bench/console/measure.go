@@ -138,6 +138,13 @@ func measure(ctx context.Context, w io.Writer, dir string, info *fillInfo, n int
 			return err
 		}
 	}
+	// One round unmeasured: the cold pass left only its last page's
+	// reads in the page cache.
+	for _, p := range pages {
+		if _, _, err := get(p); err != nil {
+			return err
+		}
+	}
 	for range n {
 		for _, p := range pages {
 			took, _, err := get(p)
@@ -316,10 +323,10 @@ func pagesOf(ctx context.Context, dir string, info *fillInfo) ([]*page, error) {
 		{"state = delivered", "state=delivered", queue.Filter{State: queue.Delivered}},
 		{"destination = inventory (all events)", "destination=inventory", queue.Filter{Destination: "inventory"}},
 		{"destination = audit (added 6 h ago)", "destination=audit", queue.Filter{Destination: "audit"}},
-		{"object type = dcim.interface (30%)", "object_type=dcim.interface", queue.Filter{ObjectType: "dcim.interface"}},
-		{"object type = tenancy.contact (0.01%)", "object_type=tenancy.contact", queue.Filter{ObjectType: "tenancy.contact"}},
-		{"event = object_updated (63%)", "event=object_updated", queue.Filter{EventType: "object_updated"}},
-		{"event = job_errored (0.01%)", "event=job_errored", queue.Filter{EventType: "job_errored"}},
+		{"object type = dcim.interface (32%)", "object_type=dcim.interface", queue.Filter{ObjectType: "dcim.interface"}},
+		{"object type = tenancy.contact (0.007%)", "object_type=tenancy.contact", queue.Filter{ObjectType: "tenancy.contact"}},
+		{"event = object_updated (53%)", "event=object_updated", queue.Filter{EventType: "object_updated"}},
+		{"event = job_errored (0.003%)", "event=job_errored", queue.Filter{EventType: "job_errored"}},
 		{"state = dead, destination = chat", "state=dead&destination=chat", queue.Filter{State: queue.Dead, Destination: "chat"}},
 		{"object type = dcim.device, event = object_deleted", "object_type=dcim.device&event=object_deleted", queue.Filter{ObjectType: "dcim.device", EventType: "object_deleted"}},
 		{"state = pending, destination = monitoring, event = object_created", "state=pending&destination=monitoring&event=object_created",
@@ -382,7 +389,7 @@ func report(w io.Writer, dir string, info *fillInfo, pages []*page, n, hits int)
 	c := info.Counts
 	fmt.Fprintf(w, "queue: %d events, %d deliveries (%d delivered, %d pending, %d dead), %d attempts; queue.db %.1f GiB; filled at %s in %s\n",
 		info.Events, c.Deliveries, c.Delivered, c.Pending, c.Dead, c.Attempts, float64(size)/(1<<30), info.Epoch.Format(time.RFC3339), info.Took)
-	fmt.Fprintf(w, "cold: one request with queue.db out of the page cache; then %d requests per page, the pages taking turns, one at a time, over loopback HTTP (Authorization: Bearer); p99 of %d is their slowest; %d CPUs; attempts the relay made meanwhile: %d\n\n", n, n, numCPU(), hits)
+	fmt.Fprintf(w, "cold: one request with queue.db out of the page cache; then, after a round unmeasured, %d requests per page, the pages taking turns, one at a time, over loopback HTTP (Authorization: Bearer); p99 of %d is their slowest; %d CPUs; attempts the relay made meanwhile: %d\n\n", n, n, numCPU(), hits)
 	if evict("") == errNoEvict {
 		fmt.Fprintf(w, "(not Linux: the cold column is each page's first request, the file not evicted)\n\n")
 	}
