@@ -46,7 +46,7 @@ const pruneBatch = 500
 // pruneLoop deletes, every minute (or a quarter of the retention, when
 // shorter), the delivered events older than the retention.
 func (r *Relay) pruneLoop(ctx context.Context) {
-	every := min(time.Minute, r.cfg.Retention/4)
+	every := max(min(time.Minute, r.cfg.Retention/4), 10*time.Millisecond) // a ticker needs more than 0
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

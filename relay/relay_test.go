@@ -335,3 +335,22 @@ destinations:
 	assert.Len(t, rc.requests(), 3)
 	assert.Contains(t, h.metrics(t), "wasmhook_queue_pruned_total 3")
 }
+
+// TestRetentionTiny: a retention of a nanosecond is a retention (every
+// delivered event goes at the next look), not a panic of the pruner's
+// ticker.
+func TestRetentionTiny(t *testing.T) {
+	rc := newReceiver(t)
+	h := start(t, `
+data_dir: DATA
+retention: 1ns
+sources: {netbox: {unsigned: true}}
+destinations: {inventory: {url: `+rc.URL+`}}
+`)
+	status, _ := h.post(t, "netbox", netboxBody(t), "")
+	require.Equal(t, http.StatusAccepted, status)
+	require.Eventually(t, func() bool {
+		st, err := h.queue.Stats(context.Background())
+		return err == nil && st.Events == 0 && len(rc.requests()) == 1
+	}, 10*time.Second, 10*time.Millisecond)
+}
