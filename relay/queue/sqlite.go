@@ -853,8 +853,9 @@ var purgeDead = []string{
 
 // PruneDelivered implements Queue. Events are looked at in arrival
 // order from where the last call stopped, and the look ends at the first
-// one received at or after before; one kept because a delivery of it is
-// pending or dead is not looked at again until the queue is reopened.
+// one received at or after before. A look that gets there starts the
+// next one from the first event again, so that an event kept because a
+// delivery of it was pending or dead is looked at again on the next pass.
 func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) (int, error) {
 	if max <= 0 {
 		return 0, nil
@@ -863,8 +864,9 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 	defer s.pruneMu.Unlock()
 	var n int
 	var from int64
+	var caughtUp bool
 	err := s.write(ctx, "prune", func(w *writer) error {
-		n, from = 0, s.pruneFrom
+		n, from, caughtUp = 0, s.pruneFrom, false
 		bg := context.Background()
 		rows, err := w.conn.QueryContext(bg, `SELECT e.seq, e.received,
 			EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state != 'delivered')
@@ -873,6 +875,8 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 			return err
 		}
 		var seqs []any
+		looked := 0
+		caughtUp = true
 		for rows.Next() {
 			var seq, received int64
 			var kept bool
@@ -883,12 +887,17 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 			if received >= before.UnixNano() {
 				break
 			}
+			looked++
 			from = seq
 			if !kept {
 				seqs = append(seqs, seq)
 				if len(seqs) == max {
+					caughtUp = false
 					break
 				}
+			}
+			if looked == 4*max {
+				caughtUp = false
 			}
 		}
 		rows.Close()
@@ -919,6 +928,9 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 	})
 	if err == nil {
 		s.pruneFrom = from
+		if caughtUp {
+			s.pruneFrom = 0
+		}
 	}
 	return n, err
 }

@@ -386,7 +386,7 @@ func testPruneDelivered(t *testing.T, open Opener) {
 		case evs[3].ID:
 			must(t, q.Fail(ctx, c.ID, attempt(400, "no")))
 		case evs[4].ID:
-			must(t, q.Retry(ctx, c.ID, attempt(500, "later"), time.Now().Add(time.Hour)))
+			must(t, q.Retry(ctx, c.ID, attempt(500, "later"), time.Now()))
 		default:
 			must(t, q.Succeeded(ctx, c.ID, attempt(200, "")))
 		}
@@ -416,6 +416,20 @@ func testPruneDelivered(t *testing.T, open Opener) {
 	wantStats(t, q, 3, 1, 3, 1)
 	if n, err := q.PruneDelivered(ctx, cutoff, 100); err != nil || n != 0 {
 		t.Fatalf("PruneDelivered with nothing to prune: %d, %v", n, err)
+	}
+	// An event looked at while pending goes once it is delivered.
+	for _, c := range claim(t, q, "b", 100, time.Minute) {
+		if c.EventID == evs[4].ID {
+			must(t, q.Succeeded(ctx, c.ID, attempt(200, "")))
+		}
+	}
+	for range 2 { // a look that had passed it, then a new pass
+		if n, err = q.PruneDelivered(ctx, cutoff, 100); err != nil || n == 1 {
+			break
+		}
+	}
+	if n != 1 {
+		t.Fatalf("PruneDelivered of an event delivered after a look kept it: %d, %v", n, err)
 	}
 }
 
