@@ -294,7 +294,12 @@ func TestRunWatch(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]any{"foo": 123.0}, testmod.ContextOf(t, []byte(next())))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "20-branch.wasm"), testmod.Read(t, "active_branch"), 0o644))
+	// Written whole and renamed into place, as README says to deploy a
+	// module: a plain write can be seen empty, fail a reload, and show
+	// as "reload fixed" on the next one.
+	tmp := filepath.Join(t.TempDir(), "20-branch.wasm")
+	require.NoError(t, os.WriteFile(tmp, testmod.Read(t, "active_branch"), 0o644))
+	require.NoError(t, os.Rename(tmp, filepath.Join(dir, "20-branch.wasm")))
 	assert.Equal(t, map[string]any{"foo": 123.0, "active_branch": nil}, testmod.ContextOf(t, []byte(next())))
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	require.NoError(t, cmd.Wait(), stderr.String())
