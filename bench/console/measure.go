@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -20,9 +19,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/wasmhook/wasmhook/bench/internal/serveproc"
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
@@ -97,11 +96,12 @@ func measure(ctx context.Context, w io.Writer, dir string, info *fillInfo, n int
 	}
 	config := filepath.Join(tmp, "serve.yaml")
 	os.WriteFile(config, []byte(serveConfig(dir, mods, "http://"+ln.Addr().String()+"/")), 0o600)
-	base, stop, err := startServe(bin, config)
+	proc, stop, err := serveproc.Start(bin, config, 5*time.Minute)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	base := proc.URL
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
@@ -220,40 +220,6 @@ func serveConfig(dir, modules, target string) string {
 		}
 	}
 	return b.String()
-}
-
-// startServe runs serve on config and returns its URL once it listens.
-func startServe(bin, config string) (string, func(), error) {
-	cmd := exec.Command(bin, "serve", "--config", config)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	stop := func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }
-	url := make(chan string, 1)
-	var log bytes.Buffer
-	var mu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		re := regexp.MustCompile(`url=(\S+)`)
-		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				url <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-url:
-		return u, stop, nil
-	case <-time.After(5 * time.Minute):
-		stop()
-		mu.Lock()
-		defer mu.Unlock()
-		return "", nil, fmt.Errorf("serve did not start:\n%s", log.String())
-	}
 }
 
 // pagesOf lists the pages to measure, with ids read from the queue (an

@@ -20,7 +20,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"flag"
 	"fmt"
@@ -30,13 +29,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/wasmhook/wasmhook/bench/internal/serveproc"
 )
 
 func main() {
@@ -241,13 +240,13 @@ func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, 
 			queue = "queue: " + queueURL + "\n"
 		}
 		os.WriteFile(config, []byte(fmt.Sprintf("listen: 127.0.0.1:0\ndata_dir: %s\n%smodules: %s\nserver: {max_concurrent: 1024}\nsources: {events: {unsigned: true}}\ndestinations:\n  r: {url: %q, concurrency: 64, sign: {standard: {value: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}}}\n", data, queue, modules, target)), 0o600)
-		base, stop, err := startServe(bin, config)
+		base, stop, err := serveproc.Start(bin, config, 60*time.Second)
 		if err != nil {
 			return figures{}, err
 		}
 		defer stop()
-		posts = append(posts, base.url+"/events")
-		pids = append(pids, base.pid)
+		posts = append(posts, base.URL+"/events")
+		pids = append(pids, base.Pid)
 	}
 	load(posts, event, rc, 200, conc, 0) // warm up: connections, instances, the queue
 	cpu0 := cpuTime(pids...)
@@ -255,46 +254,6 @@ func measureServe(bin, tmp, modules, target string, event []byte, rc *receiver, 
 	cpu := cpuTime(pids...) - cpu0
 	half := load(posts, event, rc, n/2, conc, full.delivered/2)
 	return figures{accepted: full.accepted, delivered: full.delivered, cpu: float64(cpu.Microseconds()) / float64(n), p50: full.p50, p99: full.p99, halfP99: half.p99}, nil
-}
-
-// serveProcess is a started relay: its URL and process id.
-type serveProcess struct {
-	url string
-	pid int
-}
-
-// startServe runs serve on config and returns once it listens.
-func startServe(bin, config string) (serveProcess, func(), error) {
-	cmd := exec.Command(bin, "serve", "--config", config)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		return serveProcess{}, nil, err
-	}
-	stop := func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }
-	url := make(chan string, 1)
-	var log bytes.Buffer
-	var mu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		re := regexp.MustCompile(`url=(\S+)`)
-		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				url <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-url:
-		return serveProcess{u, cmd.Process.Pid}, stop, nil
-	case <-time.After(60 * time.Second):
-		stop()
-		mu.Lock()
-		defer mu.Unlock()
-		return serveProcess{}, nil, fmt.Errorf("serve did not start:\n%s", log.String())
-	}
 }
 
 // startRedis runs Debian's redis-server on a free 127.0.0.1 port in a
