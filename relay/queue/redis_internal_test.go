@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,71 @@ func TestRedisCallSentTwice(t *testing.T) {
 	}
 	if st, err := q.Stats(ctx); err != nil || st.Events != 1 || st.Pending != 1 {
 		t.Fatalf("stats %+v %v, want 1 event, 1 pending", st, err)
+	}
+}
+
+// TestRedisBatch: the records of one batch (one script call) get one
+// reply each: an unknown delivery or a key Redis refuses fails its own
+// record only, the others are done; a record whose caller has gone is
+// left out. An event key Redis refuses fails its Enqueue with Redis's
+// reason, not as a duplicate.
+func TestRedisBatch(t *testing.T) {
+	ctx := context.Background()
+	s := redistest.Start(t, redistest.NoAppendOnly())
+	q, err := OpenRedis(ctx, s.URL(), RedisOptions{Prefix: "batch:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	// Keys of another type: Redis refuses HGET and HMGET on them (WRONGTYPE).
+	for _, k := range []string{"batch:e:bad", "batch:d:999998"} {
+		if err := q.client.Set(ctx, k, "x", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enqueue := func(id string) error {
+		return q.Enqueue(ctx, &Event{ID: id, Source: "netbox", Received: time.Now(), Payload: []byte(`{}`)}, []string{"a"})
+	}
+	for _, id := range []string{"e1", "e2", "e3", "e4"} {
+		if err := enqueue(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := enqueue("e1"); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("e1 again: %v, want ErrDuplicate", err)
+	}
+	if err := enqueue("bad"); err == nil || errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), "WRONGTYPE") {
+		t.Errorf("bad: %v, want Redis's WRONGTYPE", err)
+	}
+	c, err := q.Claim(ctx, "a", 10, time.Minute)
+	if err != nil || len(c) != 4 {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel()
+	rec := func(ctx context.Context, id string, st State, nonce string) *batchCall {
+		return &batchCall{ctx: ctx, op: "succeeded", done: make(chan error, 1), args: []any{id, string(st), nonce,
+			encodeAttempt(Attempt{At: time.Now(), Status: 200}), 200, "", 0, 0}}
+	}
+	rs := []*batchCall{rec(ctx, c[0].ID, Delivered, "r1"), rec(ctx, "999999", Delivered, "r2"),
+		rec(ctx, "999998", Delivered, "r3"), rec(gone, c[1].ID, Delivered, "r4"), rec(ctx, c[2].ID, Dead, "r5")}
+	q.records.exec(rs)
+	if err := <-rs[0].done; err != nil {
+		t.Errorf("record 1: %v", err)
+	}
+	if err := <-rs[1].done; !errors.Is(err, ErrNotFound) {
+		t.Errorf("record of no delivery: %v, want ErrNotFound", err)
+	}
+	if err := <-rs[2].done; err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
+		t.Errorf("record of a key of another type: %v, want Redis's WRONGTYPE", err)
+	}
+	if len(rs[3].done) != 0 {
+		t.Error("the record whose caller had gone got a reply")
+	}
+	if err := <-rs[4].done; err != nil {
+		t.Errorf("record 5: %v", err)
+	}
+	if st, err := q.Stats(ctx); err != nil || st.Events != 4 || st.Pending != 2 || st.Delivered != 1 || st.Dead != 1 {
+		t.Fatalf("stats %+v %v, want 4 events: 2 pending, 1 delivered, 1 dead", st, err)
 	}
 }

@@ -9,7 +9,8 @@ import "github.com/redis/go-redis/v9"
 // key layout; in short, with P the key prefix:
 //
 //	P seq               INCR counter: delivery ids, in arrival order
-//	P stats             hash: events, pending, delivered, dead
+//	P stats             hash: events (the deliveries are counted by the
+//	                    ZCARD of their P i: sets)
 //	P dests             set of destination names
 //	P v                 the layout's version
 //	P e:EVENT           hash: the event (src rcv ot et body pl rep rq), ds
@@ -18,23 +19,24 @@ import "github.com/redis/go-redis/v9"
 //	                    entry in the destination's stream), did (its entry
 //	                    in the dead stream), own (the consumer that claimed
 //	                    it last), us (its event's receipt, µs), rn (the
-//	                    last record's nonce)
+//	                    last record's nonce), one (1 when its event has
+//	                    no other delivery; layout 3)
 //	P a:ID              list: the delivery's attempts, oldest first
 //	P s:DEST            stream: the destination's due deliveries (field d)
 //	P r:DEST            sorted set: deliveries waiting for a retry, by due
 //	                    time (ms)
 //	P dead              stream: dead deliveries (fields d, dst)
-//	P p                 sorted set: pending deliveries by receipt (µs)
 //	P i:STATE:DEST      sorted set: deliveries by id, per state and
-//	                    destination (List)
+//	                    destination (List, Stats; the oldest pending
+//	                    delivery is the first of its pending sets)
 //	P ot:TYPE, P rq:REQUEST
 //	                    sorted sets: deliveries by id, per object type
 //	                    and request id of their event (List's filters;
 //	                    layout 2)
-//	P acked             hash: per destination, the entries acknowledged
-//	                    since its stream was last trimmed
 //	P done              sorted set: events whose deliveries were all
 //	                    delivered, by receipt (µs): PruneDelivered's list
+//	P acked             hash: per destination, the entries acknowledged
+//	                    since its stream was last trimmed
 //	P sweep             hash: per destination, when the last sweep of the
 //	                    group's PEL for ended leases ended (DEST:at) and
 //	                    where an unfinished one goes on (DEST:cursor)
@@ -52,39 +54,37 @@ local function ensure(s)
   end
 end
 local function int(x) return string.format('%d', x) end
--- move keeps the counters and the indexes of delivery id (of destination
--- dst, its event received at us) when it goes from state a (nil: new) to b.
-local function move(id, dst, us, a, b)
+-- move keeps the state sets of delivery id (of destination dst) when it
+-- goes from state a (nil: new) to b: they are List's sources and Stats'
+-- counters.
+local function move(id, dst, a, b)
   if a == b then return end
-  if a then
-    redis.call('HINCRBY', P .. 'stats', a, -1)
-    redis.call('ZREM', P .. 'i:' .. a .. ':' .. dst, id)
-  end
-  redis.call('HINCRBY', P .. 'stats', b, 1)
+  if a then redis.call('ZREM', P .. 'i:' .. a .. ':' .. dst, id) end
   redis.call('ZADD', P .. 'i:' .. b .. ':' .. dst, id, id)
-  if b == 'pending' then
-    redis.call('ZADD', P .. 'p', us, id)
-  elseif a == 'pending' then
-    redis.call('ZREM', P .. 'p', id)
-  end
 end
 -- leave takes delivery id out of where its state keeps it: a pending one
 -- out of its stream (acknowledged) or its retry set, a dead one out of the
 -- dead stream.
 local function leave(id, dst, st, sid, did)
   if st == 'pending' then
+    -- in its stream (an entry id) or, between attempts, in its retry set
     if sid and sid ~= '' then
       redis.call('XACK', skey(dst), G, sid)
       redis.call('HINCRBY', P .. 'acked', dst, 1)
+    else
+      redis.call('ZREM', P .. 'r:' .. dst, id)
     end
-    redis.call('ZREM', P .. 'r:' .. dst, id)
   elseif st == 'dead' and did and did ~= '' then
     redis.call('XDEL', P .. 'dead', did)
   end
 end
 -- done lists event ev (received at us) for PruneDelivered when every
--- delivery of it is delivered.
-local function done(ev, us)
+-- delivery of it is delivered; one is '1' when it has no other.
+local function done(ev, us, one)
+  if one == '1' then
+    redis.call('ZADD', P .. 'done', us, ev)
+    return
+  end
   local ds = redis.call('HGET', P .. 'e:' .. ev, 'ds')
   if not ds then return end
   for x in string.gmatch(ds, '%S+') do
@@ -103,6 +103,29 @@ local function unindex(id, ot, rq)
   if ot then redis.call('ZREM', P .. 'ot:' .. ot, id) end
   if rq and rq ~= '' then redis.call('ZREM', P .. 'rq:' .. rq, id) end
 end
+-- batch runs one(j, n) for each item of a batch, in ARGV from 3 (or 4,
+-- after a first argument of the batch's own) on: an item has size
+-- arguments, plus the number at offset count (nil: none) more; one gets
+-- the offset j (ARGV[3 + j] or ARGV[4 + j] is the item's first) and that
+-- number. An error raised inside one item (what Redis said: OOM, a key
+-- of another type) becomes that item's reply; the items before it keep
+-- what they did.
+local function batch(size, count, one)
+  local out, j, base = {}, 0, 3
+  if count then base = 4 end
+  while base + j <= #ARGV do
+    local n = 0
+    if count then n = tonumber(ARGV[base + j + count]) end
+    local ok, res = pcall(one, j, n)
+    if not ok then
+      if type(res) == 'table' then res = res.err end
+      res = tostring(res)
+    end
+    out[#out + 1] = res
+    j = j + size + n
+  end
+  return out
+end
 -- idless: stream id a < b.
 local function idless(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
@@ -112,37 +135,43 @@ local function idless(a, b)
 end
 `
 
-// enqueueScript: ARGV 3 event id, 4 nonce, 5 source, 6 received (ns),
-// 7 received (µs), 8 object type, 9 event type, 10 body, 11 payload,
-// 12 report, 13 now (ns), 14 request id, 15... destinations. Returns the
-// number of deliveries, or the error DUP.
+// enqueueScript enqueues the events of one batch, each as the scripts
+// before batches did alone: ARGV 3 now (ns), then per event 4+j event id,
+// 5+j nonce, 6+j source, 7+j received (ns), 8+j received (µs), 9+j object
+// type, 10+j event type, 11+j body, 12+j payload, 13+j report, 14+j
+// request id, 15+j how many destinations (k), 16+j... the destinations;
+// the next event starts at j+12+k. Returns one reply per event: the number
+// of its deliveries, or an error ("DUP event ID", or what Redis said).
 var enqueueScript = redis.NewScript(luaPrelude + `
-local ek = P .. 'e:' .. ARGV[3]
-if redis.call('EXISTS', ek) == 1 then
-  -- the same call, sent again by the client after a lost reply
-  if redis.call('HGET', ek, 'n') == ARGV[4] then return 0 end
-  return redis.error_reply('DUP event ' .. ARGV[3])
+local function enqueue(j, n)
+  local ev = ARGV[4 + j]
+  local ek = P .. 'e:' .. ev
+  if redis.call('EXISTS', ek) == 1 then
+    -- the same call, sent again by the client after a lost reply
+    if redis.call('HGET', ek, 'n') == ARGV[5 + j] then return 0 end
+    return 'DUP event ' .. ev
+  end
+  local first = redis.call('INCRBY', P .. 'seq', n) - n + 1
+  local ids = {}
+  for i = 1, n do
+    local id = int(first + i - 1)
+    local dst = ARGV[15 + j + i]
+    local s = skey(dst)
+    if redis.call('SADD', P .. 'dests', dst) == 1 then ensure(s) end
+    local sid = redis.call('XADD', s, '*', 'd', id)
+    redis.call('HSET', P .. 'd:' .. id, 'ev', ev, 'dst', dst, 'st', 'pending', 'att', 0,
+      'nx', ARGV[3], 'ls', 0, 'le', '', 'sid', sid, 'did', '', 'us', ARGV[8 + j], 'one', n == 1 and 1 or 0)
+    move(id, dst, nil, 'pending')
+    index(id, ARGV[9 + j], ARGV[14 + j])
+    ids[i] = id
+  end
+  redis.call('HSET', ek, 'src', ARGV[6 + j], 'rcv', ARGV[7 + j], 'ot', ARGV[9 + j], 'et', ARGV[10 + j],
+    'body', ARGV[11 + j], 'pl', ARGV[12 + j], 'rep', ARGV[13 + j], 'rq', ARGV[14 + j],
+    'ds', table.concat(ids, ' '), 'n', ARGV[5 + j])
+  redis.call('HINCRBY', P .. 'stats', 'events', 1)
+  return n
 end
-local n = #ARGV - 14
-local first = redis.call('INCRBY', P .. 'seq', n) - n + 1
-local ids = {}
-for i = 1, n do
-  local id = int(first + i - 1)
-  local dst = ARGV[14 + i]
-  local s = skey(dst)
-  ensure(s)
-  local sid = redis.call('XADD', s, '*', 'd', id)
-  redis.call('HSET', P .. 'd:' .. id, 'ev', ARGV[3], 'dst', dst, 'st', 'pending', 'att', 0,
-    'nx', ARGV[13], 'ls', 0, 'le', '', 'sid', sid, 'did', '', 'us', ARGV[7])
-  move(id, dst, ARGV[7], nil, 'pending')
-  redis.call('SADD', P .. 'dests', dst)
-  index(id, ARGV[8], ARGV[14])
-  ids[i] = id
-end
-redis.call('HSET', ek, 'src', ARGV[5], 'rcv', ARGV[6], 'ot', ARGV[8], 'et', ARGV[9],
-  'body', ARGV[10], 'pl', ARGV[11], 'rep', ARGV[12], 'rq', ARGV[14], 'ds', table.concat(ids, ' '), 'n', ARGV[4])
-redis.call('HINCRBY', P .. 'stats', 'events', 1)
-return n
+return batch(12, 11, enqueue)
 `)
 
 // claimScript: ARGV 3 destination, 4 max, 5 consumer, 6 now (ms),
@@ -159,7 +188,9 @@ return n
 var claimScript = redis.NewScript(luaPrelude + `
 local dst, max, me = ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local s = skey(dst)
-ensure(s)
+-- The group, made here whatever made the stream: XADD on ingress does
+-- not look for it (an error reply when it exists already).
+redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')
 local out, eids, reclaimed = {}, {}, 0
 -- take hands entry eid (fields f) to the caller, or acknowledges it when
 -- its delivery has moved on (recorded, retried, purged).
@@ -253,34 +284,42 @@ table.insert(out, 1, reclaimed)
 return out
 `)
 
-// recordScript: ARGV 3 delivery id, 4 the new state, 5 nonce, 6 the
-// attempt (encoded), 7 status, 8 error, 9 next attempt (ns), 10 next
-// attempt (ms). A delivery already delivered stays delivered (a late
-// record from a worker whose lease ended); the attempt is kept.
+// recordScript records the attempts of one batch, each as the scripts
+// before batches did alone: per attempt 3+j delivery id, 4+j the new
+// state, 5+j nonce, 6+j the attempt (encoded), 7+j status, 8+j error, 9+j
+// next attempt (ns), 10+j next attempt (ms); the next starts at j+8.
+// Returns one reply per attempt: 0, or an error ("NOTFOUND delivery ID",
+// or what Redis said). A delivery already delivered stays delivered (a
+// late record from a worker whose lease ended); the attempt is kept.
 var recordScript = redis.NewScript(luaPrelude + `
-local id, new = ARGV[3], ARGV[4]
-local dk = P .. 'd:' .. id
-local d = redis.call('HMGET', dk, 'st', 'dst', 'sid', 'did', 'us', 'rn', 'ev')
-if not d[1] then return redis.error_reply('NOTFOUND delivery ' .. id) end
-if d[6] == ARGV[5] then return 0 end -- the same call, sent again
-redis.call('RPUSH', P .. 'a:' .. id, ARGV[6])
-redis.call('HINCRBY', dk, 'att', 1)
-redis.call('HSET', dk, 'ls', ARGV[7], 'le', ARGV[8], 'rn', ARGV[5])
-local cur, dst = d[1], d[2]
-if cur == 'delivered' then return 0 end
-leave(id, dst, cur, d[3], d[4])
-if new == 'pending' then
-  redis.call('ZADD', P .. 'r:' .. dst, ARGV[10], id)
-  redis.call('HSET', dk, 'st', new, 'nx', ARGV[9], 'sid', '', 'did', '')
-elseif new == 'dead' then
-  local did = redis.call('XADD', P .. 'dead', '*', 'd', id, 'dst', dst)
-  redis.call('HSET', dk, 'st', new, 'nx', 0, 'sid', '', 'did', did)
-else
-  redis.call('HSET', dk, 'st', new, 'nx', 0, 'sid', '', 'did', '')
+local function record(j)
+  local id, new, nonce = ARGV[3 + j], ARGV[4 + j], ARGV[5 + j]
+  local dk = P .. 'd:' .. id
+  local d = redis.call('HMGET', dk, 'st', 'dst', 'sid', 'did', 'us', 'rn', 'ev', 'att', 'one')
+  if not d[1] then return 'NOTFOUND delivery ' .. id end
+  if d[6] == nonce then return 0 end -- the same call, sent again
+  redis.call('RPUSH', P .. 'a:' .. id, ARGV[6 + j])
+  local att = (tonumber(d[8]) or 0) + 1
+  local cur, dst = d[1], d[2]
+  if cur == 'delivered' then
+    redis.call('HSET', dk, 'att', att, 'ls', ARGV[7 + j], 'le', ARGV[8 + j], 'rn', nonce)
+    return 0
+  end
+  leave(id, dst, cur, d[3], d[4])
+  local nx, did = 0, ''
+  if new == 'pending' then
+    redis.call('ZADD', P .. 'r:' .. dst, ARGV[10 + j], id)
+    nx = ARGV[9 + j]
+  elseif new == 'dead' then
+    did = redis.call('XADD', P .. 'dead', '*', 'd', id, 'dst', dst)
+  end
+  redis.call('HSET', dk, 'att', att, 'ls', ARGV[7 + j], 'le', ARGV[8 + j], 'rn', nonce,
+    'st', new, 'nx', nx, 'sid', '', 'did', did)
+  move(id, dst, cur, new)
+  if new == 'delivered' then done(d[7], d[5], d[9]) end
+  return 0
 end
-move(id, dst, d[5], cur, new)
-if new == 'delivered' then done(d[7], d[5]) end
-return 0
+return batch(8, nil, record)
 `)
 
 // replayScript: ARGV 3 delivery id, 4 now (ns).
@@ -294,7 +333,7 @@ leave(id, d[2], 'dead', nil, d[3])
 local s = skey(d[2])
 ensure(s)
 redis.call('HSET', dk, 'st', 'pending', 'nx', ARGV[4], 'sid', redis.call('XADD', s, '*', 'd', id), 'did', '')
-move(id, d[2], d[4], 'dead', 'pending')
+move(id, d[2], 'dead', 'pending')
 return 0
 `)
 
@@ -312,7 +351,6 @@ for _, e in ipairs(es) do
   if d[1] == 'dead' and d[4] == e[1] then
     n = n + 1
     redis.call('DEL', dk, P .. 'a:' .. id)
-    redis.call('HINCRBY', P .. 'stats', 'dead', -1)
     redis.call('ZREM', P .. 'i:dead:' .. d[2], id)
     local ek = P .. 'e:' .. d[3]
     local ev = redis.call('HMGET', ek, 'ds', 'ot', 'rq')
@@ -463,19 +501,24 @@ return 0
 `)
 
 // statsScript returns {events, pending, delivered, dead, {received (ns) of
-// the pending deliveries received in the oldest microsecond}...}.
+// the oldest pending delivery}}: the deliveries are counted by their state
+// sets, and the oldest pending one is the first of its pending sets
+// (delivery ids go in arrival order).
 var statsScript = redis.NewScript(luaPrelude + `
-local c = redis.call('HMGET', P .. 'stats', 'events', 'pending', 'delivered', 'dead')
-local oldest = {}
-local first = redis.call('ZRANGE', P .. 'p', 0, 0, 'WITHSCORES')
-if first[1] then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'p', first[2], first[2], 'LIMIT', 0, 64)) do
-    local ev = redis.call('HGET', P .. 'd:' .. id, 'ev')
-    local rcv = ev and redis.call('HGET', P .. 'e:' .. ev, 'rcv')
-    if rcv then oldest[#oldest + 1] = rcv end
-  end
+local n = {pending = 0, delivered = 0, dead = 0}
+local first
+for _, dst in ipairs(redis.call('SMEMBERS', P .. 'dests')) do
+  for st in pairs(n) do n[st] = n[st] + redis.call('ZCARD', P .. 'i:' .. st .. ':' .. dst) end
+  local f = redis.call('ZRANGE', P .. 'i:pending:' .. dst, 0, 0)[1]
+  if f and (not first or tonumber(f) < first) then first = tonumber(f) end
 end
-return {c[1] or '0', c[2] or '0', c[3] or '0', c[4] or '0', oldest}
+local oldest = {}
+if first then
+  local ev = redis.call('HGET', P .. 'd:' .. int(first), 'ev')
+  local rcv = ev and redis.call('HGET', P .. 'e:' .. ev, 'rcv')
+  if rcv then oldest[1] = rcv end
+end
+return {redis.call('HGET', P .. 'stats', 'events') or '0', int(n.pending), int(n.delivered), int(n.dead), oldest}
 `)
 
 // releaseScript: ARGV 3 consumer, 4 the consumer that holds released
@@ -553,7 +596,6 @@ for _, ev in ipairs(evs) do
       redis.call('DEL', P .. 'd:' .. id, P .. 'a:' .. id)
       redis.call('ZREM', P .. 'i:delivered:' .. dst, id)
       unindex(id, meta[1], meta[2])
-      redis.call('HINCRBY', P .. 'stats', 'delivered', -1)
     end
     redis.call('DEL', ek)
     redis.call('HINCRBY', P .. 'stats', 'events', -1)

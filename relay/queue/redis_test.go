@@ -493,7 +493,7 @@ func TestRedisHung(t *testing.T) {
 }
 
 // TestRedisMigrateLayout1: a queue of the first key layout (no request
-// ids, no indexes for List's filters) opens as layout 2 in place: the
+// ids, no indexes for List's filters) opens in place, as the current layout: the
 // filters find the events it held, and it works on.
 func TestRedisMigrateLayout1(t *testing.T) {
 	s := redistest.Start(t)
@@ -529,8 +529,8 @@ func TestRedisMigrateLayout1(t *testing.T) {
 	c.Set(ctx, opts.Prefix+"v", "1", 0)
 
 	q = openRedis(t, s.URL(), opts)
-	if v := c.Get(ctx, opts.Prefix+"v").Val(); v != "2" {
-		t.Fatalf("layout %q after open, want 2", v)
+	if v := c.Get(ctx, opts.Prefix+"v").Val(); v != "3" {
+		t.Fatalf("layout %q after open, want 3", v)
 	}
 	devices, err := q.List(ctx, queue.Filter{ObjectType: "dcim.device", Limit: 1000})
 	if err != nil || len(devices) != 65 {
