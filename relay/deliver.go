@@ -98,7 +98,14 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 		ForceAttemptHTTP2:   true,
 	}}
 	defer client.CloseIdleConnections()
+	// A slot is an attempt in flight to the receiver; a record is its
+	// outcome being written to the queue. An attempt gives its slot back
+	// once the receiver has answered, not once the queue has it: a
+	// queue's write (an fsync, a round trip to Redis) would otherwise
+	// hold the receiver's concurrency. Records in flight are bounded
+	// too, so a slow queue slows the attempts down.
 	slots := make(chan struct{}, d.Concurrency)
+	records := make(chan struct{}, d.Concurrency)
 	// Claims are writes to the queue: with attempts in flight, wait until
 	// a batch of slots is free rather than claim one delivery per write.
 	batch := max(1, d.Concurrency/8)
@@ -129,14 +136,22 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 			slots <- struct{}{}
 			inflight.Add(1)
 			go func() {
-				defer func() {
-					<-slots
-					inflight.Done()
-					d.poke() // a free slot: look for the next due delivery now
-				}()
+				defer inflight.Done()
+				answered := false
 				// An attempt started finishes and is recorded even when
 				// ctx ends: SIGTERM lets attempts in flight finish.
-				r.attempt(context.WithoutCancel(ctx), client, d, c)
+				r.attempt(context.WithoutCancel(ctx), client, d, c, func() {
+					answered = true
+					records <- struct{}{}
+					<-slots
+					d.poke() // a free slot: look for the next due delivery now
+				})
+				if answered {
+					<-records
+				} else {
+					<-slots
+					d.poke()
+				}
 			}()
 		}
 		if len(claimed) == free && len(claimed) > 0 {
@@ -150,12 +165,15 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 	}
 }
 
-// attempt sends one delivery and records the outcome.
-func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination, c queue.Claimed) {
+// attempt sends one delivery and records the outcome; answered is
+// called once the receiver is done with it (answered, or failed), before
+// the outcome is recorded.
+func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination, c queue.Claimed, answered func()) {
 	start := time.Now()
 	a := queue.Attempt{At: start.UTC()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(c.Payload))
 	if err != nil {
+		answered()
 		a.Error = attemptError(err)
 		r.record(ctx, d, c, a, 0, false)
 		return
@@ -177,6 +195,7 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 	resp, err := client.Do(req)
 	a.Latency = time.Since(start)
 	if err != nil {
+		answered()
 		a.Error = attemptError(err)
 		r.record(ctx, d, c, a, 0, true)
 		return
@@ -185,6 +204,7 @@ func (r *Relay) attempt(ctx context.Context, client *http.Client, d *destination
 	a.Response, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 	resp.Body.Close()
+	answered()
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
 		r.metrics.attempts.WithLabelValues(d.name, "delivered").Inc()

@@ -73,6 +73,12 @@ type harness struct {
 
 func start(t *testing.T, config string) *harness {
 	t.Helper()
+	return startWrapped(t, config, nil)
+}
+
+// startWrapped is start with the queue seen through wrap (nil: as is).
+func startWrapped(t *testing.T, config string, wrap func(queue.Queue) queue.Queue) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	mods := testmod.Dir(t, map[string]string{"10-fixed": "fixed"})
 	config = strings.ReplaceAll(config, "DATA", dir)
@@ -81,8 +87,12 @@ func start(t *testing.T, config string) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	e, err := wasmhook.New(ctx, wasmhook.Options{Dir: mods, Logger: testmod.Logger(io.Discard), ReportKeys: true})
 	require.NoError(t, err)
-	q, err := queue.Open(cfg.DataDir, queue.Options{})
+	sq, err := queue.Open(cfg.DataDir, queue.Options{})
 	require.NoError(t, err)
+	var q queue.Queue = sq
+	if wrap != nil {
+		q = wrap(q)
+	}
 	r, err := relay.New(cfg, e, q, testmod.Logger(io.Discard))
 	require.NoError(t, err)
 	srv := httptest.NewServer(r.Handler())
@@ -301,6 +311,50 @@ destinations:
 			assert.Equal(t, 400, d.LastStatus)
 		}
 	}
+}
+
+// gatedRecords is a queue whose Succeeded waits until gate is closed: a
+// queue slow to write.
+type gatedRecords struct {
+	queue.Queue
+	gate chan struct{}
+}
+
+func (g gatedRecords) Succeeded(ctx context.Context, id string, a queue.Attempt) error {
+	<-g.gate
+	return g.Queue.Succeeded(ctx, id, a)
+}
+
+// TestSlowQueueWritesDoNotHoldTheReceiver: an attempt gives its slot
+// back once the receiver has answered, not once its outcome is written:
+// with concurrency 2 and the queue's writes stuck, the receiver gets 4
+// requests (2 attempts, 2 outcomes waiting), no more, and every event is
+// delivered once the writes go through.
+func TestSlowQueueWritesDoNotHoldTheReceiver(t *testing.T) {
+	rc := newReceiver(t)
+	gate := make(chan struct{})
+	h := startWrapped(t, `
+data_dir: DATA
+sources: {netbox: {unsigned: true}}
+destinations:
+  rc: {url: `+rc.URL+`, concurrency: 2}
+`, func(q queue.Queue) queue.Queue { return gatedRecords{q, gate} })
+	var once sync.Once
+	open := func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(open) // before the harness's: a failed test must not hang its cleanup
+	for range 10 {
+		status, _ := h.post(t, "netbox", netboxBody(t), "")
+		require.Equal(t, http.StatusAccepted, status)
+	}
+	require.Eventually(t, func() bool { return len(rc.requests()) == 4 }, 10*time.Second, 5*time.Millisecond,
+		"with the queue's writes stuck, the receiver should get 2 attempts plus 2 waiting to be written")
+	time.Sleep(100 * time.Millisecond)
+	assert.Len(t, rc.requests(), 4, "outcomes waiting to be written are bounded by the concurrency")
+	open()
+	require.Eventually(t, func() bool {
+		st, err := h.queue.Stats(context.Background())
+		return err == nil && st.Delivered == 10
+	}, 10*time.Second, 10*time.Millisecond)
 }
 
 // TestRetention: an event whose deliveries are all delivered is deleted
