@@ -962,6 +962,45 @@ typedef struct {
 } wh_input;
 
 /* ------------------------------------------------------------------------ */
+/* Lookup statuses (abi/SPEC.md, "Lookups")                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The negative statuses of wh_http_request, wh_kv_get, wh_kv_set and
+ * wh_kv_delete: the host's (a failure is always a status, never a trap),
+ * and WH_ERR_NOMEM, the SDK's own when the guest runs out of memory.
+ */
+enum {
+	WH_ERR_NOT_ALLOWED = -1, /* no grant covers the URL, or the call made its max_requests */
+	WH_ERR_TIMEOUT = -2,     /* no answer within the request's timeout or the call's limit */
+	WH_ERR_TOO_LARGE = -3,   /* a response over max_response; a key or value over its bound */
+	WH_ERR_UPSTREAM = -4,    /* refused, reset, bad certificate, too many redirects; the store failed */
+	WH_ERR_BAD_REQUEST = -5, /* a method, headers, key or TTL the host refuses */
+	WH_ERR_NO_RESPONSE = -6, /* a response read before any request answered */
+	WH_ERR_NOT_FOUND = -7,   /* wh_kv_get: no such key (never set, deleted or expired) */
+	WH_ERR_FULL = -8,        /* wh_kv_set: the module's store is full */
+	WH_ERR_NOMEM = -100      /* the SDK could not allocate a buffer for the response */
+};
+
+/* wh_status_name names a WH_ERR_* status ("not allowed", "timeout", ...),
+ * "unknown status" for any other negative value and "ok" for the rest. */
+static inline const char *wh_status_name(int status)
+{
+	switch (status) {
+	case WH_ERR_NOT_ALLOWED: return "not allowed";
+	case WH_ERR_TIMEOUT: return "timeout";
+	case WH_ERR_TOO_LARGE: return "too large";
+	case WH_ERR_UPSTREAM: return "upstream error";
+	case WH_ERR_BAD_REQUEST: return "bad request";
+	case WH_ERR_NO_RESPONSE: return "no response";
+	case WH_ERR_NOT_FOUND: return "not found";
+	case WH_ERR_FULL: return "full";
+	case WH_ERR_NOMEM: return "out of memory";
+	}
+	return status < 0 ? "unknown status" : "ok";
+}
+
+/* ------------------------------------------------------------------------ */
 /* Host functions (WebAssembly only)                                        */
 /* ------------------------------------------------------------------------ */
 
@@ -977,6 +1016,14 @@ WH__IMPORT("field_read")
 int32_t wh__field_read(int32_t doc, const void *path, int32_t path_len, void *ptr, int32_t len);
 WH__IMPORT("field_string")
 int32_t wh__field_string(int32_t doc, const void *path, int32_t path_len, void *ptr, int32_t len);
+WH__IMPORT("http_request")
+int32_t wh__http_request(const void *method, int32_t method_len, const void *url, int32_t url_len,
+                         const void *headers, int32_t headers_len, const void *body, int32_t body_len);
+WH__IMPORT("http_response_read") int32_t wh__http_response_read(int32_t part, void *ptr, int32_t len);
+WH__IMPORT("kv_get") int32_t wh__kv_get(const void *key, int32_t key_len, void *ptr, int32_t len);
+WH__IMPORT("kv_set")
+int32_t wh__kv_set(const void *key, int32_t key_len, const void *value, int32_t value_len, int64_t ttl_ms);
+WH__IMPORT("kv_delete") int32_t wh__kv_delete(const void *key, int32_t key_len);
 #undef WH__IMPORT
 
 /* Log levels of wh_log (slog's). */
@@ -1139,6 +1186,129 @@ static inline long wh_get_str(int doc, const char *path, char *buf, size_t cap)
 	if ((size_t)n < cap)
 		buf[n] = '\0';
 	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lookups (abi/SPEC.md, "Lookups")                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * wh_response is what wh_http_request got. A non-2xx status is a response
+ * like any other. `body` is the body (decoded from its transfer and content
+ * encodings), `headers` the headers as a JSON object (lowercase names,
+ * sorted, each a string of its values joined with ", "; read it with
+ * wh_json_get). Both are followed by a NUL and live in buffers of the SDK
+ * that the next wh_http_request reuses.
+ */
+typedef struct {
+	int status;
+	const char *body;
+	size_t body_len;
+	const char *headers;
+	size_t headers_len;
+} wh_response;
+
+/* wh__part is one part of the last response, in a buffer kept for the life of
+ * the instance. */
+typedef struct {
+	char *buf;
+	size_t cap;
+} wh__part;
+
+/* wh__read_part copies part (0 body, 1 headers) of the last response into p,
+ * NUL-terminated: one host call when it fits, two when the buffer must grow.
+ * It returns the length or a negative status. */
+static inline long wh__read_part(int part, wh__part *p)
+{
+	int32_t n = wh__http_response_read(part, p->buf, (int32_t)(p->cap > 0 ? p->cap - 1 : 0));
+
+	if (n < 0)
+		return n;
+	if ((size_t)n + 1 > p->cap) {
+		/* The old contents are not needed: free, then allocate. */
+		size_t cap = ((size_t)n + 1 + 4095) & ~(size_t)4095;
+		free(p->buf);
+		if ((p->buf = malloc(cap)) == NULL) {
+			p->cap = 0;
+			return WH_ERR_NOMEM;
+		}
+		p->cap = cap;
+		if ((n = wh__http_response_read(part, p->buf, (int32_t)(cap - 1))) < 0)
+			return n;
+	}
+	p->buf[n] = '\0';
+	return n;
+}
+
+/*
+ * wh_http_request asks the host for one HTTP request under the module's
+ * grants (the operator's settings file: nothing is allowed without a grant,
+ * and the host adds the credentials a grant injects, which the module never
+ * sees). method is "GET", "POST", ... (NULL or "": GET); url is absolute;
+ * headers_json is a JSON object of strings ({"Accept":"application/json"};
+ * NULL: none); body is body_len bytes (NULL, 0: none). It returns the HTTP
+ * status (100-599) and fills *resp, or a negative WH_ERR_* status (resp then
+ * holds status and NULL parts). The time waited counts against the call's
+ * time limit.
+ */
+static inline int wh_http_request(const char *method, const char *url, const char *headers_json,
+                                  const void *body, size_t body_len, wh_response *resp)
+{
+	static wh__part body_part, header_part;
+	size_t mlen = method != NULL ? strlen(method) : 0;
+	size_t hlen = headers_json != NULL ? strlen(headers_json) : 0;
+	int32_t status = wh__http_request(method, (int32_t)mlen, url, (int32_t)strlen(url), headers_json,
+	                                  (int32_t)hlen, body, (int32_t)body_len);
+	long n;
+
+	memset(resp, 0, sizeof *resp);
+	resp->status = status;
+	if (status < 0)
+		return status;
+	if ((n = wh__read_part(1, &header_part)) < 0)
+		return resp->status = (int)n;
+	resp->headers = header_part.buf, resp->headers_len = (size_t)n;
+	if ((n = wh__read_part(0, &body_part)) < 0) {
+		resp->headers = NULL, resp->headers_len = 0;
+		return resp->status = (int)n;
+	}
+	resp->body = body_part.buf, resp->body_len = (size_t)n;
+	return status;
+}
+
+/* wh_http_get is wh_http_request with GET and no body. */
+static inline int wh_http_get(const char *url, const char *headers_json, wh_response *resp)
+{
+	return wh_http_request(NULL, url, headers_json, NULL, 0, resp);
+}
+
+/*
+ * wh_kv_get copies the module's value for key (NUL-terminated) into buf, at
+ * most cap bytes, and returns its whole size, like snprintf but without a NUL:
+ * when the result is above cap, call again with a larger buffer
+ * (wh_kv_get(key, NULL, 0) only measures; the host answers the second call
+ * of the same key from the first). It returns WH_ERR_NOT_FOUND when there is
+ * no value, or another negative WH_ERR_* status. A module's keys are its own;
+ * a value may change between two events (another instance may set it).
+ */
+static inline long wh_kv_get(const char *key, void *buf, size_t cap)
+{
+	return wh__kv_get(key, (int32_t)strlen(key), buf, (int32_t)cap);
+}
+
+/* wh_kv_set sets key to the len bytes at value for ttl_ms milliseconds (0: no
+ * expiry); it returns 0 or a negative WH_ERR_* status (WH_ERR_FULL past the
+ * module's bound). */
+static inline int wh_kv_set(const char *key, const void *value, size_t len, int64_t ttl_ms)
+{
+	return wh__kv_set(key, (int32_t)strlen(key), value, (int32_t)len, ttl_ms);
+}
+
+/* wh_kv_delete deletes key; it returns 0 (also when there was none) or a
+ * negative WH_ERR_* status. */
+static inline int wh_kv_delete(const char *key)
+{
+	return wh__kv_delete(key, (int32_t)strlen(key));
 }
 
 /*
