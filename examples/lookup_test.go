@@ -26,7 +26,8 @@ import (
 // conformance_test.go: committed beside their source, or built by the test.
 var (
 	tenantCommitted = map[string]string{
-		"c": "c/netbox_tenant.wasm",
+		"c":    "c/netbox_tenant.wasm",
+		"rust": "rust/netbox_tenant.wasm",
 	}
 	tenantBuilt = map[string]string{
 		"go": "go/netbox_tenant",

@@ -14,6 +14,21 @@ extern "C" {
     pub fn error_set(ptr: *const u8, len: usize);
     pub fn log(level: i32, ptr: *const u8, len: usize);
     pub fn field_read(doc: i32, path: *const u8, path_len: usize, ptr: *mut u8, len: usize) -> i32;
+    #[allow(clippy::too_many_arguments)]
+    pub fn http_request(
+        method: *const u8,
+        method_len: usize,
+        url: *const u8,
+        url_len: usize,
+        headers: *const u8,
+        headers_len: usize,
+        body: *const u8,
+        body_len: usize,
+    ) -> i32;
+    pub fn http_response_read(part: i32, ptr: *mut u8, len: usize) -> i32;
+    pub fn kv_get(key: *const u8, key_len: usize, ptr: *mut u8, len: usize) -> i32;
+    pub fn kv_set(key: *const u8, key_len: usize, value: *const u8, value_len: usize, ttl_ms: i64) -> i32;
+    pub fn kv_delete(key: *const u8, key_len: usize) -> i32;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -32,8 +47,111 @@ mod native {
         pub error: Option<Vec<u8>>,
     }
 
+    /// What the stand-in for http_request answers: the request (method,
+    /// URL, headers JSON, body) to a status and the response's headers JSON
+    /// and body, or a negative status.
+    pub type Fetch = Box<dyn Fn(&str, &str, &[u8], &[u8]) -> Result<(u16, Vec<u8>, Vec<u8>), i32>>;
+
     thread_local! {
         pub static CALL: RefCell<Call> = RefCell::new(Call::default());
+        pub static FETCH: RefCell<Option<Fetch>> = RefCell::new(None);
+        static RESPONSE: RefCell<Option<(Vec<u8>, Vec<u8>)>> = RefCell::new(None);
+        pub static KV: RefCell<std::collections::HashMap<Vec<u8>, (Vec<u8>, Option<std::time::Instant>)>> =
+            RefCell::new(std::collections::HashMap::new());
+    }
+
+    fn text(b: &[u8]) -> String {
+        String::from_utf8_lossy(b).into_owned()
+    }
+
+    /// Answers with the function of [`crate::testing::set_fetch`]; without
+    /// one every request is refused (-1), as a host without grants does.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn http_request(
+        method: *const u8,
+        method_len: usize,
+        url: *const u8,
+        url_len: usize,
+        headers: *const u8,
+        headers_len: usize,
+        body: *const u8,
+        body_len: usize,
+    ) -> i32 {
+        let (m, u, h, b) = unsafe {
+            (
+                text(&bytes(method, method_len)),
+                text(&bytes(url, url_len)),
+                bytes(headers, headers_len),
+                bytes(body, body_len),
+            )
+        };
+        let m = if m.is_empty() { "GET".to_string() } else { m };
+        let answer = FETCH.with(|f| match &*f.borrow() {
+            Some(f) => f(&m, &u, &h, &b),
+            None => Err(-1),
+        });
+        match answer {
+            Ok((status, headers, body)) => {
+                RESPONSE.with(|r| *r.borrow_mut() = Some((body, headers)));
+                i32::from(status)
+            }
+            Err(status) => {
+                RESPONSE.with(|r| *r.borrow_mut() = None);
+                status
+            }
+        }
+    }
+
+    pub unsafe fn http_response_read(part: i32, ptr: *mut u8, len: usize) -> i32 {
+        RESPONSE.with(|r| match (&*r.borrow(), part) {
+            (None, _) => -6,
+            (Some((body, _)), 0) => unsafe { read(body, ptr, len) as i32 },
+            (Some((_, headers)), 1) => unsafe { read(headers, ptr, len) as i32 },
+            _ => -5,
+        })
+    }
+
+    pub unsafe fn kv_get(key: *const u8, key_len: usize, ptr: *mut u8, len: usize) -> i32 {
+        let k = unsafe { bytes(key, key_len) };
+        if k.is_empty() {
+            return -5;
+        }
+        KV.with(|kv| {
+            let mut kv = kv.borrow_mut();
+            match kv.get(&k) {
+                Some((v, until)) if until.map_or(true, |t| std::time::Instant::now() < t) => unsafe {
+                    read(v, ptr, len) as i32
+                },
+                Some(_) => {
+                    kv.remove(&k);
+                    -7
+                }
+                None => -7,
+            }
+        })
+    }
+
+    pub unsafe fn kv_set(key: *const u8, key_len: usize, value: *const u8, value_len: usize, ttl_ms: i64) -> i32 {
+        let (k, v) = unsafe { (bytes(key, key_len), bytes(value, value_len)) };
+        if k.is_empty() || ttl_ms < 0 {
+            return -5;
+        }
+        let until = if ttl_ms > 0 {
+            Some(std::time::Instant::now() + std::time::Duration::from_millis(ttl_ms as u64))
+        } else {
+            None
+        };
+        KV.with(|kv| kv.borrow_mut().insert(k, (v, until)));
+        0
+    }
+
+    pub unsafe fn kv_delete(key: *const u8, key_len: usize) -> i32 {
+        let k = unsafe { bytes(key, key_len) };
+        if k.is_empty() {
+            return -5;
+        }
+        KV.with(|kv| kv.borrow_mut().remove(&k));
+        0
     }
 
     /// Copies `min(len, src.len())` bytes to `ptr` and returns `src.len()`,

@@ -31,9 +31,11 @@
 
 mod host;
 pub mod json;
+mod lookup;
 mod writer;
 
 pub use json::{Kind, Value};
+pub use lookup::{http_get, http_request, kv, LookupError, Response};
 pub use writer::Writer;
 
 use std::cell::Cell;
@@ -316,7 +318,25 @@ pub fn log(level: Level, msg: &str) {
 /// host stands in for wasmhook's.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing {
-    use crate::host::{Call, CALL};
+    use crate::host::{Call, CALL, FETCH, KV};
+
+    /// Makes [`crate::http_request`] call `fetch` on this thread with the
+    /// method (`"GET"` for an empty one), URL, headers JSON and body; it
+    /// returns the status, the response's headers JSON and its body, or a
+    /// negative status. Without it every request is refused
+    /// ([`crate::LookupError::NotAllowed`]), as a host without grants does.
+    pub fn set_fetch(
+        fetch: impl Fn(&str, &str, &[u8], &[u8]) -> Result<(u16, Vec<u8>, Vec<u8>), i32> + 'static,
+    ) {
+        FETCH.with(|f| *f.borrow_mut() = Some(Box::new(fetch)));
+    }
+
+    /// Removes the function of [`set_fetch`] and empties the in-memory
+    /// key-value store.
+    pub fn reset_lookups() {
+        FETCH.with(|f| *f.borrow_mut() = None);
+        KV.with(|kv| kv.borrow_mut().clear());
+    }
 
     /// Calls a plugin's `wasmhook_on_event` (the function [`crate::plugin!`]
     /// generates) once with `input` and `config` (`"{}"` for none), as a
