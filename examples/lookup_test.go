@@ -26,8 +26,9 @@ import (
 // conformance_test.go: committed beside their source, or built by the test.
 var (
 	tenantCommitted = map[string]string{
-		"c":    "c/netbox_tenant.wasm",
-		"rust": "rust/netbox_tenant.wasm",
+		"c":              "c/netbox_tenant.wasm",
+		"rust":           "rust/netbox_tenant.wasm",
+		"assemblyscript": "assemblyscript/netbox_tenant.wasm",
 	}
 	tenantBuilt = map[string]string{
 		"go": "go/netbox_tenant",

@@ -83,10 +83,14 @@ function pointer(bytes, path) {
 }
 
 // Instantiates a module with a host that records what the guest did.
-function host(module, config = "{}") {
+function host(module, config = "{}", fetch = null) {
   const enc = new TextEncoder();
   const dec = new TextDecoder("utf-8", { fatal: true });
-  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0, fieldReads: 0 };
+  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0, fieldReads: 0, requests: [] };
+  // The lookups' stand-ins: fetch(method, url, headers, body) returns
+  // {status, headers, body} or a negative status; the store is a Map.
+  let response = null;
+  const kv = new Map();
   const cfg = enc.encode(config);
   let memory;
   const copy = (src, ptr, len) => {
@@ -107,6 +111,34 @@ function host(module, config = "{}") {
         if (src === null) return -4;
         const r = pointer(src, bytes(pathPtr, pathLen));
         return typeof r === "number" ? r : copy(src.subarray(r[0], r[1]), ptr, len);
+      },
+      http_request(mp, ml, up, ul, hp, hl, bp, bl) {
+        const req = [bytes(mp, ml) || "GET", bytes(up, ul), bytes(hp, hl), bytes(bp, bl)];
+        st.requests.push(req);
+        const r = fetch === null ? -1 : fetch(...req);
+        response = typeof r === "number" ? null : { body: enc.encode(r.body), headers: enc.encode(JSON.stringify(r.headers)) };
+        return typeof r === "number" ? r : r.status;
+      },
+      http_response_read(part, ptr, len) {
+        if (response === null) return -6;
+        return copy(part === 0 ? response.body : response.headers, ptr, len);
+      },
+      kv_get(kp, kl, ptr, len) {
+        const k = bytes(kp, kl);
+        if (k === "") return -5;
+        return kv.has(k) ? copy(kv.get(k), ptr, len) : -7;
+      },
+      kv_set(kp, kl, vp, vl, ttl) {
+        const k = bytes(kp, kl);
+        if (k === "" || ttl < 0n) return -5;
+        kv.set(k, new Uint8Array(memory.buffer, vp, vl).slice());
+        return 0;
+      },
+      kv_delete(kp, kl) {
+        const k = bytes(kp, kl);
+        if (k === "") return -5;
+        kv.delete(k);
+        return 0;
       },
     },
   };
@@ -140,6 +172,60 @@ const sdk = await build("tests/sdk_test.ts", "assembly/index/wasmhookAbort");
 // The abort path names the SDK file relative to the working directory.
 const fields = await build("tests/fields_test.ts", "assembly/index/wasmhookAbort");
 const example = await build("../../examples/assemblyscript/site_status.ts", "../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort");
+const lookups = await build("tests/lookup_test.ts", "assembly/index/wasmhookAbort");
+const tenant = await build("../../examples/assemblyscript/netbox_tenant.ts", "../../guest-sdk/assemblyscript/assembly/index/wasmhookAbort");
+
+check("lookups: a GET with headers, its response read whole", () => {
+  const name = "Acme " + "x".repeat(6000); // past the first read's buffer
+  const h = host(lookups, "{}", (method, url, headers, body) => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) }));
+  assert.equal(h.call(`{"test":"get","url":"https://netbox.example.com/api/tenancy/tenants/7/"}`), 0);
+  assert.deepEqual(h.requests, [["GET", "https://netbox.example.com/api/tenancy/tenants/7/", String.raw`{"Accept":"application/json","X-Q":"a\"b"}`, ""]]);
+  assert.deepEqual(JSON.parse(h.output), { status: 200, name, type: "application/json", header: "application/json", len: JSON.stringify({ name }).length });
+});
+
+check("lookups: a 404 is a response, a refusal a status", () => {
+  const h = host(lookups, "{}", () => ({ status: 404, headers: {}, body: `{"detail":"No Tenant matches the given query."}` }));
+  assert.equal(h.call(`{"test":"post"}`), 0);
+  assert.deepEqual(h.requests, [["POST", "https://h/", "", "{}"]]);
+  assert.deepEqual(JSON.parse(h.output), { status: 404, answered: true, body: { detail: "No Tenant matches the given query." } });
+  const names = { "-1": "not allowed", "-2": "timeout", "-3": "too large", "-4": "upstream error", "-5": "bad request", "-6": "no response", "-9": "unknown status" };
+  for (const [status, name] of Object.entries(names)) {
+    const f = host(lookups, "{}", () => Number(status));
+    assert.equal(f.call(`{"test":"fail"}`), 0);
+    assert.deepEqual(JSON.parse(f.output), { status: Number(status), answered: false, name, body: false });
+  }
+  const none = host(lookups);
+  assert.equal(none.call(`{"test":"fail"}`), 0);
+  assert.equal(JSON.parse(none.output).name, "not allowed", "no grant");
+});
+
+check("lookups: key-value get, set, delete", () => {
+  const h = host(lookups);
+  assert.equal(h.call(`{"test":"kv"}`), 0);
+  assert.deepEqual(JSON.parse(h.output), { missing: -7, set: 0, found: true, value: "vü", setBig: 0, big: 5000, delete: 0, after: -7, empty: -5 });
+});
+
+check("netbox_tenant example", () => {
+  const acme = readFileSync(`${root}/../../testdata/netbox/api/tenancy/tenants/7.json`, "utf8");
+  const h = host(tenant, `{"netbox_url": "https://netbox.example.com//"}`, (method, url, headers) => {
+    assert.equal(method, "GET");
+    assert.equal(headers, `{"Accept":"application/json"}`);
+    return url === "https://netbox.example.com/api/tenancy/tenants/7/" ? { status: 200, headers: {}, body: acme } : { status: 404, headers: {}, body: "{}" };
+  });
+  const site = (tenant) => `{"object_type":"dcim.site","data":{"id":4,"tenant":${tenant}}}`;
+  assert.equal(h.call(site(`{"id": 7, "name": "Acme Corp"}`)), 0);
+  assert.equal(h.output, `{"tenant_info":{"id":7,"name":"Acme Corp","slug":"acme","group":{"name":"Customers","slug":"customers"}}}`);
+  assert.equal(h.call(site(`{"id": 8}`)), 0);
+  assert.equal(h.output, `{"tenant_info":{"id":8,"error":"http_404"}}`);
+  assert.equal(h.call(site("null")), 0);
+  assert.equal(h.output, `{"tenant_info":null}`);
+  assert.equal(h.call(`{"data":{}}`), 0);
+  assert.equal(h.output, `{}`);
+  const none = host(tenant, `{"netbox_url": "https://netbox.example.com"}`);
+  assert.equal(none.call(site(`{"id": 7}`)), 0);
+  assert.equal(none.output, `{"tenant_info":{"id":7,"error":"not_allowed"}}`);
+  assert.equal(host(tenant).call(site(`{"id": 7}`)), 1);
+});
 
 check("exports", () => {
   for (const m of [sdk, example]) {
