@@ -19,7 +19,7 @@ WASMHOOK  := $(BIN)/wasmhook
 
 # Go modules of their own (guest code and the benchmark harness): vetted and
 # tested by `make test` beside the main module.
-GO_SUBMODULES := guest-sdk/go examples/go/site_status examples/go/site_status_scan examples/go/command examples/go/testdata
+GO_SUBMODULES := guest-sdk/go examples/go/site_status examples/go/site_status_scan examples/go/netbox_tenant examples/go/command examples/go/testdata
 
 # Committed modules and their sources.
 WAT_SRC   := $(wildcard testdata/wat/*.wat testdata/hostile/*.wat examples/wat/*.wat examples/wat/scan/*.wat)

@@ -433,6 +433,21 @@ static void test_hostile(void)
 	free(b);
 }
 
+/* The lookup statuses are the host's (abi/SPEC.md, "Lookups"); the calls
+ * themselves run in the host, in examples/lookup_test.go. */
+static void test_statuses(void)
+{
+	CHECK(WH_ERR_NOT_ALLOWED == -1 && WH_ERR_TIMEOUT == -2 && WH_ERR_TOO_LARGE == -3);
+	CHECK(WH_ERR_UPSTREAM == -4 && WH_ERR_BAD_REQUEST == -5 && WH_ERR_NO_RESPONSE == -6);
+	CHECK(WH_ERR_NOT_FOUND == -7 && WH_ERR_FULL == -8);
+	CHECK(strcmp(wh_status_name(WH_ERR_NOT_ALLOWED), "not allowed") == 0);
+	CHECK(strcmp(wh_status_name(WH_ERR_TIMEOUT), "timeout") == 0);
+	CHECK(strcmp(wh_status_name(WH_ERR_FULL), "full") == 0);
+	CHECK(strcmp(wh_status_name(WH_ERR_NOMEM), "out of memory") == 0);
+	CHECK(strcmp(wh_status_name(-9), "unknown status") == 0);
+	CHECK(strcmp(wh_status_name(200), "ok") == 0);
+}
+
 int main(void)
 {
 	test_events();
@@ -441,6 +456,7 @@ int main(void)
 	test_writer();
 	test_positions();
 	test_hostile();
+	test_statuses();
 	if (failures) {
 		fprintf(stderr, "%d checks failed\n", failures);
 		return 1;
