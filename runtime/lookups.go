@@ -129,14 +129,23 @@ func (s *callState) doHTTP(ctx context.Context, lk *lookupState, method, rawURL,
 	if s.egress == nil {
 		return abi.LookupNotAllowed // no grant at all
 	}
+	if len(method) > 0 && !token(method) {
+		return abi.LookupBadRequest
+	}
+	noHeaders := len(bytes.TrimSpace(rawHeaders)) == 0
+	if noHeaders {
+		// A repeated lookup: answered from the cache with no allocation
+		// and no parsing (the URL is the key as the module wrote it).
+		if resp, ok := lk.call.Cached(method, rawURL); ok {
+			lk.resp = resp
+			return int32(resp.Status)
+		}
+	}
 	if len(method) == 0 {
 		method = []byte(http.MethodGet)
 	}
-	if !token(method) {
-		return abi.LookupBadRequest
-	}
 	var header http.Header
-	if len(bytes.TrimSpace(rawHeaders)) > 0 {
+	if !noHeaders {
 		var m map[string]string
 		if err := json.Unmarshal(rawHeaders, &m); err != nil || m == nil {
 			return abi.LookupBadRequest

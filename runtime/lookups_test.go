@@ -267,3 +267,75 @@ func TestLookupsCheckTheWholeRange(t *testing.T) {
 		}
 	}
 }
+
+// cachedGet loads http_get on a GET its grant caches, and makes the first
+// request: every later call is answered from the cache.
+func cachedGet(tb testing.TB) *runtime.Module {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 600)))
+	}))
+	tb.Cleanup(srv.Close)
+	e := newEngine(tb, runtime.Limits{PoolSize: 1, Timeout: 10 * time.Second}, nil)
+	policy := &egress.Policy{Grants: []egress.Grant{{Prefix: srv.URL + "/api/", Networks: loopback, CacheTTL: time.Hour,
+		Headers: map[string]string{"Authorization": "Token 0123456789abcdef"}}}}
+	cfg := fmt.Sprintf(`{"url": %q}`, srv.URL+"/api/tenancy/tenants/5/")
+	m := load(tb, e, "http_get", runtime.ModuleOptions{Config: []byte(cfg), HTTP: policy})
+	tb.Cleanup(func() { m.Close(context.Background()) })
+	return m
+}
+
+// TestHTTPCacheHitCall: what BenchmarkHTTPCacheHit times: the first call
+// goes upstream, the next ones are cache hits with the body.
+func TestHTTPCacheHitCall(t *testing.T) {
+	m := cachedGet(t)
+	var ev runtime.Event
+	ev.Reset([]byte(input), nil, nil)
+	for i, want := range []runtime.LookupStats{{Requests: 1}, {CacheHits: 1}, {CacheHits: 1}} {
+		var st runtime.LookupStats
+		out, err := m.CallEventStats(context.Background(), time.Now(), &ev, nil, &st)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"status":200,"bytes":600}`, string(out), "call %d", i)
+		st.Waited = 0
+		assert.Equal(t, want, st, "call %d", i)
+	}
+}
+
+// TestHTTPCacheHitAllocatesNothing: a lookup the cache answers costs the
+// call no allocation (the warm case of a lookup module stays as cheap as
+// the rest of a call).
+func TestHTTPCacheHitAllocatesNothing(t *testing.T) {
+	m := cachedGet(t)
+	var ev runtime.Event
+	ev.Reset([]byte(input), nil, nil)
+	ctx := context.Background()
+	var st runtime.LookupStats
+	out := make([]byte, 0, 64)
+	var err error
+	allocs := testing.AllocsPerRun(50, func() {
+		out, err = m.CallEventStats(ctx, time.Now(), &ev, out[:0], &st)
+	})
+	require.NoError(t, err)
+	require.Equal(t, 1, st.CacheHits)
+	assert.Zero(t, allocs)
+}
+
+// BenchmarkHTTPCacheHit is one call of a module whose GET the cache
+// answers: the host function, the cache and the copy of the body out.
+func BenchmarkHTTPCacheHit(b *testing.B) {
+	m := cachedGet(b)
+	var ev runtime.Event
+	ev.Reset([]byte(input), nil, nil)
+	ctx := context.Background()
+	var st runtime.LookupStats
+	out := make([]byte, 0, 64)
+	var err error
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, err = m.CallEventStats(ctx, time.Now(), &ev, out[:0], &st); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st.CacheHits != 1 {
+		b.Fatalf("the last call: %+v, want a cache hit", st)
+	}
+}

@@ -100,7 +100,9 @@ type Request struct {
 	Body   []byte
 }
 
-// Response is what it gets: nothing of it is an injected credential.
+// Response is what it gets: nothing of it is an injected credential. A
+// response may be shared (by the cache, by concurrent identical requests):
+// read it, never change it.
 type Response struct {
 	Status int
 	Header http.Header
@@ -310,7 +312,10 @@ func (call *Call) do(ctx context.Context, r Request) (*Response, error) {
 	if method != http.MethodGet || g.CacheTTL <= 0 || hasAuth(r.Header) {
 		return c.send(ctx, g, method, u, r)
 	}
-	key := u.String()
+	// The key is the URL as the module wrote it, so that Cached can look
+	// it up without parsing it again: an entry exists only for a URL
+	// this client's grants allowed.
+	key := r.URL
 	if resp, ok := c.cache.get(key); ok {
 		c.hits.Add(1)
 		return resp, nil
@@ -329,6 +334,29 @@ func (call *Call) do(ctx context.Context, r Request) (*Response, error) {
 		return nil, err
 	}
 	return v.(*Response), nil
+}
+
+// Cached answers a GET of url from the cache, if it holds the response,
+// the way Do would: it counts against the call's MaxRequests and as a
+// cache hit. It allocates nothing, so that a module's repeated lookup
+// costs about a map lookup; on false, the caller makes the request with
+// Do. method empty is GET. Only a request without headers and body comes
+// here: Do decides on the others (a module's own credential is never
+// answered from the cache). The response is shared: read it, never
+// change it.
+func (call *Call) Cached(method, url []byte) (*Response, bool) {
+	c := call.c
+	if c == nil || call.n >= c.policy.MaxRequests || !(len(method) == 0 || string(method) == http.MethodGet) {
+		return nil, false
+	}
+	resp, ok := c.cache.lookup(url)
+	if !ok {
+		return nil, false
+	}
+	call.n++
+	call.stats.CacheHits++
+	c.hits.Add(1)
+	return resp, true
 }
 
 // hasAuth reports whether the module set a credential of its own: such a
@@ -484,7 +512,7 @@ type cache struct {
 
 type entry struct {
 	key        string
-	resp       *Response
+	resp       *Response // Cached set: handed out as it is
 	until      time.Time
 	size       int64
 	prev, next *entry
@@ -507,19 +535,31 @@ func (c *cache) front(e *entry) {
 func (c *cache) get(key string) (*Response, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok {
+	return c.hit(c.entries[key])
+}
+
+// lookup is get for a key in bytes, with no copy of it.
+func (c *cache) lookup(key []byte) (*Response, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hit(c.entries[string(key)])
+}
+
+// hit returns e's response if e is there and fresh, and makes it the most
+// recently used; c.mu is held.
+func (c *cache) hit(e *entry) (*Response, bool) {
+	if e == nil {
 		return nil, false
 	}
 	if time.Now().After(e.until) {
 		c.remove(e)
 		return nil, false
 	}
-	c.unlink(e)
-	c.front(e)
-	r := *e.resp
-	r.Cached = true
-	return &r, true
+	if c.head.next != e {
+		c.unlink(e)
+		c.front(e)
+	}
+	return e.resp, true
 }
 
 func (c *cache) remove(e *entry) {
@@ -547,7 +587,10 @@ func (c *cache) put(key string, resp *Response, ttl time.Duration) {
 	for c.size+size > c.max {
 		c.remove(c.head.prev) // the least recently used
 	}
-	e := &entry{key: key, resp: resp, until: time.Now().Add(ttl), size: size}
+	// A copy marked Cached, made once: every hit hands out the same one.
+	hit := *resp
+	hit.Cached = true
+	e := &entry{key: key, resp: &hit, until: time.Now().Add(ttl), size: size}
 	c.entries[key] = e
 	c.front(e)
 	c.size += size
