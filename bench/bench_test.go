@@ -235,7 +235,7 @@ func BenchmarkWazeroTermination(b *testing.B) {
 // the data-size events' contexts, the outputs of bare wazero and
 // wasmhook on the loop guests.
 func TestSections(t *testing.T) {
-	for _, sec := range []string{"references", "languages", "sizes", "loops", "scheduler"} {
+	for _, sec := range []string{"references", "languages", "sizes", "loops", "scheduler", "lookups"} {
 		t.Run(sec, func(t *testing.T) {
 			if err := runSection(io.Discard, sec, 0, "1s", false, false); err != nil {
 				t.Fatal(err)

@@ -31,7 +31,7 @@ func main() {
 	procs := flag.Int("procs", 2, "GOMAXPROCS for the whole run (the 2-goroutine row needs 2)")
 	startup := flag.Bool("startup", true, "measure start-up (20 modules, cold and warm)")
 	identical := flag.Bool("startup-identical", false, "start-up modules are byte-identical copies (wazero then compiles each distinct module once)")
-	sections := flag.String("sections", "w1,references,languages,sizes,loops,scheduler", "the sections to run, comma-separated: w1 (the systems on W1, with start-up), references (SDK-written plugins against both native references and Extism), languages (site_status per language, field reads and scanner), sizes (data size), loops (time-limit checks against bare wazero), scheduler (25 cheap callbacks)")
+	sections := flag.String("sections", "w1,references,languages,sizes,loops,scheduler,lookups", "the sections to run, comma-separated: w1 (the systems on W1, with start-up), references (SDK-written plugins against both native references and Extism), languages (site_status per language, field reads and scanner), sizes (data size), loops (time-limit checks against bare wazero), scheduler (25 cheap callbacks), lookups (W1 plus a module that looks the tenant up over HTTP, cache cold and warm)")
 	child := flag.String("startup-child", "", "internal: load this directory and print New's times")
 	childCache := flag.String("startup-cache", "", "internal: the child's compilation cache directory")
 	childRepeat := flag.Int("startup-repeat", 1, "internal: how many enrichers the child creates")
@@ -81,6 +81,8 @@ func runSection(w io.Writer, section string, rounds int, benchtime string, start
 		return runLoops(ctx, w, rounds, ev)
 	case "scheduler":
 		return runScheduler(ctx, w, tmp, rounds, ev)
+	case "lookups":
+		return runLookups(ctx, w, tmp, rounds, ev)
 	}
 	return fmt.Errorf("unknown section %q", section)
 }

@@ -1,0 +1,368 @@
+package main
+
+// The lookups section (issue 17): W1 plus a module that looks the site's
+// tenant up over HTTP (guests/lookup/tenant.c, what the NetBox tenant
+// example does) against a local server serving a recorded NetBox tenant,
+// cache cold and warm; the same module with a constant body in place of
+// its HTTP call; and 100 concurrent events asking for the same tenant.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmhook/wasmhook"
+)
+
+const (
+	tenantModule      = "guests/lookup/tenant.wasm"
+	tenantConstModule = "guests/lookup/tenant_const.wasm"
+	tenantScanModule  = "guests/lookup/tenant_scan.wasm"
+	tenantRecorded    = "guests/lookup/tenant.json"
+	// tenantTokenEnv holds the token the grant injects: the settings file
+	// names the variable, as an operator's does.
+	tenantTokenEnv = "WASMHOOK_BENCH_NETBOX_TOKEN"
+	tenantToken    = "0123456789abcdef0123456789abcdef01234567"
+	// tenantInfo is what the module adds for the recorded tenant.
+	tenantInfo = `"tenant_info": {"name": "Helvetia Networks AG", "slug": "helvetia-networks"}`
+)
+
+// tenantServer is a NetBox-compatible tenant endpoint on 127.0.0.1: GET
+// /api/tenancy/tenants/ID/ answers the recorded tenant with ID in it, to a
+// request that carries the token. It counts the requests per ID.
+type tenantServer struct {
+	*httptest.Server
+	recorded string
+	// delay holds every answer that long (the coalescing check: the
+	// events that come while the first request is out must wait for it).
+	delay atomic.Int64
+	mu    sync.Mutex
+	count map[string]int
+	total atomic.Int64
+}
+
+func newTenantServer() (*tenantServer, error) {
+	b, err := os.ReadFile(tenantRecorded)
+	if err != nil {
+		return nil, err
+	}
+	s := &tenantServer{recorded: strings.TrimSpace(string(b)), count: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s, nil
+}
+
+func (s *tenantServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.total.Add(1)
+	id, ok := strings.CutPrefix(r.URL.Path, "/api/tenancy/tenants/")
+	id, ok2 := strings.CutSuffix(id, "/")
+	if _, err := strconv.ParseUint(id, 10, 64); !ok || !ok2 || err != nil || r.Method != http.MethodGet {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Header.Get("Authorization") != "Token "+tenantToken {
+		http.Error(w, `{"detail":"Authentication credentials were not provided."}`, http.StatusForbidden)
+		return
+	}
+	s.mu.Lock()
+	s.count[id]++
+	s.mu.Unlock()
+	if d := time.Duration(s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
+	body := strings.Replace(s.recorded, `"id":5,`, `"id":`+id+`,`, 1)
+	body = strings.ReplaceAll(body, "/tenants/5/", "/tenants/"+id+"/")
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, body)
+}
+
+func (s *tenantServer) requests(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count[id]
+}
+
+// tenantEvents makes W1's event with another tenant id each time, in one
+// reused buffer: every event of the cold row misses the cache.
+type tenantEvents struct {
+	prefix, suffix []byte // W1's data around the tenant's id
+	ev             wasmhook.Event
+	next           int
+}
+
+func newTenantEvents(ev *wasmhook.Event, first int) (*tenantEvents, error) {
+	const at = `"tenant": {"id": 5`
+	i := bytes.Index(ev.Data, []byte(at))
+	if i < 0 {
+		return nil, fmt.Errorf("W1's data has no %s", at)
+	}
+	t := &tenantEvents{prefix: ev.Data[:i+len(at)-1], suffix: ev.Data[i+len(at):], ev: *ev, next: first}
+	t.ev.Data = make([]byte, 0, len(ev.Data)+24)
+	return t, nil
+}
+
+func (t *tenantEvents) nextEvent() *wasmhook.Event {
+	d := append(t.ev.Data[:0], t.prefix...)
+	d = strconv.AppendInt(d, int64(t.next), 10)
+	t.ev.Data = append(d, t.suffix...)
+	t.next++
+	return &t.ev
+}
+
+// coldSystem enriches a new tenant's event each time.
+type coldSystem struct {
+	s      *reportingSystem
+	events *tenantEvents
+}
+
+func (c *coldSystem) enrich(ctx context.Context, _ *wasmhook.Event) ([]byte, error) {
+	return c.s.enrich(ctx, c.events.nextEvent())
+}
+
+func (c *coldSystem) close(ctx context.Context) error { return c.s.close(ctx) }
+
+// lookupSettings grants the tenant module (cb4) the server's API, with
+// the token from the environment and the server's loopback network.
+func lookupSettings(base string) string {
+	return fmt.Sprintf(`modules:
+  cb4:
+    config: {base: %q}
+    http:
+      grants:
+        - prefix: %s/api/
+          headers: {Authorization: "Token ${%s}"}
+          networks: [127.0.0.1/32]
+          cache_ttl: 10m
+`, base, base, tenantTokenEnv)
+}
+
+// withTenant is W1's expected context with the tenant module's member.
+func withTenant(expected []byte) []byte {
+	e := bytes.TrimSpace(expected)
+	return append(append(bytes.Clone(e[:len(e)-1]), ", "+tenantInfo...), '}')
+}
+
+// lookupReport checks that the tenant module's report (the fourth) says
+// what the cache did.
+func lookupReport(s *reportingSystem, requests, hits int) error {
+	r := s.res.Reports[3]
+	if r.Requests != requests || r.CacheHits != hits {
+		return fmt.Errorf("%s: %d requests, %d cache hits; want %d and %d", r.Callback, r.Requests, r.CacheHits, requests, hits)
+	}
+	return nil
+}
+
+func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wasmhook.Event) error {
+	expected, err := os.ReadFile(w1ExpectedContext)
+	if err != nil {
+		return err
+	}
+	ref, err := nativeSystem{}.enrich(ctx, ev)
+	if err != nil {
+		return err
+	}
+	srv, err := newTenantServer()
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	defer os.Setenv(tenantTokenEnv, os.Getenv(tenantTokenEnv))
+	os.Setenv(tenantTokenEnv, tenantToken)
+
+	w1Mods := map[string]string{"cb1": "guests/wasmhook/cb1.wasm", "cb2": "guests/wasmhook/cb2.wasm", "cb3": "guests/wasmhook/cb3.wasm"}
+	with := func(cb4 string) map[string]string {
+		m := map[string]string{"cb4": cb4}
+		for k, v := range w1Mods {
+			m[k] = v
+		}
+		return m
+	}
+	settings := lookupSettings(srv.URL)
+	open := func(name string, mods map[string]string, settings string, watch ...int) (*reportingSystem, error) {
+		dir, err := dirOf(tmp, "lookups-"+name, mods, settings)
+		if err != nil {
+			return nil, err
+		}
+		s, err := newReporting(ctx, dir, wasmhook.Options{}, watch...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return s, nil
+	}
+	w1, err := open("w1", w1Mods, "", 2)
+	if err != nil {
+		return err
+	}
+	defer w1.close(ctx)
+	warm, err := open("warm", with(tenantModule), settings, 3)
+	if err != nil {
+		return err
+	}
+	defer warm.close(ctx)
+	coldReporting, err := open("cold", with(tenantModule), settings, 3)
+	if err != nil {
+		return err
+	}
+	events, err := newTenantEvents(ev, 1_000_000)
+	if err != nil {
+		return err
+	}
+	cold := &coldSystem{s: coldReporting, events: events}
+	defer cold.close(ctx)
+	constant, err := open("const", with(tenantConstModule), fmt.Sprintf("modules:\n  cb4: {config: {base: %q}}\n", srv.URL), 3)
+	if err != nil {
+		return err
+	}
+	defer constant.close(ctx)
+	scan, err := open("scan", with(tenantScanModule), settings, 3)
+	if err != nil {
+		return err
+	}
+	defer scan.close(ctx)
+
+	// The checks: every payload as W1's reference with the tenant's
+	// member, and each lookup answered as its row says.
+	if err := checkAgainst(ctx, "W1", w1, ev, ref, expected); err != nil {
+		return err
+	}
+	want := withTenant(expected)
+	for i := range 3 {
+		for _, c := range []struct {
+			name           string
+			s              system
+			rep            *reportingSystem
+			requests, hits int
+		}{{"warm", warm, warm, 0, 1}, {"cold", cold, coldReporting, 1, 0}, {"constant", constant, constant, 0, 0}, {"scan", scan, scan, 0, 1}} {
+			if (c.name == "warm" || c.name == "scan") && i == 0 {
+				c.requests, c.hits = 1, 0 // the first fills the cache
+			}
+			p, err := c.s.enrich(ctx, ev)
+			if err == nil {
+				err = checkContext(p, want)
+			}
+			if err == nil {
+				err = lookupReport(c.rep, c.requests, c.hits)
+			}
+			if err != nil {
+				return fmt.Errorf("W1 + lookup, %s: %w", c.name, err)
+			}
+		}
+	}
+	if n := srv.requests("5"); n != 2 {
+		return fmt.Errorf("tenant 5 was asked for %d times upstream, want 2 (the first event of each warm row)", n)
+	}
+	coal, err := checkCoalescing(ctx, tmp, srv, settings, with(tenantModule), ev, want)
+	if err != nil {
+		return err
+	}
+	w1.means()
+	warm.means()
+	coldReporting.means()
+	constant.means()
+	scan.means()
+
+	serial := func(s system) func() (timing, error) {
+		return func() (timing, error) { return timeSerial(ctx, s, ev) }
+	}
+	rows := []*benchRow{
+		{label: "W1 alone (cb1, cb2, cb3: C by hand)", run: serial(w1), extra: w1.means},
+		{label: "W1 + lookup, cache warm (every event hits)", run: serial(warm), extra: warm.means},
+		{label: "W1 + lookup, cache cold (every event another tenant: a request to the local server)", run: serial(cold), extra: coldReporting.means},
+		{label: "W1 + the same module with a constant body in place of its HTTP call", run: serial(constant), extra: constant.means},
+		{label: "W1 + lookup, cache warm, the module finding the id by scanning its input instead of a field read", run: serial(scan), extra: scan.means},
+	}
+	if rounds == 0 { // the checks alone (TestSections)
+		if coal != 1 {
+			return fmt.Errorf("100 concurrent events asking for the same tenant made %d upstream requests, want 1", coal)
+		}
+		return nil
+	}
+	upstream0 := srv.total.Load()
+	if err := runRows("lookups", rounds, rows); err != nil {
+		return err
+	}
+	base, hot, miss, konst, hotScan := rows[0], rows[1], rows[2], rows[3], rows[4]
+	fmt.Fprintf(w, "\nLookups: W1 EnrichInto plus cb4 = guests/lookup/tenant.c (reads data.tenant.id, GETs the tenant from a NetBox-shaped server on 127.0.0.1 under a grant that injects the token, picks name and slug out of a %d-byte body); %d rounds, median, one goroutine. \"own call\" is the last callback's time as its report measures it (cb3 for W1 alone, cb4 otherwise). %d requests reached the server while timing.\n\n",
+		len(srv.recorded), rounds, srv.total.Load()-upstream0)
+	printRows(w, rows, func(r *benchRow) string {
+		if r == base {
+			return "1.00x"
+		}
+		return fmt.Sprintf("%.2fx W1's time (+%s wall, +%s CPU)", r.ns()/base.ns(), fmtNs(r.ns()-base.ns()), fmtNs(r.cpu()-base.cpu()))
+	}, "own call")
+	fmt.Fprintf(w, "\n  the lookup's machinery (warm, less the constant body): %s wall, %s CPU per event; the module's own work (constant body, less W1: a fourth call, the event's index for its field read, picking name and slug): %s wall; a miss (cold, less warm): %s wall\n",
+		fmtNs(hot.ns()-konst.ns()), fmtNs(hot.cpu()-konst.cpu()), fmtNs(konst.ns()-base.ns()), fmtNs(miss.ns()-hot.ns()))
+	fmt.Fprintln(w, "\ntargets (wall time, and CPU time):")
+	mark := func(ok bool) string {
+		if ok {
+			return "MET "
+		}
+		return "MISS"
+	}
+	addWall, addCPU := hot.ns()-base.ns(), hot.cpu()-base.cpu()
+	fmt.Fprintf(w, "  %s the warm cache adds at most 1 µs per event to W1: +%s wall, +%s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), fmtNs(addWall), fmtNs(addCPU))
+	addWall, addCPU = hotScan.ns()-base.ns(), hotScan.cpu()-base.cpu()
+	fmt.Fprintf(w, "  %s the same, the module scanning its input for the id: +%s wall, +%s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), fmtNs(addWall), fmtNs(addCPU))
+	addWall, addCPU = hot.ns()-konst.ns(), hot.cpu()-konst.cpu()
+	fmt.Fprintf(w, "  %s the lookup itself, warm (the module less its constant-body twin) costs at most 1 µs per event: %s wall, %s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), fmtNs(addWall), fmtNs(addCPU))
+	fmt.Fprintf(w, "  %s 100 concurrent events asking for the same tenant make one upstream request: %d\n", mark(coal == 1), coal)
+	return nil
+}
+
+// checkCoalescing enriches, on a new enricher (its cache cold), 100
+// events at once that all ask for the same tenant, each on its own
+// goroutine with the default parallelism, while the server holds its
+// answers a little; it returns how many requests for that tenant reached
+// the server, after checking every payload.
+func checkCoalescing(ctx context.Context, tmp string, srv *tenantServer, settings string, mods map[string]string, ev *wasmhook.Event, want []byte) (int, error) {
+	dir, err := dirOf(tmp, "lookups-burst", mods, settings)
+	if err != nil {
+		return 0, err
+	}
+	s, err := newReporting(ctx, dir, wasmhook.Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer s.close(ctx)
+	events, err := newTenantEvents(ev, 77)
+	if err != nil {
+		return 0, err
+	}
+	burst := *events.nextEvent()
+	srv.delay.Store(int64(50 * time.Millisecond))
+	defer srv.delay.Store(0)
+	var wg sync.WaitGroup
+	errs := make([]error, 100)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var res wasmhook.Result
+			err := s.e.EnrichInto(ctx, &burst, &res)
+			if err == nil {
+				if f := res.Failed(); len(f) > 0 {
+					err = f[0].Err
+				}
+			}
+			if err == nil {
+				err = checkContext(res.Payload, want)
+			}
+			errs[g] = err
+		}()
+	}
+	wg.Wait()
+	for g, err := range errs {
+		if err != nil {
+			return 0, fmt.Errorf("100 concurrent events, goroutine %d: %w", g, err)
+		}
+	}
+	return srv.requests("77"), nil
+}
