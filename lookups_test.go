@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,6 +70,62 @@ func TestLookupGrantedInTheSettingsFile(t *testing.T) {
 	}
 	assert.EqualValues(t, 1, upstream.Load())
 	assert.Equal(t, "Token 0123456789abcdef", auth.Load())
+}
+
+// TestLookupConcurrentEventsOneUpstreamRequest: 100 events enriched at
+// once, each asking for the same tenant, make one upstream request
+// (issue 17): the first waits for the server, the others wait for it or
+// find its answer in the cache, and every payload has the tenant.
+func TestLookupConcurrentEventsOneUpstreamRequest(t *testing.T) {
+	var upstream atomic.Int64
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstream.Add(1)
+		<-release
+		fmt.Fprint(w, `{"tenant":{"name":"acme"}}`)
+	}))
+	defer srv.Close()
+	dir := modulesDir(t, map[string]string{"10-tenant": "http_fetch"})
+	settings := fmt.Sprintf(`modules:
+  10-tenant:
+    config: {url: %q}
+    nest: true
+    http:
+      grants:
+        - prefix: %s/api/
+          networks: [127.0.0.1/32]
+          cache_ttl: 1m
+`, srv.URL+"/api/tenancy/tenants/7/", srv.URL)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wasmhook.yaml"), []byte(settings), 0o644))
+	e := newEnricher(t, wasmhook.Options{Dir: dir})
+
+	const events = 100
+	var wg sync.WaitGroup
+	results := make([]*wasmhook.Result, events)
+	errs := make([]error, events)
+	for i := range events {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = e.Enrich(context.Background(), &siteEvent)
+		}()
+	}
+	require.Eventually(t, func() bool { return upstream.Load() >= 1 }, 5*time.Second, time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // let the other events reach the request in flight
+	close(release)
+	wg.Wait()
+	assert.EqualValues(t, 1, upstream.Load(), "upstream requests for %d concurrent events", events)
+	var requests, hits int
+	for i, res := range results {
+		require.NoError(t, errs[i])
+		require.Empty(t, res.Failed())
+		tenant := testmod.ContextOf(t, res.Payload)["10-tenant"].(map[string]any)
+		assert.Equal(t, map[string]any{"tenant": map[string]any{"name": "acme"}}, tenant["body"], "event %d", i)
+		requests += res.Reports[0].Requests
+		hits += res.Reports[0].CacheHits
+	}
+	assert.Equal(t, events, requests+hits, "each event made its request, shared or cached")
+	assert.Positive(t, requests, "the events that waited for the one in flight count it as theirs")
 }
 
 // TestLookupSecretUnsetFailsTheLoad: a header naming an unset variable
