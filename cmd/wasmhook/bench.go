@@ -24,6 +24,12 @@ linear memory of its instances and its largest output, each against the
 configured limit, so that you see at once whether a plugin fits. With
 --json, the same as a JSON report. Exits 1 when any call failed.
 
+A settings file in DIR (wasmhook.yaml or wasmhook.json) applies as it does
+for run: each module's configuration, limits and HTTP grants (headers
+from the environment or files included), so that a module that looks
+things up benchmarks with its grants; the report then adds its HTTP
+requests upstream and its cache hits.
+
 examples:
   wasmhook bench --modules ./plugins -n 10000 -c 2
   wasmhook bench plugin.wasm --event event.json --json
@@ -63,6 +69,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 
 	samples := make([][]time.Duration, len(callbacks))
 	outputs := make([]int, len(callbacks))
+	lookups := make([]lookupTotals, len(callbacks))
 	failures := make([]int, len(callbacks))
 	firstErr := make([]error, len(callbacks))
 	var mu sync.Mutex
@@ -87,6 +94,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 				for i, rep := range res.Reports {
 					local[i] = append(local[i], rep.Duration)
 					outputs[i] = max(outputs[i], rep.OutputBytes)
+					lookups[i].add(rep)
 					if rep.Err != nil {
 						failures[i]++
 						if firstErr[i] == nil {
@@ -134,6 +142,7 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 				Name: cb.Name, Kind: string(cb.Kind), Calls: len(d), Failed: failures[i],
 				P50NS: int64(percentile(d, 50)), P99NS: int64(percentile(d, 99)), StartNS: int64(st.StartTime),
 				PeakMemoryBytes: st.PeakMemoryBytes, MaxOutputBytes: outputs[i], ErrorClass: wasmhook.ErrorClass(firstErr[i]),
+				Requests: lookups[i].requests, CacheHits: lookups[i].hits, WaitedNS: int64(lookups[i].waited),
 			}
 			if lim := st.Limits; lim.Timeout > 0 {
 				line.Limits = &limitReport{TimeoutNS: int64(lim.Timeout), MemoryBytes: uint64(lim.MemoryBytes), OutputBytes: uint64(lim.OutputBytes)}
@@ -164,12 +173,37 @@ func cmdBench(ctx context.Context, args []string, io stdio) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(io.out, "%d events in %s from %d goroutines: %.0f events/s\n", done.Load(), elapsed.Round(time.Millisecond), *conc, float64(done.Load())/elapsed.Seconds())
+	for i, l := range lookups {
+		if l.requests+l.hits > 0 {
+			fmt.Fprintf(io.out, "%s looked up over HTTP: %s\n", callbacks[i].Name, l)
+		}
+	}
 	for i, err := range firstErr {
 		if err != nil {
 			fmt.Fprintf(io.out, "%s failed %d times; first: %s\n", callbacks[i].Name, failures[i], oneLine(err.Error()))
 		}
 	}
 	return failErr
+}
+
+// lookupTotals add up a callback's HTTP lookups over the events.
+type lookupTotals struct {
+	requests, hits int
+	waited         time.Duration
+}
+
+func (l *lookupTotals) add(rep wasmhook.Report) {
+	l.requests += rep.Requests
+	l.hits += rep.CacheHits
+	l.waited += rep.Waited
+}
+
+func (l lookupTotals) String() string {
+	s := fmt.Sprintf("%d requests upstream", l.requests)
+	if l.requests > 0 {
+		s += fmt.Sprintf(" (%s waited in all)", l.waited.Round(time.Microsecond))
+	}
+	return s + fmt.Sprintf(", %d cache hits", l.hits)
 }
 
 // against writes "value / limit (p%)"; native callbacks have no limit.

@@ -109,6 +109,10 @@ type benchLine struct {
 	PeakMemoryBytes uint64       `json:"peak_memory_bytes"`
 	MaxOutputBytes  int          `json:"max_output_bytes"`
 	Limits          *limitReport `json:"limits,omitempty"`
+	// Requests, CacheHits and WaitedNS add up the calls' HTTP lookups.
+	Requests  int   `json:"http_requests,omitempty"`
+	CacheHits int   `json:"http_cache_hits,omitempty"`
+	WaitedNS  int64 `json:"http_waited_ns,omitempty"`
 	// ErrorClass and Error are the first failure's.
 	ErrorClass string `json:"error_class,omitempty"`
 	Error      string `json:"error,omitempty"`
