@@ -165,7 +165,7 @@ func TestInspect(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Len(t, lines, 2, "one line a module")
-	assert.Equal(t, filepath.Join(dir, "fixed.wasm")+": reactor, ABI v1, 150 B, memory 64 KiB..no max, exports [wasmhook_abi_v1 wasmhook_on_event], imports [wasmhook_v1.output_set]: loads", lines[0])
+	assert.Equal(t, filepath.Join(dir, "fixed.wasm")+": reactor, ABI v1, 150 B, memory 64 KiB..no max, exports [wasmhook_abi_v1 wasmhook_on_event], imports [wasmhook_v1.output_set], capabilities [output]: loads", lines[0])
 	assert.Contains(t, lines[1], "command, ABI v1")
 	assert.Contains(t, lines[1], "wasi_snapshot_preview1.fd_read")
 
