@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,6 +223,26 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 		return err
 	}
 	defer constant.close(ctx)
+	// W1 with SDK-written callbacks (cb2 = examples/c/site_status, field
+	// reads): the lookup module's field read then finds the event's index
+	// made, as with plugins that all read fields.
+	sdkMods := map[string]string{"cb1": "guests/sdk/cb1.wasm", "cb2": "../examples/c/site_status.wasm", "cb3": "guests/sdk/cb3.wasm"}
+	sdk, err := open("sdk", sdkMods, "", 2)
+	if err != nil {
+		return err
+	}
+	defer sdk.close(ctx)
+	sdkMods["cb4"] = tenantModule
+	sdkWarm, err := open("sdk-warm", sdkMods, settings, 3)
+	if err != nil {
+		return err
+	}
+	defer sdkWarm.close(ctx)
+	empty, err := open("empty", with("../testdata/wat/null_output.wasm"), "", 3)
+	if err != nil {
+		return err
+	}
+	defer empty.close(ctx)
 	scan, err := open("scan", with(tenantScanModule), settings, 3)
 	if err != nil {
 		return err
@@ -240,8 +261,8 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 			s              system
 			rep            *reportingSystem
 			requests, hits int
-		}{{"warm", warm, warm, 0, 1}, {"cold", cold, coldReporting, 1, 0}, {"constant", constant, constant, 0, 0}, {"scan", scan, scan, 0, 1}} {
-			if (c.name == "warm" || c.name == "scan") && i == 0 {
+		}{{"warm", warm, warm, 0, 1}, {"cold", cold, coldReporting, 1, 0}, {"constant", constant, constant, 0, 0}, {"scan", scan, scan, 0, 1}, {"SDK-written W1, warm", sdkWarm, sdkWarm, 0, 1}} {
+			if (c.name == "warm" || c.name == "scan" || c.name == "SDK-written W1, warm") && i == 0 {
 				c.requests, c.hits = 1, 0 // the first fills the cache
 			}
 			p, err := c.s.enrich(ctx, ev)
@@ -256,8 +277,14 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 			}
 		}
 	}
-	if n := srv.requests("5"); n != 2 {
-		return fmt.Errorf("tenant 5 was asked for %d times upstream, want 2 (the first event of each warm row)", n)
+	if err := checkAgainst(ctx, "W1 + an empty callback", empty, ev, ref, expected); err != nil {
+		return err
+	}
+	if err := checkAgainst(ctx, "SDK-written W1", sdk, ev, ref, expected); err != nil {
+		return err
+	}
+	if n := srv.requests("5"); n != 3 {
+		return fmt.Errorf("tenant 5 was asked for %d times upstream, want 3 (the first event of each warm row)", n)
 	}
 	coal, err := checkCoalescing(ctx, tmp, srv, settings, with(tenantModule), ev, want)
 	if err != nil {
@@ -268,6 +295,9 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 	coldReporting.means()
 	constant.means()
 	scan.means()
+	empty.means()
+	sdk.means()
+	sdkWarm.means()
 
 	serial := func(s system) func() (timing, error) {
 		return func() (timing, error) { return timeSerial(ctx, s, ev) }
@@ -278,6 +308,9 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 		{label: "W1 + lookup, cache cold (every event another tenant: a request to the local server)", run: serial(cold), extra: coldReporting.means},
 		{label: "W1 + the same module with a constant body in place of its HTTP call", run: serial(constant), extra: constant.means},
 		{label: "W1 + lookup, cache warm, the module finding the id by scanning its input instead of a field read", run: serial(scan), extra: scan.means},
+		{label: "control: W1 + a fourth callback that does nothing (testdata/wat/null_output: outputs null)", run: serial(empty), extra: empty.means},
+		{label: "W1, SDK-written callbacks (cb2 = examples/c/site_status: field reads) alone", run: serial(sdk), extra: sdk.means},
+		{label: "W1, SDK-written callbacks + lookup, cache warm (the event's index already made by cb2)", run: serial(sdkWarm), extra: sdkWarm.means},
 	}
 	if rounds == 0 { // the checks alone (TestSections)
 		if coal != 1 {
@@ -286,20 +319,28 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 		return nil
 	}
 	upstream0 := srv.total.Load()
+	load0 := loadAverage()
 	if err := runRows("lookups", rounds, rows); err != nil {
 		return err
 	}
-	base, hot, miss, konst, hotScan := rows[0], rows[1], rows[2], rows[3], rows[4]
+	fmt.Fprintf(w, "\nmachine: %d CPUs (%s), GOMAXPROCS %d, %s %s/%s; wazero %s; load average (1, 5, 15 min) %s before timing, %s after\n",
+		goruntime.NumCPU(), cpuModel(), goruntime.GOMAXPROCS(0), goruntime.Version(), goruntime.GOOS, goruntime.GOARCH,
+		depVersion("github.com/tetratelabs/wazero"), load0, loadAverage())
+	base, hot, miss, konst, hotScan, none, sdkBase, sdkHot := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7]
 	fmt.Fprintf(w, "\nLookups: W1 EnrichInto plus cb4 = guests/lookup/tenant.c (reads data.tenant.id, GETs the tenant from a NetBox-shaped server on 127.0.0.1 under a grant that injects the token, picks name and slug out of a %d-byte body); %d rounds, median, one goroutine. \"own call\" is the last callback's time as its report measures it (cb3 for W1 alone, cb4 otherwise). %d requests reached the server while timing.\n\n",
 		len(srv.recorded), rounds, srv.total.Load()-upstream0)
 	printRows(w, rows, func(r *benchRow) string {
-		if r == base {
+		b, what := base, "W1's"
+		if r == sdkHot {
+			b, what = sdkBase, "SDK-written W1's"
+		}
+		if r == b || r == sdkBase {
 			return "1.00x"
 		}
-		return fmt.Sprintf("%.2fx W1's time (+%s wall, +%s CPU)", r.ns()/base.ns(), fmtNs(r.ns()-base.ns()), fmtNs(r.cpu()-base.cpu()))
+		return fmt.Sprintf("%.2fx %s time (%s wall, %s CPU)", r.ns()/b.ns(), what, signedNs(r.ns()-b.ns()), signedNs(r.cpu()-b.cpu()))
 	}, "own call")
-	fmt.Fprintf(w, "\n  the lookup's machinery (warm, less the constant body): %s wall, %s CPU per event; the module's own work (constant body, less W1: a fourth call, the event's index for its field read, picking name and slug): %s wall; a miss (cold, less warm): %s wall\n",
-		fmtNs(hot.ns()-konst.ns()), fmtNs(hot.cpu()-konst.cpu()), fmtNs(konst.ns()-base.ns()), fmtNs(miss.ns()-hot.ns()))
+	fmt.Fprintf(w, "\n  where the warm row's time over W1 goes: a fourth callback (the control, less W1) %s wall; the module's own work (constant body, less the control: the event's index for its field read, picking name and slug) %s; the lookup itself (warm, less the constant body) %s wall, %s CPU. A miss (cold, less warm): %s wall\n",
+		signedNs(none.ns()-base.ns()), signedNs(konst.ns()-none.ns()), signedNs(hot.ns()-konst.ns()), signedNs(hot.cpu()-konst.cpu()), fmtNs(miss.ns()-hot.ns()))
 	fmt.Fprintln(w, "\ntargets (wall time, and CPU time):")
 	mark := func(ok bool) string {
 		if ok {
@@ -308,11 +349,13 @@ func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wa
 		return "MISS"
 	}
 	addWall, addCPU := hot.ns()-base.ns(), hot.cpu()-base.cpu()
-	fmt.Fprintf(w, "  %s the warm cache adds at most 1 µs per event to W1: +%s wall, +%s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), fmtNs(addWall), fmtNs(addCPU))
+	fmt.Fprintf(w, "  %s the warm cache adds at most 1 µs per event to W1: %s wall, %s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), signedNs(addWall), signedNs(addCPU))
 	addWall, addCPU = hotScan.ns()-base.ns(), hotScan.cpu()-base.cpu()
-	fmt.Fprintf(w, "  %s the same, the module scanning its input for the id: +%s wall, +%s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), fmtNs(addWall), fmtNs(addCPU))
+	fmt.Fprintf(w, "  %s the same, the module scanning its input for the id: %s wall, %s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), signedNs(addWall), signedNs(addCPU))
+	addWall, addCPU = sdkHot.ns()-sdkBase.ns(), sdkHot.cpu()-sdkBase.cpu()
+	fmt.Fprintf(w, "  %s the same on W1 with SDK-written callbacks (field reads: the event's index is made before the lookup module reads): %s wall, %s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), signedNs(addWall), signedNs(addCPU))
 	addWall, addCPU = hot.ns()-konst.ns(), hot.cpu()-konst.cpu()
-	fmt.Fprintf(w, "  %s the lookup itself, warm (the module less its constant-body twin) costs at most 1 µs per event: %s wall, %s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), fmtNs(addWall), fmtNs(addCPU))
+	fmt.Fprintf(w, "  %s the lookup itself, warm (the module less its constant-body twin) costs at most 1 µs per event: %s wall, %s CPU\n", mark(addWall <= 1000 && addCPU <= 1000), signedNs(addWall), signedNs(addCPU))
 	fmt.Fprintf(w, "  %s 100 concurrent events asking for the same tenant make one upstream request: %d\n", mark(coal == 1), coal)
 	return nil
 }
@@ -365,4 +408,12 @@ func checkCoalescing(ctx context.Context, tmp string, srv *tenantServer, setting
 		}
 	}
 	return srv.requests("77"), nil
+}
+
+// signedNs is a difference of times with its sign.
+func signedNs(ns float64) string {
+	if ns < 0 {
+		return "-" + fmtNs(-ns)
+	}
+	return "+" + fmtNs(ns)
 }
