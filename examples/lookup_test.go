@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,10 @@ func newNetBox(t *testing.T) *netbox {
 			return
 		}
 		m := tenantPath.FindStringSubmatch(r.URL.Path)
+		if m != nil && m[1] == stallingTenant {
+			<-r.Context().Done() // never answers: the grant's timeout ends it
+			return
+		}
 		var body []byte
 		if m != nil && r.Method == http.MethodGet {
 			body, _ = os.ReadFile(filepath.Join(dir, m[1]+".json"))
@@ -81,6 +86,9 @@ func newNetBox(t *testing.T) *netbox {
 	t.Cleanup(nb.Close)
 	return nb
 }
+
+// stallingTenant is the tenant id the NetBox stand-in never answers for.
+const stallingTenant = "5"
 
 func (nb *netbox) requests(path string) int {
 	nb.mu.Lock()
@@ -262,6 +270,9 @@ func TestNetBoxTenantFailures(t *testing.T) {
 	t.Setenv("NETBOX_TOKEN", netboxToken)
 	nb := newNetBox(t)
 	acme := tenantEvent(t, "site-tenant-acme.json")
+	stalls := tenantEvent(t, "site-tenant-acme.json")
+	stalls.Data = json.RawMessage(strings.Replace(string(stalls.Data), `"tenant": {"id": 7,`, `"tenant": {"id": `+stallingTenant+`,`, 1))
+	require.Contains(t, string(stalls.Data), `"tenant": {"id": `+stallingTenant+`,`)
 	cases := []struct {
 		name, http string
 		ev         *wasmhook.Event
@@ -271,6 +282,7 @@ func TestNetBoxTenantFailures(t *testing.T) {
 		{"another prefix", grant(nb.URL+"/api/dcim", `{Authorization: "Token ${NETBOX_TOKEN}"}`), acme,
 			`{"id":7,"error":"not_allowed"}`},
 		{"no token", grant(nb.URL, `{}`), acme, `{"id":7,"error":"http_401"}`},
+		{"timeout", grant(nb.URL, `{Authorization: "Token ${NETBOX_TOKEN}"}`), stalls, `{"id":5,"error":"timeout"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -158,7 +158,23 @@ func (s *callState) doHTTP(ctx context.Context, lk *lookupState, method, rawURL,
 			header.Set(k, v)
 		}
 	}
-	resp, err := lk.call.Do(ctx, egress.Request{
+	// The request's context is its own, with the call's deadline, and
+	// canceled when the call's is: the call's context is the instance's,
+	// reset by its next call, and a request's timers may still read their
+	// parent's after the request has ended.
+	rctx, cancel := context.WithCancel(context.Background())
+	if deadline, ok := ctx.Deadline(); ok {
+		rctx, cancel = context.WithDeadline(rctx, deadline)
+	}
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			cancel()
+		case <-rctx.Done():
+		}
+	}()
+	resp, err := lk.call.Do(rctx, egress.Request{
 		Method: string(method),
 		URL:    string(rawURL),
 		Header: header,

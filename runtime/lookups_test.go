@@ -180,6 +180,28 @@ func TestHTTPWaitCountsAgainstTheCallLimit(t *testing.T) {
 	assert.Less(t, st.Waited, 2*time.Second)
 }
 
+// TestHTTPGrantTimeoutThenNextCall: a request cut by its grant's timeout
+// ends before the call does, and the instance's next call starts while
+// the request's timer may still be unwinding: the request's context must
+// not reach into the call's, which the next call reuses (the race
+// detector saw the timer read it as the next call reset it).
+func TestHTTPGrantTimeoutThenNextCall(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	e := newEngine(t, runtime.Limits{PoolSize: 1, Timeout: 5 * time.Second}, nil)
+	policy := &egress.Policy{Grants: []egress.Grant{{Prefix: srv.URL, Networks: loopback}}, Timeout: 2 * time.Millisecond}
+	m := load(t, e, "http_fetch", runtime.ModuleOptions{Config: []byte(fmt.Sprintf(`{"url": %q}`, srv.URL+"/stall")), HTTP: policy})
+	defer m.Close(context.Background())
+	for range 30 {
+		r, st, err := fetchWith(t, m)
+		require.NoError(t, err)
+		require.Equal(t, abi.LookupTimeout, r.Status)
+		require.Equal(t, 1, st.Requests)
+	}
+}
+
 // TestKVAcrossEvents: kv_last keeps the last event's name under a key
 // with a time to live: the next event reads it, it expires, a delete
 // removes it. Statuses, never traps, for what is not there.
