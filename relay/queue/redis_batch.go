@@ -39,7 +39,7 @@ const (
 	// redisBatchRunners is how many batches of one kind are in flight at
 	// once: Redis runs one while others are on the wire, and one event
 	// loop's turn (one fsync, with appendfsync always) serves several.
-	redisBatchRunners = 4
+	redisBatchRunners = 2
 )
 
 // errBatchReply is an item's reply of the wrong shape.

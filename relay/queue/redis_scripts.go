@@ -62,6 +62,18 @@ local function move(id, dst, a, b)
   if a then redis.call('ZREM', P .. 'i:' .. a .. ':' .. dst, id) end
   redis.call('ZADD', P .. 'i:' .. b .. ':' .. dst, id, id)
 end
+-- ack acknowledges entry eid of destination dst's stream s; flushAcks
+-- adds the script's acknowledgements to the counts that start a trim,
+-- one write per destination.
+local acks = {}
+local function ack(s, dst, eid)
+  redis.call('XACK', s, G, eid)
+  acks[dst] = (acks[dst] or 0) + 1
+end
+local function flushAcks()
+  for dst, n in pairs(acks) do redis.call('HINCRBY', P .. 'acked', dst, n) end
+  acks = {}
+end
 -- leave takes delivery id out of where its state keeps it: a pending one
 -- out of its stream (acknowledged) or its retry set, a dead one out of the
 -- dead stream.
@@ -69,8 +81,7 @@ local function leave(id, dst, st, sid, did)
   if st == 'pending' then
     -- in its stream (an entry id) or, between attempts, in its retry set
     if sid and sid ~= '' then
-      redis.call('XACK', skey(dst), G, sid)
-      redis.call('HINCRBY', P .. 'acked', dst, 1)
+      ack(skey(dst), dst, sid)
     else
       redis.call('ZREM', P .. 'r:' .. dst, id)
     end
@@ -198,8 +209,7 @@ local function take(eid, f, expired)
   local id = f and f[2]
   local d = id and redis.call('HMGET', P .. 'd:' .. id, 'st', 'sid', 'own', 'ev', 'att', 'ls', 'le')
   if not d or d[1] ~= 'pending' or d[2] ~= eid then
-    redis.call('XACK', s, G, eid)
-    redis.call('HINCRBY', P .. 'acked', dst, 1)
+    ack(s, dst, eid)
     return
   end
   if expired and d[3] and d[3] ~= me then reclaimed = reclaimed + 1 end
@@ -259,6 +269,7 @@ end
 -- Trim the stream below its oldest unfinished entry (the oldest one
 -- claimed and not acknowledged, in the group's PEL, or not yet read),
 -- once ARGV[10] entries have been acknowledged since the last trim.
+flushAcks()
 if tonumber(redis.call('HGET', P .. 'acked', dst) or 0) >= tonumber(ARGV[10]) then
   redis.call('HSET', P .. 'acked', dst, 0)
   local keep
@@ -319,7 +330,9 @@ local function record(j)
   if new == 'delivered' then done(d[7], d[5], d[9]) end
   return 0
 end
-return batch(8, nil, record)
+local out = batch(8, nil, record)
+flushAcks()
+return out
 `)
 
 // replayScript: ARGV 3 delivery id, 4 now (ns).
