@@ -104,7 +104,8 @@ func (v Value) Kind() Kind {
 // Get follows path through nested objects: v.Get("status", "value") is
 // v's member "status", then that object's member "value". Each step looks
 // only at the top-level members of the object it is in (a "value" deeper
-// inside is never found), and takes the first member of that name. The
+// inside is never found), and takes the last member of that name, as the
+// host's field reads, the merge and NetBox's Python do. The
 // result is missing when a step is not an object or has no such member.
 // Keys are compared after decoding the document's escapes, so "n\u0061me"
 // matches "name". Get with no path returns v.
@@ -118,12 +119,14 @@ func (v Value) Get(path ...string) Value {
 	return v
 }
 
-// member returns the first top-level member named key of the object v.
+// member returns the last top-level member named key of the object v
+// (missing when the object ends badly).
 func (v Value) member(key string) Value {
 	b := v.b
 	if len(b) == 0 || b[0] != '{' {
 		return Value{}
 	}
+	var found Value
 	for i := skipSpace(b, 1); i < len(b) && b[i] == '"'; {
 		keyEnd, plain := skipString(b, i)
 		if keyEnd < 0 {
@@ -136,13 +139,16 @@ func (v Value) member(key string) Value {
 		}
 		i = skipSpace(b, i+1)
 		if match {
-			return Value{b: b[i:]}
+			found = Value{b: b[i:]}
 		}
 		end := skipValue(b, i)
 		if end < 0 {
 			return Value{}
 		}
 		i = skipSpace(b, end)
+		if i < len(b) && b[i] == '}' {
+			return found
+		}
 		if i >= len(b) || b[i] != ',' {
 			return Value{}
 		}

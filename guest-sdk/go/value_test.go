@@ -68,8 +68,9 @@ func TestGet(t *testing.T) {
 		{`{"x":["]",{"}":"["}],"name":"n"}`, []string{"name"}, `"n"`},
 		{`{"x":"\\","name":"n"}`, []string{"name"}, `"n"`},
 		{`{"x":"\\\"name\":1","name":"n"}`, []string{"name"}, `"n"`},
-		// The first of duplicate members.
-		{`{"name":"a","name":"b"}`, []string{"name"}, `"a"`},
+		// The last of duplicate members, as field reads and NetBox see it.
+		{`{"name":"a","name":"b"}`, []string{"name"}, `"b"`},
+		{`{"name":"a","x":{"name":"c"},"name":"b","y":1}`, []string{"name"}, `"b"`},
 		// Whitespace everywhere.
 		{" \t\r\n{ \"a\" \n:\t[ 1 , 2 ] \r, \"b\" : true } ", []string{"b"}, `true`},
 		{`{ }`, []string{"a"}, ``},
