@@ -320,20 +320,31 @@ func (call *Call) do(ctx context.Context, r Request) (*Response, error) {
 		c.hits.Add(1)
 		return resp, nil
 	}
-	v, err, _ := c.flight.Do(key, func() (any, error) {
+	// The request is shared by every caller that asks meanwhile, so it
+	// is nobody's own: it runs to its end under the policy's timeout
+	// (fetch), whoever leaves, and each caller waits no longer than its
+	// own context allows. The first caller's time limit does not cut
+	// the others' answer short, and the answer is cached for the next.
+	shared := context.WithoutCancel(ctx)
+	ch := c.flight.DoChan(key, func() (any, error) {
 		if resp, ok := c.cache.get(key); ok {
 			return resp, nil
 		}
-		resp, ttl, err := c.fetch(ctx, g, method, u, r)
+		resp, ttl, err := c.fetch(shared, g, method, u, r)
 		if err == nil && ttl > 0 {
 			c.cache.put(key, resp, ttl)
 		}
 		return resp, err
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*Response), nil
+	case <-ctx.Done():
+		return nil, &Error{ErrTimeout, "the call ended while waiting for " + redactURL(u)}
 	}
-	return v.(*Response), nil
 }
 
 // Cached answers a GET of url from the cache, if it holds the response,

@@ -253,6 +253,46 @@ func TestCache(t *testing.T) {
 	assert.Positive(t, st.Waited)
 }
 
+// TestSharedRequestOutlivesItsFirstCaller: a GET shared by two callers is
+// nobody's own: when the caller that started it runs out of time, the
+// other still gets the answer (and the cache keeps it).
+func TestSharedRequestOutlivesItsFirstCaller(t *testing.T) {
+	var hits atomic.Int64
+	release := make(chan struct{})
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		<-release
+		fmt.Fprint(w, "tenant")
+	}))
+	defer s.Close()
+	c := client(t, egress.Policy{Grants: []egress.Grant{{Prefix: s.URL + "/", Networks: loopback, CacheTTL: time.Minute}}})
+	first, cancel := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := c.NewCall().Do(first, egress.Request{Method: "GET", URL: s.URL + "/t"})
+		firstErr <- err
+	}()
+	require.Eventually(t, func() bool { return hits.Load() == 1 }, 5*time.Second, time.Millisecond)
+	second := make(chan *egress.Response, 1)
+	go func() {
+		resp, err := do(c, "GET", s.URL+"/t", nil)
+		assert.NoError(t, err)
+		second <- resp
+	}()
+	time.Sleep(20 * time.Millisecond) // let the second caller join the flight
+	cancel()
+	err := <-firstErr
+	assert.ErrorIs(t, err, egress.ErrTimeout, "the first caller ran out of time")
+	close(release)
+	resp := <-second
+	require.NotNil(t, resp)
+	assert.Equal(t, "tenant", string(resp.Body))
+	assert.Equal(t, int64(1), hits.Load(), "one upstream request")
+	resp, err = do(c, "GET", s.URL+"/t", nil)
+	require.NoError(t, err)
+	assert.True(t, resp.Cached, "the shared answer is cached")
+}
+
 // TestCacheBound: the cache keeps CacheBytes at most, the least recently
 // used responses out first.
 func TestCacheBound(t *testing.T) {
