@@ -527,11 +527,22 @@ func TestRedisMigrateLayout1(t *testing.T) {
 		}
 	}
 	c.Set(ctx, opts.Prefix+"v", "1", 0)
+	// What layout 2 kept and layout 3 drops: counters of deliveries by
+	// state, and pending deliveries by receipt.
+	c.HSet(ctx, opts.Prefix+"stats", "pending", 999, "delivered", 5, "dead", 7)
+	c.ZAdd(ctx, opts.Prefix+"p", redis.Z{Score: 1, Member: "1"})
 
 	q = openRedis(t, s.URL(), opts)
 	if v := c.Get(ctx, opts.Prefix+"v").Val(); v != "3" {
 		t.Fatalf("layout %q after open, want 3", v)
 	}
+	if n := c.Exists(ctx, opts.Prefix+"p").Val(); n != 0 {
+		t.Error("layout 2's set of pending deliveries is still there")
+	}
+	if f := c.HKeys(ctx, opts.Prefix+"stats").Val(); len(f) != 1 || f[0] != "events" {
+		t.Errorf("stats fields %v after the migration, want only events", f)
+	}
+	wantRedisStats(t, q, 130, 130, 0, 0)
 	devices, err := q.List(ctx, queue.Filter{ObjectType: "dcim.device", Limit: 1000})
 	if err != nil || len(devices) != 65 {
 		t.Fatalf("dcim.device: %d deliveries, %v; want 65", len(devices), err)
