@@ -162,9 +162,12 @@ func (s *callState) doHTTP(ctx context.Context, lk *lookupState, method, rawURL,
 	// canceled when the call's is: the call's context is the instance's,
 	// reset by its next call, and a request's timers may still read their
 	// parent's after the request has ended.
-	rctx, cancel := context.WithCancel(context.Background())
+	var rctx context.Context
+	var cancel context.CancelFunc
 	if deadline, ok := ctx.Deadline(); ok {
-		rctx, cancel = context.WithDeadline(rctx, deadline)
+		rctx, cancel = context.WithDeadline(context.Background(), deadline)
+	} else {
+		rctx, cancel = context.WithCancel(context.Background())
 	}
 	defer cancel()
 	go func() {
