@@ -185,7 +185,7 @@ func OpenRedis(ctx context.Context, rawURL string, opts RedisOptions) (*Redis, e
 		r.client.Close()
 		return nil, err
 	}
-	r.records = newBatcher(r, recordScript, func() []any { return []any{r.prefix, redisGroup} })
+	r.records = newBatcher(r, recordScript, r.prefix, redisGroup)
 	return r, nil
 }
 
@@ -340,23 +340,16 @@ func (r *Redis) enqueue(ctx context.Context, ev *Event, destinations []string, n
 	if r.closed.Load() {
 		return ErrClosed
 	}
-	// One event per script call: batches of events, which the script
-	// takes, cost Redis as much per event as single calls do, measured
-	// (their bodies are most of the work), and add a wait.
-	args := make([]any, 0, 15+len(destinations))
+	// One event per script call: batched like records, events cost Redis
+	// as much per event (their bodies are most of the work), measured,
+	// and a request would wait for its batch (RATIONALE.md).
+	args := make([]any, 0, 14+len(destinations))
 	args = append(args, r.prefix, redisGroup, r.now().UnixNano(), ev.ID, nonce, ev.Source, ev.Received.UnixNano(), ev.Received.UnixMicro(),
-		ev.ObjectType, ev.EventType, ev.Body, ev.Payload, ev.Report, ev.RequestID, len(destinations))
+		ev.ObjectType, ev.EventType, ev.Body, ev.Payload, ev.Report, ev.RequestID)
 	for _, d := range destinations {
 		args = append(args, d)
 	}
-	res, err := enqueueScript.Run(ctx, r.client, nil, args...).Slice()
-	if err != nil {
-		return r.fail(ctx, "enqueue", err)
-	}
-	if len(res) != 1 {
-		return r.corrupt("enqueue", errBatchReply.Error())
-	}
-	return r.itemErr(ctx, "enqueue", res[0])
+	return r.fail(ctx, "enqueue", enqueueScript.Run(ctx, r.client, nil, args...).Err())
 }
 
 // Claim implements Queue. A lease longer than a week is cut to a week.

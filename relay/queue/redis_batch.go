@@ -18,7 +18,7 @@ import (
 type batcher struct {
 	r      *Redis
 	script *redis.Script
-	head   func() []any // the script's arguments before the items'
+	head   []any // the script's arguments before the items'
 	calls  chan *batchCall
 	stop   chan struct{}
 	wg     sync.WaitGroup
@@ -27,7 +27,7 @@ type batcher struct {
 // batchCall is one caller's item: its arguments and where its reply goes.
 type batchCall struct {
 	ctx  context.Context
-	op   string // for errors: "enqueue", "succeeded", ...
+	op   string // for errors: "succeeded", "retry", "fail"
 	args []any
 	done chan error
 }
@@ -45,7 +45,7 @@ const (
 // errBatchReply is an item's reply of the wrong shape.
 var errBatchReply = errors.New("a batch reply of another shape")
 
-func newBatcher(r *Redis, script *redis.Script, head func() []any) *batcher {
+func newBatcher(r *Redis, script *redis.Script, head ...any) *batcher {
 	b := &batcher{r: r, script: script, head: head, calls: make(chan *batchCall), stop: make(chan struct{})}
 	for range redisBatchRunners {
 		b.wg.Add(1)
@@ -102,8 +102,7 @@ func (b *batcher) run() {
 // ended) are left out: nobody would hear whether they were done.
 func (b *batcher) exec(batch []*batchCall) {
 	live := batch[:0:0]
-	head := b.head()
-	n := len(head)
+	n := len(b.head)
 	for _, c := range batch {
 		if c.ctx.Err() != nil {
 			continue
@@ -115,7 +114,7 @@ func (b *batcher) exec(batch []*batchCall) {
 		return
 	}
 	args := make([]any, 0, n)
-	args = append(args, head...)
+	args = append(args, b.head...)
 	for _, c := range live {
 		args = append(args, c.args...)
 	}

@@ -48,10 +48,10 @@ import "github.com/redis/go-redis/v9"
 const luaPrelude = `
 local P, G = ARGV[1], ARGV[2]
 local function skey(dst) return P .. 's:' .. dst end
+-- ensure makes stream s and its group, whatever made the stream before
+-- (XADD does not make the group): an error reply when they exist.
 local function ensure(s)
-  if redis.call('EXISTS', s) == 0 then
-    redis.call('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')
-  end
+  redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')
 end
 local function int(x) return string.format('%d', x) end
 -- move keeps the state sets of delivery id (of destination dst) when it
@@ -114,26 +114,21 @@ local function unindex(id, ot, rq)
   if ot then redis.call('ZREM', P .. 'ot:' .. ot, id) end
   if rq and rq ~= '' then redis.call('ZREM', P .. 'rq:' .. rq, id) end
 end
--- batch runs one(j, n) for each item of a batch, in ARGV from 3 (or 4,
--- after a first argument of the batch's own) on: an item has size
--- arguments, plus the number at offset count (nil: none) more; one gets
--- the offset j (ARGV[3 + j] or ARGV[4 + j] is the item's first) and that
--- number. An error raised inside one item (what Redis said: OOM, a key
--- of another type) becomes that item's reply; the items before it keep
--- what they did.
-local function batch(size, count, one)
-  local out, j, base = {}, 0, 3
-  if count then base = 4 end
-  while base + j <= #ARGV do
-    local n = 0
-    if count then n = tonumber(ARGV[base + j + count]) end
-    local ok, res = pcall(one, j, n)
+-- batch runs one(j) for each item of a batch, in ARGV from 3 on: an
+-- item has size arguments, and one gets the offset j of its first
+-- (ARGV[3 + j]). An error raised inside one item (what Redis said: OOM, a
+-- key of another type) becomes that item's reply; the items before it
+-- keep what they did.
+local function batch(size, one)
+  local out, j = {}, 0
+  while 3 + j <= #ARGV do
+    local ok, res = pcall(one, j)
     if not ok then
       if type(res) == 'table' then res = res.err end
       res = tostring(res)
     end
     out[#out + 1] = res
-    j = j + size + n
+    j = j + size
   end
   return out
 end
@@ -146,43 +141,37 @@ local function idless(a, b)
 end
 `
 
-// enqueueScript enqueues the events of one batch, each as the scripts
-// before batches did alone: ARGV 3 now (ns), then per event 4+j event id,
-// 5+j nonce, 6+j source, 7+j received (ns), 8+j received (µs), 9+j object
-// type, 10+j event type, 11+j body, 12+j payload, 13+j report, 14+j
-// request id, 15+j how many destinations (k), 16+j... the destinations;
-// the next event starts at j+12+k. Returns one reply per event: the number
-// of its deliveries, or an error ("DUP event ID", or what Redis said).
+// enqueueScript: ARGV 3 now (ns), 4 event id, 5 nonce, 6 source,
+// 7 received (ns), 8 received (µs), 9 object type, 10 event type, 11 body,
+// 12 payload, 13 report, 14 request id, 15... destinations. Returns the
+// number of deliveries, or the error DUP.
 var enqueueScript = redis.NewScript(luaPrelude + `
-local function enqueue(j, n)
-  local ev = ARGV[4 + j]
-  local ek = P .. 'e:' .. ev
-  if redis.call('EXISTS', ek) == 1 then
-    -- the same call, sent again by the client after a lost reply
-    if redis.call('HGET', ek, 'n') == ARGV[5 + j] then return 0 end
-    return 'DUP event ' .. ev
-  end
-  local first = redis.call('INCRBY', P .. 'seq', n) - n + 1
-  local ids = {}
-  for i = 1, n do
-    local id = int(first + i - 1)
-    local dst = ARGV[15 + j + i]
-    local s = skey(dst)
-    if redis.call('SADD', P .. 'dests', dst) == 1 then ensure(s) end
-    local sid = redis.call('XADD', s, '*', 'd', id)
-    redis.call('HSET', P .. 'd:' .. id, 'ev', ev, 'dst', dst, 'st', 'pending', 'att', 0,
-      'nx', ARGV[3], 'ls', 0, 'le', '', 'sid', sid, 'did', '', 'us', ARGV[8 + j], 'one', n == 1 and 1 or 0)
-    move(id, dst, nil, 'pending')
-    index(id, ARGV[9 + j], ARGV[14 + j])
-    ids[i] = id
-  end
-  redis.call('HSET', ek, 'src', ARGV[6 + j], 'rcv', ARGV[7 + j], 'ot', ARGV[9 + j], 'et', ARGV[10 + j],
-    'body', ARGV[11 + j], 'pl', ARGV[12 + j], 'rep', ARGV[13 + j], 'rq', ARGV[14 + j],
-    'ds', table.concat(ids, ' '), 'n', ARGV[5 + j])
-  redis.call('HINCRBY', P .. 'stats', 'events', 1)
-  return n
+local ev = ARGV[4]
+local ek = P .. 'e:' .. ev
+if redis.call('EXISTS', ek) == 1 then
+  -- the same call, sent again by the client after a lost reply
+  if redis.call('HGET', ek, 'n') == ARGV[5] then return 0 end
+  return redis.error_reply('DUP event ' .. ev)
 end
-return batch(12, 11, enqueue)
+local n = #ARGV - 14
+local first = redis.call('INCRBY', P .. 'seq', n) - n + 1
+local ids = {}
+for i = 1, n do
+  local id = int(first + i - 1)
+  local dst = ARGV[14 + i]
+  local s = skey(dst)
+  if redis.call('SADD', P .. 'dests', dst) == 1 then ensure(s) end
+  local sid = redis.call('XADD', s, '*', 'd', id)
+  redis.call('HSET', P .. 'd:' .. id, 'ev', ev, 'dst', dst, 'st', 'pending', 'att', 0,
+    'nx', ARGV[3], 'ls', 0, 'le', '', 'sid', sid, 'did', '', 'us', ARGV[8], 'one', n == 1 and 1 or 0)
+  move(id, dst, nil, 'pending')
+  index(id, ARGV[9], ARGV[14])
+  ids[i] = id
+end
+redis.call('HSET', ek, 'src', ARGV[6], 'rcv', ARGV[7], 'ot', ARGV[9], 'et', ARGV[10],
+  'body', ARGV[11], 'pl', ARGV[12], 'rep', ARGV[13], 'rq', ARGV[14], 'ds', table.concat(ids, ' '), 'n', ARGV[5])
+redis.call('HINCRBY', P .. 'stats', 'events', 1)
+return n
 `)
 
 // claimScript: ARGV 3 destination, 4 max, 5 consumer, 6 now (ms),
@@ -199,9 +188,7 @@ return batch(12, 11, enqueue)
 var claimScript = redis.NewScript(luaPrelude + `
 local dst, max, me = ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local s = skey(dst)
--- The group, made here whatever made the stream: XADD on ingress does
--- not look for it (an error reply when it exists already).
-redis.pcall('XGROUP', 'CREATE', s, G, '0', 'MKSTREAM')
+ensure(s)
 local out, eids, reclaimed = {}, {}, 0
 -- take hands entry eid (fields f) to the caller, or acknowledges it when
 -- its delivery has moved on (recorded, retried, purged).
@@ -330,7 +317,7 @@ local function record(j)
   if new == 'delivered' then done(d[7], d[5], d[9]) end
   return 0
 end
-local out = batch(8, nil, record)
+local out = batch(8, record)
 flushAcks()
 return out
 `)
