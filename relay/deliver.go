@@ -138,20 +138,20 @@ func (r *Relay) deliverLoop(ctx context.Context, d *destination) {
 			go func() {
 				defer inflight.Done()
 				answered := false
+				// The slot becomes a record's place: the receiver is done.
+				release := func() {
+					if !answered {
+						answered = true
+						records <- struct{}{}
+						<-slots
+						d.poke() // a free slot: look for the next due delivery now
+					}
+				}
 				// An attempt started finishes and is recorded even when
 				// ctx ends: SIGTERM lets attempts in flight finish.
-				r.attempt(context.WithoutCancel(ctx), client, d, c, func() {
-					answered = true
-					records <- struct{}{}
-					<-slots
-					d.poke() // a free slot: look for the next due delivery now
-				})
-				if answered {
-					<-records
-				} else {
-					<-slots
-					d.poke()
-				}
+				r.attempt(context.WithoutCancel(ctx), client, d, c, release)
+				release() // if the attempt did not
+				<-records
 			}()
 		}
 		if len(claimed) == free && len(claimed) > 0 {
