@@ -74,7 +74,14 @@ func wasmhookEnv(t *testing.T, env []string, stdin string, args ...string) resul
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	// A command that should have ended and did not (a serve that should
+	// have refused to start) fails its test instead of the whole run.
+	require.NoError(t, cmd.Start())
+	stop := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	err := cmd.Wait()
+	if !stop.Stop() {
+		t.Fatalf("wasmhook %s: still running after 2 minutes; killed\n%s", strings.Join(args, " "), errb.String())
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

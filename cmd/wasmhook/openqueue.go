@@ -17,11 +17,12 @@ import (
 	"github.com/wasmhook/wasmhook/relay/queue"
 )
 
-// openQueue opens the queue a relay's configuration names: the embedded
-// one in its data directory, or a Redis.
-func openQueue(ctx context.Context, cfg *relay.Config) (queue.Queue, error) {
+// openAdminQueue opens, for the queue commands, the queue a relay's
+// configuration names: the embedded one in its data directory, beside a
+// serve that may be delivering from it (queue.Options.Admin), or a Redis.
+func openAdminQueue(ctx context.Context, cfg *relay.Config) (queue.Queue, error) {
 	if cfg.Queue == "" {
-		return queue.Open(cfg.DataDir, queue.Options{})
+		return queue.Open(cfg.DataDir, queue.Options{Admin: true})
 	}
 	return openRedis(ctx, cfg)
 }
@@ -38,12 +39,13 @@ func openRedis(ctx context.Context, cfg *relay.Config) (*queue.Redis, error) {
 	return queue.OpenRedis(ctx, cfg.Queue, opts)
 }
 
-// openServeQueue is openQueue for serve, which must not stop for a Redis
-// that is away at start: it says so in one line and answers 503 (and a
-// /readyz that says why) until a retry, every retryEvery, opens it.
+// openServeQueue opens the queue serve delivers from: the embedded one,
+// whose data directory it locks, or a Redis, which must not stop serve
+// when it is away at start: serve says so in one line and answers 503
+// (and a /readyz that says why) until a retry, every retryEvery, opens it.
 func openServeQueue(ctx context.Context, cfg *relay.Config, logger *slog.Logger) (queue.Queue, error) {
 	if cfg.Queue == "" {
-		return openQueue(ctx, cfg)
+		return queue.Open(cfg.DataDir, queue.Options{})
 	}
 	// go-redis reports each failed dial itself; the queue's errors say it
 	// once, with the address and no password.

@@ -62,7 +62,7 @@ func cmdQueue(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	q, err := openQueue(ctx, cfg)
+	q, err := openAdminQueue(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -438,6 +438,48 @@ func testQueueCommands(t *testing.T, config func(receiver string) string, where 
 	assert.Contains(t, wasmhook(t, "", "queue", "--config", file, "stats").stdout, "delivered 2\n")
 }
 
+// TestQueueCommandsBesideServe: the operator's commands on the data
+// directory of a serve that has a delivery in flight leave that delivery
+// to serve: the receiver gets it once. A second serve on the same data
+// directory is refused in one line.
+func TestQueueCommandsBesideServe(t *testing.T) {
+	rc := newHookReceiver(t, 0)
+	rc.hold.Lock()
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			rc.hold.Unlock()
+		}
+	}
+	t.Cleanup(release)
+	data := t.TempDir()
+	conf := serveConfig(t, data, rc.URL)
+	p := startServe(t, conf)
+	status, id := p.post(t, vectorBody(t), "s3cr3t")
+	require.Equal(t, http.StatusAccepted, status, p.log())
+	require.Eventually(t, func() bool { return rc.held.Load() == 1 }, 10*time.Second, 10*time.Millisecond, p.log())
+	for _, cmd := range [][]string{{"stats"}, {"list"}, {"stats"}} {
+		r := wasmhook(t, "", append([]string{"queue", "--data-dir", data}, cmd...)...)
+		require.Equal(t, 0, r.code, r.stderr)
+	}
+	assert.Contains(t, wasmhook(t, "", "queue", "--data-dir", data, "stats").stdout, "pending 1\n")
+	// serve looks for due deliveries every 250 ms: a delivery the
+	// commands had made due again would be sent a second time by now.
+	time.Sleep(time.Second)
+	assert.EqualValues(t, 1, rc.held.Load(), "the receiver got the delivery in flight again")
+
+	file := filepath.Join(t.TempDir(), "serve.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(conf), 0o600))
+	r := wasmhook(t, "", "serve", "--config", file)
+	assertOneLineError(t, r, 2, filepath.Join(data, "queue.db"), "in use", "another process delivers")
+
+	release()
+	require.Eventually(t, func() bool { c, _ := rc.snapshot(); return c[id] == 1 }, 10*time.Second, 10*time.Millisecond, p.log())
+	c, _ := rc.snapshot()
+	assert.Equal(t, map[string]int{id: 1}, c)
+}
+
 // TestServeRefusesABadStart: a corrupt queue file or a bad configuration
 // stops serve at once with one line naming the file and the reason.
 func TestServeRefusesABadStart(t *testing.T) {

@@ -22,6 +22,11 @@ var (
 	// refuses to work for now (loading its data, out of memory); the
 	// call may succeed later.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrInUse: another process delivers from the embedded queue's data
+	// directory (it holds its lock).
+	ErrInUse = errors.New("in use")
+
+	errLocked = errors.New("locked")
 )
 
 // Error is a storage failure of a queue: it names the file (or the Redis
@@ -32,8 +37,8 @@ type Error struct {
 	// File is the queue file (or the data directory when the file could
 	// not be reached), or the Redis queue's address without its password.
 	File string
-	// Kind is ErrUnwritable, ErrDiskFull, ErrCorrupt, ErrUnavailable or
-	// nil when the cause is none of those.
+	// Kind is ErrUnwritable, ErrDiskFull, ErrCorrupt, ErrUnavailable,
+	// ErrInUse or nil when the cause is none of those.
 	Kind error
 	// Reason says what is wrong, for a person ("" when Err says it all).
 	Reason string

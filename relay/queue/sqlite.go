@@ -48,7 +48,19 @@ type Options struct {
 	// checks conditions one delivery at a time (ListLook when 0);
 	// tests lower it.
 	ListLook int
+	// Admin opens the queue beside the process that delivers from it,
+	// for the operator's commands (list, show, retry, purge): it leaves
+	// the deliveries that process has claimed alone and takes no lock.
+	// Without it, Open takes the data directory's lock (LockName), fails
+	// with ErrInUse while another process holds it, and makes the
+	// deliveries claimed by a previous process due again. Claim is for
+	// the process that holds the lock.
+	Admin bool
 }
+
+// LockName is the file in the data directory whose lock (flock(2)) the
+// process that delivers from the queue holds while it has it open.
+const LockName = FileName + ".lock"
 
 // SQLite is the embedded queue: SQLite in WAL mode in one file of a data
 // directory. Writes from every goroutine go to one batcher, which commits
@@ -69,6 +81,8 @@ type SQLite struct {
 	closed bool
 
 	w *writer // owned by the batcher goroutine
+
+	lock *os.File // the data directory's lock; nil for Admin
 
 	// look is how many deliveries a list page looks at (Options).
 	look int
@@ -168,11 +182,12 @@ const MaxResponse = 1 << 10
 
 // Open opens (creating when needed) the queue in dir/queue.db. Deliveries
 // claimed before and not recorded (the previous process died, or closed
-// with attempts in flight) are due again.
+// with attempts in flight) are due again, unless opts.Admin.
 //
 // Open fails with an *Error naming the file when the directory or the file
-// cannot be written (ErrUnwritable), the disk is full (ErrDiskFull) or the
-// file is not a queue database (ErrCorrupt).
+// cannot be written (ErrUnwritable), the disk is full (ErrDiskFull), the
+// file is not a queue database (ErrCorrupt) or another process delivers
+// from it (ErrInUse).
 func Open(dir string, opts Options) (*SQLite, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -193,6 +208,17 @@ func Open(dir string, opts Options) (*SQLite, error) {
 	file := filepath.Join(abs, FileName)
 	if err := preflight(abs, file); err != nil {
 		return nil, err
+	}
+	var lock *os.File
+	if !opts.Admin {
+		lock, err = lockDir(filepath.Join(abs, LockName))
+		if errors.Is(err, errLocked) {
+			return nil, &Error{Op: "open", File: file, Kind: ErrInUse,
+				Reason: "another process delivers from this queue (a wasmhook serve with the same data directory); stop it first, or use the queue commands, which work beside it"}
+		}
+		if err != nil {
+			return nil, storageError("open", file, err)
+		}
 	}
 	sync := "FULL"
 	if opts.Sync == SyncNormal {
@@ -220,9 +246,13 @@ func Open(dir string, opts Options) (*SQLite, error) {
 		stopped:  make(chan struct{}),
 		maxBatch: opts.MaxBatch,
 		look:     opts.ListLook,
+		lock:     lock,
 	}
-	if err := s.init(); err != nil {
+	if err := s.init(!opts.Admin); err != nil {
 		db.Close()
+		if lock != nil {
+			lock.Close()
+		}
 		return nil, storageError("open", file, err)
 	}
 	go s.batcher()
@@ -276,8 +306,9 @@ func preflight(dir, file string) error {
 }
 
 // init turns on WAL, checks or creates the schema, makes the deliveries
-// claimed by a previous process due again, and prepares the writer.
-func (s *SQLite) init() error {
+// claimed by a previous process due again when reclaim (the lock is this
+// process's: no other holds a claim), and prepares the writer.
+func (s *SQLite) init(reclaim bool) error {
 	ctx := context.Background()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -307,7 +338,7 @@ func (s *SQLite) init() error {
 		return err
 	}
 	err = s.initSchema(ctx, conn)
-	if err == nil {
+	if err == nil && reclaim {
 		_, err = conn.ExecContext(ctx, `UPDATE deliveries SET leased = 0, next_attempt = ? WHERE leased = 1 AND state = 'pending'`, s.now().UnixNano())
 	}
 	if err == nil {
@@ -1413,6 +1444,9 @@ func (s *SQLite) Close() error {
 	err := s.w.close()
 	if cerr := s.db.Close(); err == nil {
 		err = cerr
+	}
+	if s.lock != nil {
+		s.lock.Close() // after the database: the next owner finds it closed
 	}
 	return storageError("close", s.file, err)
 }

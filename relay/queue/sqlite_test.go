@@ -447,3 +447,55 @@ func ids(ds []queue.Delivery) []string {
 	}
 	return out
 }
+
+// TestAdminOpensBesideTheOwner: the process that delivers holds the data
+// directory; a second one is refused with ErrInUse naming the file. An
+// Admin open beside it (the queue commands) leaves its claims alone, and
+// its writes are the owner's to see. Once the owner closes, the next one
+// makes the claims it left due again.
+func TestAdminOpensBesideTheOwner(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	owner, err := queue.Open(dir, queue.Options{})
+	must(t, err)
+	defer owner.Close()
+	for _, id := range []string{"00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"} {
+		must(t, owner.Enqueue(ctx, &queue.Event{ID: id, Source: "s", Received: time.Now(), Body: []byte(`{}`), Payload: []byte(`{}`)}, []string{"a"}))
+	}
+	claimed, err := owner.Claim(ctx, "a", 1, time.Hour)
+	must(t, err)
+	if len(claimed) != 1 {
+		t.Fatalf("claimed %d, want 1", len(claimed))
+	}
+
+	_, err = queue.Open(dir, queue.Options{})
+	var qe *queue.Error
+	if !errors.Is(err, queue.ErrInUse) || !errors.As(err, &qe) || qe.File != filepath.Join(dir, queue.FileName) {
+		t.Fatalf("a second owner: %v, want ErrInUse naming the file", err)
+	}
+	for range 2 {
+		admin, err := queue.Open(dir, queue.Options{Admin: true})
+		must(t, err)
+		st, err := admin.Stats(ctx)
+		must(t, err)
+		if st.Pending != 2 {
+			t.Fatalf("admin sees %+v, want 2 pending", st)
+		}
+		must(t, admin.Close())
+	}
+	again, err := owner.Claim(ctx, "a", 2, time.Hour)
+	must(t, err)
+	if len(again) != 1 || again[0].ID == claimed[0].ID {
+		t.Fatalf("after the admin opens, the owner claimed %+v; want only the delivery not claimed before", again)
+	}
+
+	must(t, owner.Close())
+	next, err := queue.Open(dir, queue.Options{})
+	must(t, err)
+	defer next.Close()
+	due, err := next.Claim(ctx, "a", 2, time.Hour)
+	must(t, err)
+	if len(due) != 2 {
+		t.Fatalf("the next owner claimed %d, want both deliveries the last one left claimed", len(due))
+	}
+}
