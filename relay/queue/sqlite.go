@@ -871,7 +871,12 @@ func (s *SQLite) PurgeDead(ctx context.Context) (int, error) {
 		w.op.dead -= n
 		return nil
 	})
-	return int(n), err
+	if err != nil {
+		// n is the batcher's until it answers: after a cancelled ctx,
+		// the write may still run.
+		return 0, err
+	}
+	return int(n), nil
 }
 
 // purgeDead are PurgeDead's statements, in their order.
@@ -893,11 +898,15 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 	}
 	s.pruneMu.Lock()
 	defer s.pruneMu.Unlock()
+	// The write runs on the batcher's goroutine, which may still run it
+	// after a cancelled ctx has returned this call: it reads nothing of
+	// s, and what it sets is read only once it has answered.
+	start := s.pruneFrom
 	var n int
 	var from int64
 	var caughtUp bool
 	err := s.write(ctx, "prune", func(w *writer) error {
-		n, from, caughtUp = 0, s.pruneFrom, false
+		n, from, caughtUp = 0, start, false
 		bg := context.Background()
 		rows, err := w.conn.QueryContext(bg, `SELECT e.seq, e.received,
 			EXISTS (SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state != 'delivered')
@@ -957,13 +966,14 @@ func (s *SQLite) PruneDelivered(ctx context.Context, before time.Time, max int) 
 		n = len(seqs)
 		return nil
 	})
-	if err == nil {
-		s.pruneFrom = from
-		if caughtUp {
-			s.pruneFrom = 0
-		}
+	if err != nil {
+		return 0, err
 	}
-	return n, err
+	s.pruneFrom = from
+	if caughtUp {
+		s.pruneFrom = 0
+	}
+	return n, nil
 }
 
 // read runs fn unless the queue is closed.

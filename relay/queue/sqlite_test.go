@@ -499,3 +499,30 @@ func TestAdminOpensBesideTheOwner(t *testing.T) {
 		t.Fatalf("the next owner claimed %d, want both deliveries the last one left claimed", len(due))
 	}
 }
+
+// TestCancelledWrites: a write whose ctx ends may still run on the
+// batcher's goroutine after its call has returned; the calls that read
+// what a write found (PruneDelivered, PurgeDead, Claim) must not race
+// with it. Run with -race: the relay's prune loop, stopping, did.
+func TestCancelledWrites(t *testing.T) {
+	q, err := queue.Open(t.TempDir(), queue.Options{})
+	must(t, err)
+	defer q.Close()
+	bg := context.Background()
+	for i := range 50 {
+		must(t, q.Enqueue(bg, &queue.Event{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Source: "s",
+			Received: time.Now().Add(-time.Hour), Body: []byte(`{}`), Payload: []byte(`{}`)}, []string{"a"}))
+	}
+	for i := range 200 {
+		// ctx ends while the write is queued or running, at a time
+		// that moves from call to call.
+		ctx, cancel := context.WithTimeout(bg, time.Duration(i%20)*50*time.Microsecond)
+		q.PruneDelivered(ctx, time.Now(), 10)
+		q.PurgeDead(ctx)
+		q.Claim(ctx, "a", 1, time.Millisecond)
+		cancel()
+	}
+	n, err := q.PruneDelivered(bg, time.Now(), 100)
+	must(t, err)
+	t.Logf("%d events pruned after", n)
+}
