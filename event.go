@@ -49,8 +49,9 @@ type Snapshots struct {
 	Postchange json.RawMessage
 }
 
-// validate checks what Enrich needs, naming the field at fault.
-func (ev *Event) validate() error {
+// validate checks what Enrich needs, naming the field at fault; data
+// only when asked (else the caller checks it, after its presence).
+func (ev *Event) validate(data bool) error {
 	if ev == nil {
 		return fmt.Errorf("%w: nil event", ErrInvalidEvent)
 	}
@@ -60,7 +61,11 @@ func (ev *Event) validate() error {
 	if ev.EventType == "" {
 		return fmt.Errorf("%w: event_type is empty", ErrInvalidEvent)
 	}
-	if err := validJSON("data", ev.Data, true); err != nil {
+	if !data {
+		if len(ev.Data) == 0 {
+			return fmt.Errorf("%w: data is missing", ErrInvalidEvent)
+		}
+	} else if err := validJSON("data", ev.Data, true); err != nil {
 		return err
 	}
 	if len(ev.Context) > 0 {

@@ -18,8 +18,10 @@ type callbackSet struct {
 	entries []*entry
 	// natives is set when an entry is a native callback.
 	natives bool
-	refs    atomic.Int64
-	gens    *generations
+	// readsFields is set when a module imports a field read function.
+	readsFields bool
+	refs        atomic.Int64
+	gens        *generations
 	// drained is closed when the last reference is released.
 	drained chan struct{}
 }
@@ -72,6 +74,7 @@ func (g *generations) newSet(entries []*entry) *callbackSet {
 	for _, en := range entries {
 		if m := moduleOf(en.cb); m != nil {
 			g.uses[m]++
+			s.readsFields = s.readsFields || m.ReadsFields()
 		} else {
 			s.natives = true
 		}

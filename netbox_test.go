@@ -277,12 +277,22 @@ func TestFailingCallbackIsDroppedOthersStay(t *testing.T) {
 	}
 }
 
+// TestInvalidEvents: an event Enrich cannot use is refused with the
+// field at fault, the same error whether data is validated alone or,
+// when a module reads fields, with the input it is indexed in (where
+// what follows data in the input must not make bad data look whole).
 func TestInvalidEvents(t *testing.T) {
 	ctx := context.Background()
-	e := newEnricher(t, wasmhook.Options{})
+	plain := newEnricher(t, wasmhook.Options{})
+	reads := newEnricher(t, wasmhook.Options{Dir: modulesDir(t, map[string]string{"10-probe": "field_probe"}),
+		Modules: map[string]wasmhook.ModuleSettings{"10-probe": {Config: []byte(`{"doc": 0, "path": "/data/id"}`)}}})
 	good := siteEvent
 	cases := map[string]func(ev *wasmhook.Event){
-		"data is not JSON":     func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`{"id": 4`) },
+		"data is not JSON": func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`{"id": 4`) },
+		"data is not JSON: offset 1: invalid character after top-level value":  func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`1,"request":null,"x":{"id": 4}`) },
+		"data is not JSON: offset 10: invalid character after top-level value": func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`{"id": 4} x`) },
+		"data is not JSON: offset 2: invalid character after top-level value":  func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`{},"data":{"id": 4}`) },
+		"data is not JSON: offset 8: unexpected end":                           func(ev *wasmhook.Event) { ev.Data = json.RawMessage(`{"id": "`) },
 		"data is missing":      func(ev *wasmhook.Event) { ev.Data = nil },
 		"object_type is empty": func(ev *wasmhook.Event) { ev.ObjectType = "" },
 		"event_type is empty":  func(ev *wasmhook.Event) { ev.EventType = "" },
@@ -296,12 +306,23 @@ func TestInvalidEvents(t *testing.T) {
 	for want, mutate := range cases {
 		ev := good
 		mutate(&ev)
-		_, err := e.Enrich(ctx, &ev)
+		_, err := plain.Enrich(ctx, &ev)
 		assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent, want)
 		assert.ErrorContains(t, err, want)
+		_, rerr := reads.Enrich(ctx, &ev)
+		assert.Equal(t, err, rerr, "with a module that reads fields: %s", want)
 	}
-	_, err := e.Enrich(ctx, nil)
-	assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent)
+	for _, e := range []*wasmhook.Enricher{plain, reads} {
+		_, err := e.Enrich(ctx, nil)
+		assert.ErrorIs(t, err, wasmhook.ErrInvalidEvent)
+	}
+	// White space around data is data's own: the field is read.
+	ev := good
+	ev.Data = json.RawMessage(" \n {\"id\": 4}\t ")
+	res, err := reads.Enrich(ctx, &ev)
+	require.NoError(t, err)
+	require.Empty(t, res.Failed())
+	assert.Equal(t, map[string]any{"type": 4.0, "read": 1.0, "string": -2.0, "value": 4.0}, testmod.ContextOf(t, res.Payload))
 }
 
 func TestDuplicateNamesAndClose(t *testing.T) {

@@ -523,29 +523,41 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := ev.validate(); err != nil {
+	set := e.acquire()
+	if set == nil {
+		return ErrClosed
+	}
+	defer set.release()
+	// When a module reads fields, data is validated with the input, in
+	// the pass that indexes it (runtime.Event.ResetValidated).
+	if err := ev.validate(!set.readsFields); err != nil {
 		return err
 	}
 	ts := ev.Timestamp
 	if ts.IsZero() {
 		ts = e.now()
 	}
-	set := e.acquire()
-	if set == nil {
-		return ErrClosed
-	}
-	defer set.release()
 	w := getWork(len(set.entries))
 	defer putWork(w)
 
 	w.inv.Input = abi.Input{ObjectType: ev.ObjectType, EventType: ev.EventType, Data: ev.Data, Request: ev.Request}
-	w.input = abi.AppendInput(w.input[:0], &w.inv.Input, e.pass)
+	var dataOff int
+	w.input, dataOff = abi.AppendInputData(w.input[:0], &w.inv.Input, e.pass)
 	w.inv.Raw = w.input
 	var pre, post []byte
 	if sn := ev.Snapshots; sn != nil {
 		pre, post = sn.Prechange, sn.Postchange
 	}
-	w.event.Reset(w.input, pre, post)
+	if !set.readsFields {
+		w.event.Reset(w.input, pre, post)
+	} else if !w.event.ResetValidated(w.input, dataOff, len(ev.Data), pre, post) {
+		// Not vouched for: data alone says why, or is valid after all
+		// (nested too deep to index within the input): field reads
+		// then index the input when they first need it.
+		if err := validJSON("data", ev.Data, true); err != nil {
+			return err
+		}
+	}
 	w.inv.Event = &w.event
 	if set.natives && ev.Request != nil && !e.opts.NativeCredentials {
 		// Native callbacks see the headers modules see.

@@ -86,11 +86,20 @@ type HeaderFilter func(canonicalName string) bool
 // AppendInput appends the input JSON of the ABI (SPEC.md section 4) to dst.
 // in.Data must be valid JSON; it is copied byte for byte.
 func AppendInput(dst []byte, in *Input, pass HeaderFilter) []byte {
+	dst, _ = AppendInputData(dst, in, pass)
+	return dst
+}
+
+// AppendInputData is AppendInput, and says where in the result in.Data's
+// copy starts: the value at the input's "/data" is out[dataOff:][:len(in.Data)]
+// (white space around it included).
+func AppendInputData(dst []byte, in *Input, pass HeaderFilter) (out []byte, dataOff int) {
 	dst = append(dst, `{"object_type":`...)
 	dst = jsonraw.AppendString(dst, in.ObjectType)
 	dst = append(dst, `,"event_type":`...)
 	dst = jsonraw.AppendString(dst, in.EventType)
 	dst = append(dst, `,"data":`...)
+	dataOff = len(dst)
 	dst = append(dst, in.Data...)
 	dst = append(dst, `,"request":`...)
 	if r := in.Request; r == nil {
@@ -107,7 +116,7 @@ func AppendInput(dst []byte, in *Input, pass HeaderFilter) []byte {
 		dst = appendHeaders(dst, r.Header, pass)
 		dst = append(dst, '}')
 	}
-	return append(dst, '}')
+	return append(dst, '}'), dataOff
 }
 
 // AppendUUID appends id in its canonical lowercase form without allocating.

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"sync"
@@ -42,6 +43,43 @@ func (ev *Event) Reset(input, prechange, postchange []byte) {
 	ev.docs[1].reset(orNull(prechange))
 	ev.docs[2].reset(orNull(postchange))
 }
+
+// ResetValidated is Reset for a host that has checked everything in
+// input but the event's data, whose copy input holds at "/data", from
+// dataOff on, dataLen bytes (abi.AppendInputData): it validates input as
+// jsonraw.Validate does and indexes it in the same pass, so that field
+// reads find the input's index made for a fraction of a separate build.
+// It reports whether that vouches for data: input is valid and its value
+// at "/data" is exactly data's bytes (white space around them aside),
+// so that data alone is valid JSON. When it does not (data is not JSON,
+// or is JSON only with what input holds after it, or nests too deep
+// within input), ev is as Reset leaves it and the host must check data
+// alone. A host whose callbacks read no field should validate data and
+// Reset: the index would go unused.
+func (ev *Event) ResetValidated(input []byte, dataOff, dataLen int, prechange, postchange []byte) bool {
+	ev.Reset(input, prechange, postchange)
+	d := &ev.docs[0]
+	ok := false
+	d.once.Do(func() {
+		d.builds++
+		if d.err = d.index.BuildValidate(input); d.err != nil || dataOff < 0 || dataLen < 0 || dataOff+dataLen > len(input) {
+			return
+		}
+		v, st := d.index.Lookup(dataPath, nil)
+		data := input[dataOff : dataOff+dataLen]
+		lead := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
+		// v is input[off:end], so its capacity runs to input's.
+		off := cap(input) - cap(v)
+		ok = st == jsonindex.Found && off == dataOff+lead && len(v) == len(bytes.TrimRight(data[lead:], " \t\r\n"))
+	})
+	if !ok {
+		d.reset(input)
+	}
+	return ok
+}
+
+// dataPath is the event's data in the input.
+var dataPath = []byte("/data")
 
 // Input returns the input JSON.
 func (ev *Event) Input() []byte { return ev.docs[0].raw }

@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -158,6 +159,38 @@ func TestFieldReadsShareOneIndexPerEvent(t *testing.T) {
 	_, err := fixed.CallEvent(context.Background(), time.Now(), &ev, nil)
 	require.NoError(t, err)
 	assert.Equal(t, [3]int{0, 0, 0}, ev.Builds(), "a call that looks nothing up indexes nothing")
+}
+
+// TestResetValidated: an event whose input is validated and indexed in
+// one pass serves field reads from that index (no build of its own), and
+// vouches for data only when the input's "/data" is data's bytes.
+func TestResetValidated(t *testing.T) {
+	e := newEngine(t, runtime.Limits{}, nil)
+	m := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(`{"doc": 0, "path": "/data/status/value"}`)})
+	assert.True(t, m.ReadsFields())
+	assert.False(t, load(t, e, "fixed", runtime.ModuleOptions{}).ReadsFields())
+	input := []byte(fieldsInput)
+	dataOff := bytes.Index(input, []byte(`"data":`)) + len(`"data":`)
+	dataLen := bytes.Index(input, []byte("},\n \"request\"")) + 1 - dataOff
+	var ev runtime.Event
+	require.True(t, ev.ResetValidated(input, dataOff, dataLen, nil, nil), "data is %q", input[dataOff:dataOff+dataLen])
+	out, err := m.CallEvent(context.Background(), time.Now(), &ev, nil)
+	require.NoError(t, err)
+	var r probeResult
+	require.NoError(t, json.Unmarshal(out, &r))
+	assert.Equal(t, `"active"`, string(r.Value))
+	assert.Equal(t, [3]int{1, 0, 0}, ev.Builds(), "the index of the validation, and no other")
+
+	for name, span := range map[string][2]int{
+		"data ends early":   {dataOff, dataLen + 3},
+		"data starts later": {dataOff + 1, dataLen - 1},
+	} {
+		assert.False(t, ev.ResetValidated(input, span[0], span[1], nil, nil), name)
+		_, err := m.CallEvent(context.Background(), time.Now(), &ev, nil)
+		require.NoError(t, err, name)
+		assert.Equal(t, [3]int{1, 0, 0}, ev.Builds(), "%s: a field read indexes the input itself", name)
+	}
+	assert.False(t, ev.ResetValidated([]byte(`{"data": 1`), 9, 1, nil, nil), "not JSON")
 }
 
 // TestFieldConstantsMatchTheIndex: the ABI's types and statuses are the

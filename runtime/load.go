@@ -106,6 +106,13 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 		b.SetBound(name, opts.KVBytes)
 	}
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
+	for _, fn := range compiled.ImportedFunctions() {
+		switch mod, name, _ := fn.Import(); {
+		case mod != abi.ImportModule:
+		case name == abi.FieldTypeName, name == abi.FieldReadName, name == abi.FieldStringName:
+			m.readsFields = true
+		}
+	}
 	_, m.hasStart = compiled.ExportedFunctions()[StartFuncName]
 	m.minMemory = uint64(compiled.ExportedMemories()[abi.MemoryName].Min()) * pageSize
 	if err := e.track(m); err != nil {

@@ -39,6 +39,8 @@ type Module struct {
 	egress   *egress.Client
 	hasInit  bool
 	hasStart bool // the module had a start section (exported as StartFuncName)
+	// readsFields: the module imports a field read function.
+	readsFields bool
 	// minMemory is the memory an instance starts with, in bytes.
 	minMemory uint64
 
@@ -74,6 +76,12 @@ func (m *Module) File() string { return m.file }
 
 // Kind returns abi.KindReactor or abi.KindCommand.
 func (m *Module) Kind() abi.Kind { return m.kind }
+
+// ReadsFields reports whether the module imports a field read function
+// (field_type, field_read, field_string): its calls may look paths up in
+// the event, so a host that validates the event's input anyway may index
+// it in the same pass (Event.ResetValidated).
+func (m *Module) ReadsFields() bool { return m.readsFields }
 
 // Limits returns the module's limits, every field set.
 func (m *Module) Limits() Limits { return m.limits }

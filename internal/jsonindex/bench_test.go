@@ -23,9 +23,20 @@ func w1Data(b *testing.B) []byte {
 }
 
 // BenchmarkBuildW1 indexes W1's data, beside the validation every event's
-// data goes through (jsonraw.Validate), for scale.
+// data goes through (jsonraw.Validate), for scale, and both in one pass
+// (BuildValidate).
 func BenchmarkBuildW1(b *testing.B) {
 	data := w1Data(b)
+	b.Run("validate+index", func(b *testing.B) {
+		var ix jsonindex.Index
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := ix.BuildValidate(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("build", func(b *testing.B) {
 		var ix jsonindex.Index
 		b.SetBytes(int64(len(data)))

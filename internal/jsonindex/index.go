@@ -26,6 +26,8 @@ import (
 	"errors"
 	"math"
 	"math/bits"
+
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
 )
 
 // Type is a JSON value's type as the field reads report it. The values
@@ -64,16 +66,12 @@ var ErrNotJSON = errors.New("jsonindex: not a JSON document")
 // ErrTooLarge is Build's error for a document of 4 GiB or more.
 var ErrTooLarge = errors.New("jsonindex: document of 4 GiB or more")
 
-// keyEscaped marks, in node.keyLen, a key that holds a backslash.
-const keyEscaped = 1 << 31
+// keyEscaped marks, in node.KeyLen, a key that may hold a backslash.
+const keyEscaped = jsonraw.IndexKeyEscaped
 
-// node is one value of the document.
-type node struct {
-	off, end uint32 // the value's bytes, doc[off:end]
-	next     uint32 // the index of the node after this value and all it holds
-	key      uint32 // an object member's key: its raw bytes, after the opening quote
-	keyLen   uint32 // their length, with keyEscaped set when there is a backslash
-}
+// node is one value of the document (jsonraw.IndexNode: ValidateIndex
+// makes them too).
+type node = jsonraw.IndexNode
 
 // Index is an index of one document. The zero value is an empty index;
 // Build fills it. An Index is not safe for concurrent Build, but once
@@ -82,6 +80,7 @@ type Index struct {
 	doc   []byte
 	nodes []node
 	stack []uint32
+	sink  jsonraw.IndexSink // BuildValidate's
 }
 
 // Doc returns the document the index was built on.
@@ -113,6 +112,25 @@ func (ix *Index) Build(doc []byte) error {
 	return nil
 }
 
+// BuildValidate validates doc as jsonraw.Validate does and indexes it in
+// the same pass (jsonraw.ValidateIndex): for a document the host must
+// validate anyway, the index costs a fraction of a Build. Its error is
+// Validate's (a *jsonraw.SyntaxError), or ErrTooLarge; on an error the
+// index is empty.
+func (ix *Index) BuildValidate(doc []byte) error {
+	ix.Reset()
+	if uint64(len(doc)) >= math.MaxUint32 {
+		return ErrTooLarge
+	}
+	ix.sink.Nodes = ix.nodes
+	if err := jsonraw.ValidateIndex(doc, &ix.sink); err != nil {
+		return err
+	}
+	ix.nodes, ix.doc = ix.sink.Nodes, doc
+	ix.sink.Nodes = nil // one owner of the memory: ix.nodes
+	return nil
+}
+
 func (ix *Index) build(doc []byte) error {
 	nodes := ix.nodes[:0]
 	// stack holds the open containers' nodes, with isObjectBit set for an
@@ -131,12 +149,12 @@ func (ix *Index) build(doc []byte) error {
 		self := uint32(len(nodes))
 		switch c := doc[i]; c {
 		case '{', '[':
-			nodes = append(nodes, node{off: uint32(i), key: key, keyLen: keyLen})
+			nodes = append(nodes, node{Off: uint32(i), Key: key, KeyLen: keyLen})
 			key, keyLen = 0, 0
 			i = skipSpace(doc, i+1)
 			if i < n && doc[i] == c+2 { // '}' is '{'+2, ']' is '['+2: empty
 				i++
-				nodes[self].end, nodes[self].next = uint32(i), self+1
+				nodes[self].End, nodes[self].Next = uint32(i), self+1
 				break
 			}
 			inObject = c == '{'
@@ -155,7 +173,7 @@ func (ix *Index) build(doc []byte) error {
 			if end < 0 {
 				return ErrNotJSON
 			}
-			nodes = append(nodes, node{off: uint32(i), end: uint32(end), next: self + 1, key: key, keyLen: keyLen})
+			nodes = append(nodes, node{Off: uint32(i), End: uint32(end), Next: self + 1, Key: key, KeyLen: keyLen})
 			i = end
 		default:
 			start := i
@@ -173,7 +191,7 @@ func (ix *Index) build(doc []byte) error {
 			if i > n {
 				return ErrNotJSON
 			}
-			nodes = append(nodes, node{off: uint32(start), end: uint32(i), next: self + 1, key: key, keyLen: keyLen})
+			nodes = append(nodes, node{Off: uint32(start), End: uint32(i), Next: self + 1, Key: key, KeyLen: keyLen})
 		}
 		key, keyLen = 0, 0
 
@@ -205,7 +223,7 @@ func (ix *Index) build(doc []byte) error {
 			i++
 			open := stack[len(stack)-1] &^ isObjectBit
 			stack = stack[:len(stack)-1]
-			nodes[open].end, nodes[open].next = uint32(i), uint32(len(nodes))
+			nodes[open].End, nodes[open].Next = uint32(i), uint32(len(nodes))
 			inObject = len(stack) > 0 && stack[len(stack)-1]&isObjectBit != 0
 		}
 	}

@@ -20,7 +20,7 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 		if len(ix.nodes) == 0 {
 			return nil, Missing
 		}
-		return ix.doc[ix.nodes[0].off:ix.nodes[0].end], Found
+		return ix.doc[ix.nodes[0].Off:ix.nodes[0].End], Found
 	}
 	if path[0] != '/' {
 		return nil, BadPath
@@ -46,10 +46,10 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 			seg = unescape(seg, scratch)
 		}
 		nd := &ix.nodes[cur]
-		switch ix.doc[nd.off] {
+		switch ix.doc[nd.Off] {
 		case '{':
 			found := uint32(0)
-			for c := cur + 1; c < nd.next; c = ix.nodes[c].next {
+			for c := cur + 1; c < nd.Next; c = ix.nodes[c].Next {
 				if ix.keyEqual(&ix.nodes[c], seg) {
 					found = c // the last of duplicate keys wins: keep looking
 				}
@@ -64,10 +64,10 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 				return nil, Missing
 			}
 			c := cur + 1
-			for ; c < nd.next && i > 0; i-- {
-				c = ix.nodes[c].next
+			for ; c < nd.Next && i > 0; i-- {
+				c = ix.nodes[c].Next
 			}
-			if c >= nd.next {
+			if c >= nd.Next {
 				return nil, Missing
 			}
 			cur = c
@@ -76,7 +76,7 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 		}
 	}
 	nd := &ix.nodes[cur]
-	return ix.doc[nd.off:nd.end], Found
+	return ix.doc[nd.Off:nd.End], Found
 }
 
 // validEscapes reports whether every "~" of path is followed by "0" or "1".
@@ -136,8 +136,8 @@ func arrayIndex(seg []byte) (uint32, bool) {
 
 // keyEqual reports whether member nd's key, decoded, is seg.
 func (ix *Index) keyEqual(nd *node, seg []byte) bool {
-	raw := ix.doc[nd.key : nd.key+nd.keyLen&^keyEscaped]
-	if nd.keyLen&keyEscaped == 0 {
+	raw := ix.doc[nd.Key : nd.Key+nd.KeyLen&^keyEscaped]
+	if nd.KeyLen&keyEscaped == 0 {
 		return string(raw) == string(seg)
 	}
 	if len(seg) > len(raw) { // decoding only shortens

@@ -145,15 +145,24 @@ func Validate(b []byte) error {
 		closer byte
 		c      byte
 		err    error
+		//index: nodes      []IndexNode
+		//index: open       []uint32 // the open containers' nodes
+		//index: pending    = -1 // a scalar node whose end is not yet known
+		//index: key, keyLen uint32
+		//index: keyEsc     uint32
+		//index: top        int
 	)
+	//index: nodes, open = s.Nodes[:0], s.open[:0]
 	i := skipSpace(b, 0)
 	if i < len(b) && (b[i] == '{' || b[i] == '[') {
 		goto value
 	}
 	// A scalar at the top level.
+	//index: top = i
 	if i, err = scanScalar(b, i); err != nil {
 		return err
 	}
+	//index: nodes = append(nodes, IndexNode{Off: uint32(top), End: uint32(i), Next: 1})
 	goto done
 
 value: // A value must start at b[i], inside a container unless it is the
@@ -162,6 +171,13 @@ value: // A value must start at b[i], inside a container unless it is the
 		return syntaxErr(i, reasonEOF)
 	}
 	c = b[i]
+	//index: if !isSpace[c] {
+	//index: 	nodes = append(nodes, IndexNode{Off: uint32(i), Key: key, KeyLen: keyLen})
+	//index: 	key, keyLen = 0, 0
+	//index: 	if c != '{' && c != '[' {
+	//index: 		pending = len(nodes) - 1
+	//index: 	}
+	//index: }
 	if c == '"' {
 		// The first word is loaded relative to i, the opening quote,
 		// so that no addition delays the load: the chain from one
@@ -240,6 +256,7 @@ value: // A value must start at b[i], inside a container unless it is the
 				goto empty
 			}
 			*w |= 1 << (depth & 63)
+			//index: open = append(open, uint32(len(nodes)-1))
 			depth++
 			closer = '}'
 			goto key
@@ -249,6 +266,7 @@ value: // A value must start at b[i], inside a container unless it is the
 			goto empty
 		}
 		*w &^= 1 << (depth & 63)
+		//index: open = append(open, uint32(len(nodes)-1))
 		depth++
 		closer = ']'
 		goto value
@@ -293,11 +311,16 @@ value: // A value must start at b[i], inside a container unless it is the
 	return invalidChar(i, c, "looking for beginning of value")
 
 empty: // An empty object or array ends just before b[i].
+	//index: nodes[len(nodes)-1].End, nodes[len(nodes)-1].Next = uint32(i), uint32(len(nodes))
 	if depth == 0 {
 		goto done
 	}
 
 end: // A complete value inside a container ends just before b[i].
+	//index: if pending >= 0 {
+	//index: 	nodes[pending].End, nodes[pending].Next = uint32(i), uint32(pending+1)
+	//index: 	pending = -1
+	//index: }
 	if i >= len(b) {
 		return syntaxErr(i, reasonEOF)
 	}
@@ -312,6 +335,9 @@ end: // A complete value inside a container ends just before b[i].
 	}
 	if c == closer {
 		i++
+		//index: o := open[len(open)-1]
+		//index: open = open[:len(open)-1]
+		//index: nodes[o].End, nodes[o].Next = uint32(i), uint32(len(nodes))
 		depth--
 		if depth == 0 {
 			goto done
@@ -330,6 +356,10 @@ end: // A complete value inside a container ends just before b[i].
 	return invalidChar(i, c, "after array element, want ',' or ']'")
 
 next: // After a comma: the next member or element starts at b[i].
+	//index: if pending >= 0 { // a string then ", ": the quote is at i-3
+	//index: 	nodes[pending].End, nodes[pending].Next = uint32(i-2), uint32(pending+1)
+	//index: 	pending = -1
+	//index: }
 	if closer != '}' {
 		goto value
 	}
@@ -345,6 +375,7 @@ key: // An object key must start at b[i].
 		}
 		return invalidChar(i, b[i], "looking for beginning of object key string")
 	}
+	//index: key, keyEsc = uint32(i+1), 0
 	// As for string values above, with the colon after the key.
 	if len(b)-i <= 8 {
 		i++
@@ -354,10 +385,12 @@ key: // An object key must start at b[i].
 		r := x >> (t &^ 7)
 		if uint32(r)&0xffffff == '"'|':'<<8|' '<<16 {
 			i += k + 4
+			//index: keyLen = uint32(i-3) - key
 			goto value
 		}
 		if uint16(r) == '"'|':'<<8 {
 			i += k + 3
+			//index: keyLen = uint32(i-2) - key
 			goto value
 		}
 		if byte(r) == '"' {
@@ -371,6 +404,7 @@ key: // An object key must start at b[i].
 		i = j
 		if uint32(r)&0xffffff == '"'|':'<<8|' '<<16 {
 			i += 3
+			//index: keyLen = uint32(i-3) - key
 			goto value
 		}
 		if byte(r) == '"' {
@@ -381,8 +415,10 @@ key: // An object key must start at b[i].
 	if i, err = scanStringSlow(b, i); err != nil {
 		return err
 	}
+	//index: keyEsc = IndexKeyEscaped // perhaps: the slow scan takes escapes and more
 
 colon: // The colon after a key must follow at b[i], after whitespace.
+	//index: keyLen = uint32(i-1) - key | keyEsc
 	i = skipSpace(b, i)
 	if i >= len(b) {
 		return syntaxErr(i, reasonEOF)
@@ -397,6 +433,7 @@ done: // The top-level value ends just before b[i].
 	if i = skipSpace(b, i); i != len(b) {
 		return syntaxErr(i, reasonTrailing)
 	}
+	//index: s.Nodes, s.open = nodes, open
 	return nil
 }
 
