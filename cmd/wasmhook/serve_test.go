@@ -627,7 +627,10 @@ func TestServeWithoutItsDisk(t *testing.T) {
 		require.NoError(t, os.WriteFile(file, []byte("data_dir: "+data+"\nsources: {s: {unsigned: true}}\ndestinations: {d: {url: 'http://127.0.0.1:1/'}}\n"), 0o644))
 		cmd := command(bin, "serve", "--config", file)
 		if os.Getuid() == 0 {
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			if cmd.SysProcAttr == nil {
+				cmd.SysProcAttr = &syscall.SysProcAttr{}
+			}
+			cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 65534, Gid: 65534}
 		}
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
