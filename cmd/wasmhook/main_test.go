@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 func command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cacheHome, "GOCACHE="+goCache, "WASMHOOK_SECRET=")
-	setDeathSignal(cmd)
+	testmod.DiesWithTest(cmd)
 	return cmd
 }
 

@@ -28,6 +28,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmhook/wasmhook/internal/testmod"
 )
 
 // Binary is the server Start runs.
@@ -228,7 +230,7 @@ func (s *Server) start() {
 	defer s.mu.Unlock()
 	cmd := exec.Command(Binary, s.confPath())
 	cmd.Dir = s.dir
-	setDeathSignal(cmd)
+	testmod.DiesWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("redistest: starting %s: %v", Binary, err)
 	}

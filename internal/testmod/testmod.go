@@ -1,8 +1,9 @@
 // Package testmod gives tests in any package the project's test modules
 // and helpers, wherever they run from: the WAT and hostile modules
 // (testdata/wat, testdata/hostile), Go guests built for wasip1 (BuildGo)
-// and precompiled into the tests' compilation cache (Precompile), and the
-// payload's context (ContextOf).
+// and precompiled into the tests' compilation cache (Precompile), the
+// payload's context (ContextOf), and processes that die with the test
+// (DiesWithTest).
 package testmod
 
 import (
