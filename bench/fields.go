@@ -189,6 +189,18 @@ func (s *reportingSystem) means() []float64 {
 
 func (s *reportingSystem) close(ctx context.Context) error { return s.e.Close(ctx) }
 
+// w1Answers are what checkAgainst holds W1's systems to: the native
+// reference's payload for ev, and W1's expected context.
+func w1Answers(ctx context.Context, ev *wasmhook.Event) (ref, expected []byte, err error) {
+	if expected, err = os.ReadFile(w1ExpectedContext); err != nil {
+		return nil, nil, err
+	}
+	if ref, err = (nativeSystem{}).enrich(ctx, ev); err != nil {
+		return nil, nil, err
+	}
+	return ref, expected, nil
+}
+
 // checkAgainst enriches ev with s three times and compares each payload
 // with want (samePayload) and its context with expected.
 func checkAgainst(ctx context.Context, name string, s system, ev *wasmhook.Event, want, expected []byte) error {
@@ -241,11 +253,7 @@ func (nativeRawSystem) close(context.Context) error { return nil }
 // References: SDK-written plugins, both native references, Extism.
 
 func runReferences(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wasmhook.Event) error {
-	expected, err := os.ReadFile(w1ExpectedContext)
-	if err != nil {
-		return err
-	}
-	ref, err := nativeSystem{}.enrich(ctx, ev)
+	ref, expected, err := w1Answers(ctx, ev)
 	if err != nil {
 		return err
 	}
@@ -351,11 +359,7 @@ func languageModule(tmp, lang string, scan bool) (string, error) {
 }
 
 func runLanguages(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wasmhook.Event) error {
-	expected, err := os.ReadFile(w1ExpectedContext)
-	if err != nil {
-		return err
-	}
-	ref, err := nativeSystem{}.enrich(ctx, ev)
+	ref, expected, err := w1Answers(ctx, ev)
 	if err != nil {
 		return err
 	}

@@ -162,11 +162,7 @@ func lookupReport(s *reportingSystem, requests, hits int) error {
 }
 
 func runLookups(ctx context.Context, w io.Writer, tmp string, rounds int, ev *wasmhook.Event) error {
-	expected, err := os.ReadFile(w1ExpectedContext)
-	if err != nil {
-		return err
-	}
-	ref, err := nativeSystem{}.enrich(ctx, ev)
+	ref, expected, err := w1Answers(ctx, ev)
 	if err != nil {
 		return err
 	}

@@ -107,9 +107,8 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 	}
 	_, m.hasInit = compiled.ExportedFunctions()[abi.InitializeName]
 	for _, fn := range compiled.ImportedFunctions() {
-		switch mod, name, _ := fn.Import(); {
-		case mod != abi.ImportModule:
-		case name == abi.FieldTypeName, name == abi.FieldReadName, name == abi.FieldStringName:
+		mod, name, _ := fn.Import()
+		if mod == abi.ImportModule && (name == abi.FieldTypeName || name == abi.FieldReadName || name == abi.FieldStringName) {
 			m.readsFields = true
 		}
 	}

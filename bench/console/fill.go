@@ -103,22 +103,6 @@ var destinations = []dest{
 	{name: "audit", since: 6 * time.Hour, downFor: 2 * time.Hour, retried: 0.01, dead: 0.001},
 }
 
-// eventWord is NetBox's word for a raw event type (destination filters
-// use it).
-func eventWord(t string) string {
-	switch t {
-	case "object_created":
-		return "created"
-	case "object_updated":
-		return "updated"
-	case "object_deleted":
-		return "deleted"
-	case "job_completed", "job_failed", "job_errored":
-		return "job_ended"
-	}
-	return t
-}
-
 func (d dest) takes(ev *plan, epoch time.Time) bool {
 	if d.since > 0 && ev.received.Before(epoch.Add(-d.since)) {
 		return false
@@ -126,7 +110,7 @@ func (d dest) takes(ev *plan, epoch time.Time) bool {
 	if len(d.objectTypes) > 0 && !contains(d.objectTypes, ev.objectType) {
 		return false
 	}
-	return len(d.events) == 0 || contains(d.events, eventWord(ev.eventType))
+	return len(d.events) == 0 || contains(d.events, wasmhook.EventName(ev.eventType))
 }
 
 func contains(l []string, s string) bool {
@@ -274,7 +258,7 @@ func body(t *template, p *plan, i int) []byte {
 		reqID = strconv.Quote(p.requestID)
 	}
 	fmt.Fprintf(&b, `{"event": %q, "timestamp": %q, "object_type": %q, "username": %q, "request_id": %s, `,
-		eventWord(p.eventType), p.received.UTC().Format("2006-01-02T15:04:05.000000+00:00"), p.objectType, p.user, reqID)
+		wasmhook.EventName(p.eventType), p.received.UTC().Format("2006-01-02T15:04:05.000000+00:00"), p.objectType, p.user, reqID)
 	fmt.Fprintf(&b, `"data": {"id": %d, "url": "https://nb.local/api/%s/%ss/%d/", "display_url": "https://nb.local/%s/%ss/%d/", "display": %q, "name": %q%s`,
 		p.objectID, app, model, p.objectID, app, model, p.objectID, name, name, tail)
 	if p.requestID != "" {
