@@ -170,13 +170,7 @@ func (s *callState) doHTTP(ctx context.Context, lk *lookupState, method, rawURL,
 		rctx, cancel = context.WithCancel(context.Background())
 	}
 	defer cancel()
-	go func() {
-		select {
-		case <-ctx.Done():
-			cancel()
-		case <-rctx.Done():
-		}
-	}()
+	defer context.AfterFunc(ctx, cancel)()
 	resp, err := lk.call.Do(rctx, egress.Request{
 		Method: string(method),
 		URL:    string(rawURL),

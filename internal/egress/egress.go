@@ -351,9 +351,9 @@ func (call *Call) do(ctx context.Context, r Request) (*Response, error) {
 // the way Do would: it counts against the call's MaxRequests and as a
 // cache hit. It allocates nothing, so that a module's repeated lookup
 // costs about a map lookup; on false, the caller makes the request with
-// Do. method empty is GET. Only a request without headers and body comes
-// here: Do decides on the others (a module's own credential is never
-// answered from the cache). The response is shared: read it, never
+// Do. method empty is GET. Only a request without headers comes here: Do
+// decides on the others (a module's own credential is never answered
+// from the cache); like Do, it keys a GET by its URL alone. The response is shared: read it, never
 // change it.
 func (call *Call) Cached(method, url []byte) (*Response, bool) {
 	c := call.c
