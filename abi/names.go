@@ -143,6 +143,10 @@ const (
 	// the event has none. Only field reads reach them.
 	DocPrechange  = 2
 	DocPostchange = 3
+	// DocResponse is the body of the call's last HTTP response, as
+	// http_response_read's part 0 copies it: the host parses it once per
+	// response, and once per cached response for every call it answers.
+	DocResponse = 4
 )
 
 // The types field_type returns, and the negative statuses of the field
@@ -169,6 +173,11 @@ const (
 	// FieldTooLarge: the value is 2 GiB or more, which an i32 cannot
 	// count.
 	FieldTooLarge = -5
+	// FieldNoResponse: DocResponse before a request of the call was
+	// answered (the number is LookupNoResponse's).
+	FieldNoResponse = -6
+	// FieldNotJSON: DocResponse holds a body that is not JSON.
+	FieldNotJSON = -7
 )
 
 // Names of the exports the host looks for.

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"sync"
 
@@ -141,6 +142,24 @@ func (s *callState) doc(n int32) *lazyDoc {
 	return nil
 }
 
+// responseIndex returns the index of the body of the call's last HTTP
+// response (abi.DocResponse), made once per response: a cached one's is
+// shared by every call it answers. Or a negative status.
+func (s *callState) responseIndex() (*jsonindex.Index, int32) {
+	lk := s.lk
+	if lk == nil || !lk.used || lk.resp == nil {
+		return nil, abi.FieldNoResponse
+	}
+	ix, err := lk.resp.JSON()
+	switch {
+	case errors.Is(err, jsonindex.ErrTooLarge):
+		return nil, abi.FieldTooLarge
+	case err != nil:
+		return nil, abi.FieldNotJSON
+	}
+	return ix, 0
+}
+
 // lookup is what the three field functions share: it checks the path's
 // range and, when the function takes one, the buffer's (both whole,
 // before anything else: abi/SPEC.md section 3), then looks the path up.
@@ -151,15 +170,23 @@ func lookup(ctx context.Context, mod api.Module, stack []uint64, fn string, with
 	if withBuffer {
 		buf = read(mod, fn, api.DecodeU32(stack[3]), api.DecodeU32(stack[4]))
 	}
-	d := s.doc(int32(api.DecodeU32(stack[0])))
-	if d == nil {
-		return s, nil, buf, abi.FieldNoDocument
-	}
-	ix, err := d.get()
-	if err != nil {
-		// The host's own documents are valid JSON (validated, or built by
-		// the host): only a document of 4 GiB or more fails to index.
-		return s, nil, buf, abi.FieldTooLarge
+	var ix *jsonindex.Index
+	if n := int32(api.DecodeU32(stack[0])); n == abi.DocResponse {
+		if ix, status = s.responseIndex(); status != 0 {
+			return s, nil, buf, status
+		}
+	} else {
+		d := s.doc(n)
+		if d == nil {
+			return s, nil, buf, abi.FieldNoDocument
+		}
+		var err error
+		if ix, err = d.get(); err != nil {
+			// The host's own documents are valid JSON (validated, or built
+			// by the host): only a document of 4 GiB or more fails to
+			// index.
+			return s, nil, buf, abi.FieldTooLarge
+		}
 	}
 	v, st := ix.Lookup(path, &s.scratch)
 	if cap(s.scratch) > maxScratch {

@@ -85,7 +85,8 @@ func TestFieldReads(t *testing.T) {
 		{abi.DocPrechange, "/status/value", "", probeResult{abi.FieldString, 9, 7, json.RawMessage(`"planned"`), str("planned")}},
 		{abi.DocPostchange, "/name", "", probeResult{abi.FieldString, 5, 3, json.RawMessage(`"New"`), str("New")}},
 		{abi.DocPostchange, "/status", "", probeResult{abi.FieldMissing, abi.FieldMissing, abi.FieldMissing, json.RawMessage(`null`), nil}},
-		{4, "", "", probeResult{abi.FieldNoDocument, abi.FieldNoDocument, abi.FieldNoDocument, json.RawMessage(`null`), nil}},
+		{abi.DocResponse, "", "", probeResult{abi.FieldNoResponse, abi.FieldNoResponse, abi.FieldNoResponse, json.RawMessage(`null`), nil}},
+		{5, "", "", probeResult{abi.FieldNoDocument, abi.FieldNoDocument, abi.FieldNoDocument, json.RawMessage(`null`), nil}},
 		{-1, "", "", probeResult{abi.FieldNoDocument, abi.FieldNoDocument, abi.FieldNoDocument, json.RawMessage(`null`), nil}},
 	}
 	for _, tt := range tests {

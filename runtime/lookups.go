@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/egress"
-	"github.com/wasmhook/wasmhook/internal/jsonraw"
 	"github.com/wasmhook/wasmhook/internal/kv"
 )
 
@@ -55,10 +53,9 @@ type LookupStats struct {
 
 // lookupState is one instance's lookup state, made on its first lookup.
 type lookupState struct {
-	used    bool // a lookup function ran in the current call
-	call    egress.Call
-	resp    *egress.Response // the last response, for http_response_read
-	headers []byte           // resp's headers as JSON, made on first read
+	used bool // a lookup function ran in the current call
+	call egress.Call
+	resp *egress.Response // the last response, for http_response_read and field reads
 	// The last kv_get's key and value, so that a guest that asked with a
 	// buffer too small gets the same value again without a second lookup
 	// (a store shared by several hosts may change in between).
@@ -86,7 +83,7 @@ func (s *callState) lookups() *lookupState {
 // value is kept with a pooled instance for its next event.
 func (s *callState) endLookups() {
 	if lk := s.lk; lk != nil && lk.used {
-		*lk = lookupState{headers: lk.headers[:0]}
+		*lk = lookupState{}
 	}
 }
 
@@ -121,7 +118,7 @@ func httpRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	rawHeaders := read(mod, fn, api.DecodeU32(stack[4]), api.DecodeU32(stack[5]))
 	body := read(mod, fn, api.DecodeU32(stack[6]), api.DecodeU32(stack[7]))
 	lk := s.lookups()
-	lk.resp, lk.headers = nil, lk.headers[:0]
+	lk.resp = nil
 	stack[0] = api.EncodeI32(s.doHTTP(ctx, lk, method, rawURL, rawHeaders, body))
 }
 
@@ -218,38 +215,10 @@ func httpResponseRead(ctx context.Context, mod api.Module, stack []uint64) {
 	case part == abi.HTTPBody:
 		src = lk.resp.Body
 	default:
-		if len(lk.headers) == 0 {
-			lk.headers = appendHeaders(lk.headers, lk.resp.Header)
-		}
-		src = lk.headers
+		src = lk.resp.HeaderJSON()
 	}
 	copy(buf, src)
 	stack[0] = api.EncodeI32(int32(min(len(src), 1<<31-1)))
-}
-
-// appendHeaders appends h as a JSON object: lowercase names, sorted, each
-// once, with its values joined with ", ".
-func appendHeaders(dst []byte, h http.Header) []byte {
-	lower := make(map[string][]string, len(h))
-	for k, vs := range h {
-		l := strings.ToLower(k)
-		lower[l] = append(lower[l], vs...)
-	}
-	names := make([]string, 0, len(lower))
-	for k := range lower {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	dst = append(dst, '{')
-	for i, k := range names {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsonraw.AppendString(dst, k)
-		dst = append(dst, ':')
-		dst = jsonraw.AppendString(dst, strings.Join(lower[k], ", "))
-	}
-	return append(dst, '}')
 }
 
 // kvStatus is the guest's status for a failed store operation.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -360,4 +362,73 @@ func BenchmarkHTTPCacheHit(b *testing.B) {
 	if st.CacheHits != 1 {
 		b.Fatalf("the last call: %+v, want a cache hit", st)
 	}
+}
+
+// TestFieldReadsOfTheResponse: document 4 is the body of the call's last
+// response, read with the three field functions like the input: the last
+// of duplicate keys, arrays, a missing path; a body that is not JSON, and
+// no response at all (none made, or a request refused), are statuses. A
+// cached response answers the next call, with the same values.
+func TestFieldReadsOfTheResponse(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/api/html" {
+			io.WriteString(w, "<html>a proxy's error page</html>")
+			return
+		}
+		io.WriteString(w, `{"name": "Acme", "slug": "old", "slug": "acme", "tags": [{"id": 7}], "group": null}`+"\n")
+	}))
+	defer srv.Close()
+	e := newEngine(t, runtime.Limits{PoolSize: 1}, nil)
+	policy := &egress.Policy{Grants: []egress.Grant{{Prefix: srv.URL + "/api", Networks: loopback, CacheTTL: time.Minute}}}
+	probeURL := func(url, path string) (probeResult, runtime.LookupStats) {
+		t.Helper()
+		cfg, err := json.Marshal(map[string]any{"doc": abi.DocResponse, "path": path, "url": url})
+		require.NoError(t, err)
+		m := load(t, e, "field_probe", runtime.ModuleOptions{Config: cfg, HTTP: policy})
+		defer m.Close(context.Background())
+		var ev runtime.Event
+		ev.Reset([]byte(input), nil, nil)
+		var st runtime.LookupStats
+		out, err := m.CallEventStats(context.Background(), time.Now(), &ev, nil, &st)
+		require.NoError(t, err)
+		var r probeResult
+		require.NoError(t, json.Unmarshal(out, &r), "%s", out)
+		return r, st
+	}
+	str := func(s string) *string { return &s }
+	tenant := srv.URL + "/api/tenancy/tenants/1/"
+	for _, tc := range []struct {
+		url, path string
+		want      probeResult
+	}{
+		{tenant, "/slug", probeResult{Type: abi.FieldString, Read: 6, String: 4, Value: json.RawMessage(`"acme"`), Text: str("acme")}},
+		{tenant, "/tags/0/id", probeResult{Type: abi.FieldNumber, Read: 1, String: abi.FieldNotString, Value: json.RawMessage(`7`)}},
+		{tenant, "/group", probeResult{Type: abi.FieldNull, Read: 4, String: abi.FieldNotString, Value: json.RawMessage(`null`)}},
+		{tenant, "/tenant", probeResult{Type: abi.FieldMissing, Read: abi.FieldMissing, String: abi.FieldMissing, Value: json.RawMessage(`null`)}},
+		{srv.URL + "/api/html", "", probeResult{Type: abi.FieldNotJSON, Read: abi.FieldNotJSON, String: abi.FieldNotJSON, Value: json.RawMessage(`null`)}},
+		{"", "/slug", probeResult{Type: abi.FieldNoResponse, Read: abi.FieldNoResponse, String: abi.FieldNoResponse, Value: json.RawMessage(`null`)}},
+		{srv.URL + "/elsewhere", "/slug", probeResult{Type: abi.FieldNoResponse, Read: abi.FieldNoResponse, String: abi.FieldNoResponse, Value: json.RawMessage(`null`)}},
+	} {
+		got, _ := probeURL(tc.url, tc.path)
+		assert.Equal(t, tc.want, got, "%s %s", tc.url, tc.path)
+	}
+
+	// One instance, two events: the second reads the cached response.
+	cfg := fmt.Sprintf(`{"doc": 4, "path": "/name", "url": %q}`, srv.URL+"/api/tenancy/tenants/2/")
+	m := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(cfg), HTTP: policy})
+	defer m.Close(context.Background())
+	before := hits.Load()
+	for i, want := range []runtime.LookupStats{{Requests: 1}, {CacheHits: 1}} {
+		var ev runtime.Event
+		ev.Reset([]byte(input), nil, nil)
+		var st runtime.LookupStats
+		out, err := m.CallEventStats(context.Background(), time.Now(), &ev, nil, &st)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"type":5,"read":6,"string":4,"value":"Acme","text":"Acme"}`, string(out), "call %d", i)
+		st.Waited = 0
+		assert.Equal(t, want, st, "call %d", i)
+	}
+	assert.Equal(t, before+1, hits.Load())
 }

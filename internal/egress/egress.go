@@ -100,17 +100,6 @@ type Request struct {
 	Body   []byte
 }
 
-// Response is what it gets: nothing of it is an injected credential. A
-// response may be shared (by the cache, by concurrent identical requests):
-// read it, never change it.
-type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-	// Cached says the response came from the cache.
-	Cached bool
-}
-
 // Stats are a client's counts.
 type Stats struct {
 	Requests  int64         // sent upstream
@@ -413,7 +402,7 @@ func (c *Client) fetch(ctx context.Context, g *grant, method string, u *url.URL,
 	if int64(len(body)) > c.policy.MaxResponse {
 		return nil, 0, &Error{ErrTooLarge, fmt.Sprintf("the response's body is over %d bytes", c.policy.MaxResponse)}
 	}
-	out := &Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: c.scrubBytes(body)}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header.Clone(), Body: c.scrubBytes(body), made: new(made)}
 	for k, vs := range out.Header {
 		for i, v := range vs {
 			out.Header[k][i] = c.scrub(v)
@@ -573,6 +562,22 @@ func (c *cache) hit(e *entry) (*Response, bool) {
 	return e.resp, true
 }
 
+// grow adds n bytes to entry e, made after it was put (its response's
+// index), and evicts the least recently used entries while the cache is
+// over its bound: e among them, when it alone is.
+func (c *cache) grow(e *entry, n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[e.key] != e {
+		return // evicted meanwhile: nothing left to count
+	}
+	e.size += n
+	c.size += n
+	for c.size > c.max && c.head.prev != &c.head {
+		c.remove(c.head.prev)
+	}
+}
+
 func (c *cache) remove(e *entry) {
 	c.unlink(e)
 	delete(c.entries, e.key)
@@ -598,10 +603,13 @@ func (c *cache) put(key string, resp *Response, ttl time.Duration) {
 	for c.size+size > c.max {
 		c.remove(c.head.prev) // the least recently used
 	}
-	// A copy marked Cached, made once: every hit hands out the same one.
+	// A copy marked Cached, made once: every hit hands out the same one,
+	// and what is made from it (its index, its headers as JSON) is made
+	// once for them all and counted in the entry's size.
 	hit := *resp
 	hit.Cached = true
 	e := &entry{key: key, resp: &hit, until: time.Now().Add(ttl), size: size}
+	hit.made = &made{grow: func(n int64) { c.grow(e, n) }}
 	c.entries[key] = e
 	c.front(e)
 	c.size += size

@@ -327,3 +327,62 @@ func TestErrorsAreTyped(t *testing.T) {
 	require.True(t, errors.As(err, &e))
 	assert.Equal(t, egress.ErrNotAllowed, e.Kind)
 }
+
+// TestResponseJSON: a cached response's body is indexed once, for every
+// hit; its headers as JSON too. What it takes counts in the cache's bound:
+// responses whose indexes fill it are evicted like bodies that do.
+func TestResponseJSON(t *testing.T) {
+	var hits atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("X-B", "2")
+		w.Header().Add("x-a", "1")
+		w.Header()["Date"] = nil // the same headers every time
+		if r.URL.Path == "/html" {
+			io.WriteString(w, "<html>not JSON</html>")
+			return
+		}
+		// 4,000 values in 8 KiB: an index of about 80 KiB.
+		io.WriteString(w, "["+strings.Repeat("0,", 3999)+"0]")
+	}))
+	defer s.Close()
+	c := client(t, egress.Policy{Grants: []egress.Grant{{Prefix: s.URL + "/", Networks: loopback, CacheTTL: time.Minute}}, CacheBytes: 150 << 10})
+	get := func(p string) *egress.Response {
+		t.Helper()
+		resp, err := do(c, "GET", s.URL+p, nil)
+		require.NoError(t, err)
+		return resp
+	}
+
+	first := get("/a") // the miss: its own index, made on use
+	ix, err := first.JSON()
+	require.NoError(t, err)
+	assert.Equal(t, 4001, ix.Nodes())
+	hit := get("/a")
+	require.True(t, hit.Cached)
+	ix1, err := hit.JSON()
+	require.NoError(t, err)
+	ix2, err := get("/a").JSON()
+	require.NoError(t, err)
+	assert.Same(t, ix1, ix2, "every hit reads the index made once")
+	v, _ := ix1.Lookup([]byte("/3999"), nil)
+	assert.Equal(t, "0", string(v))
+	assert.Equal(t, `{"content-type":"text/plain; charset=utf-8","x-a":"1","x-b":"2"}`, string(hit.HeaderJSON()))
+	assert.Equal(t, &hit.HeaderJSON()[0], &get("/a").HeaderJSON()[0], "made once")
+
+	_, err = get("/html").JSON()
+	assert.Error(t, err, "not JSON")
+
+	// /a's index (about 80 KiB) and /b's body fit in 150 KiB; /b's index
+	// too would not: /a, the least recently used, goes.
+	require.Equal(t, int64(2), hits.Load())
+	_, err = get("/b").JSON()
+	require.NoError(t, err)
+	_, err = get("/b").JSON()
+	require.NoError(t, err)
+	require.Equal(t, int64(3), hits.Load())
+	get("/b")
+	assert.Equal(t, int64(3), hits.Load(), "b is kept")
+	get("/a")
+	assert.Equal(t, int64(4), hits.Load(), "a was evicted for b's index")
+}

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"math"
 	"math/bits"
+	"unsafe"
 
 	"github.com/wasmhook/wasmhook/internal/jsonraw"
 )
@@ -88,6 +89,10 @@ func (ix *Index) Doc() []byte { return ix.doc }
 
 // Nodes returns the number of values in the document (0 before Build).
 func (ix *Index) Nodes() int { return len(ix.nodes) }
+
+// Size returns the bytes the index holds for its nodes: what keeping it
+// costs beside its document.
+func (ix *Index) Size() int { return cap(ix.nodes) * int(unsafe.Sizeof(node{})) }
 
 // Reset empties the index, keeping its memory for the next Build, and
 // drops its reference to the document.

@@ -1,9 +1,10 @@
-;; field_probe: reads the path at "/path" (a string) and the document number at "/doc" (an integer) of its configuration with field reads, then looks that path up in that document with field_type, field_read and field_string, and outputs {"type":T,"read":N,"string":M,"value":<the raw value, or null>,"text":"<the decoded string>"} (text only when field_string found a string; it is written between quotes as it is, so tests use strings without quotes, backslashes or control characters in it).
+;; field_probe: reads the path at "/path" (a string) and the document number at "/doc" (an integer) of its configuration with field reads, GETs the URL at "/url" first when there is one (no headers, no body; for document 4, the response's body), then looks that path up in that document with field_type, field_read and field_string, and outputs {"type":T,"read":N,"string":M,"value":<the raw value, or null>,"text":"<the decoded string>"} (text only when field_string found a string; it is written between quotes as it is, so tests use strings without quotes, backslashes or control characters in it).
 (module
   (import "wasmhook_v1" "field_type" (func $field_type (param i32 i32 i32) (result i32)))
   (import "wasmhook_v1" "field_read" (func $field_read (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasmhook_v1" "field_string" (func $field_string (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasmhook_v1" "output_set" (func $output_set (param i32 i32)))
+  (import "wasmhook_v1" "http_request" (func $http_request (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 2)
   (data (i32.const 0) "/path")            ;; 0, 5
   (data (i32.const 8) "/doc")             ;; 8, 4
@@ -13,9 +14,10 @@
   (data (i32.const 64) ",\"value\":")     ;; 64, 9
   (data (i32.const 80) ",\"text\":\"")    ;; 80, 9
   (data (i32.const 96) "null")            ;; 96, 4
+  (data (i32.const 104) "/url")           ;; 104, 4
   ;; Buffers: the path at 1024 (1 KiB), the document number's text at 2048,
   ;; the raw value at 4096 (16 KiB), the decoded string at 20480 (16 KiB),
-  ;; the output at 40960.
+  ;; the output at 40960, the URL at 57344 (8 KiB).
   (func (export "wasmhook_abi_v1"))
 
   ;; $copy copies $n bytes from $src to $dst and returns $dst + $n.
@@ -77,6 +79,10 @@
     (local.set $n (call $field_read (i32.const 1) (i32.const 8) (i32.const 4) (i32.const 2048) (i32.const 16)))
     (if (i32.gt_s (local.get $n) (i32.const 0))
       (then (local.set $doc (call $parse_int (i32.const 2048) (local.get $n)))))
+    (local.set $t (call $field_string (i32.const 1) (i32.const 104) (i32.const 4) (i32.const 57344) (i32.const 8192)))
+    (if (i32.gt_s (local.get $t) (i32.const 0))
+      (then (drop (call $http_request (i32.const 0) (i32.const 0) (i32.const 57344) (local.get $t)
+        (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))))
     (local.set $t (call $field_type (local.get $doc) (i32.const 1024) (local.get $plen)))
     (local.set $n (call $field_read (local.get $doc) (i32.const 1024) (local.get $plen) (i32.const 4096) (i32.const 16384)))
     (local.set $m (call $field_string (local.get $doc) (i32.const 1024) (local.get $plen) (i32.const 20480) (i32.const 16384)))
