@@ -49,10 +49,18 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 		switch ix.doc[nd.Off] {
 		case '{':
 			found := uint32(0)
-			for c := cur + 1; c < nd.Next; c = ix.nodes[c].Next {
-				if ix.keyEqual(&ix.nodes[c], seg) {
+			for c := cur + 1; c < nd.Next; {
+				m := &ix.nodes[c]
+				// Most keys differ in length from seg: the common case is
+				// decided here, without a call.
+				if m.KeyLen&keyEscaped != 0 {
+					if ix.keyEqual(m, seg) {
+						found = c
+					}
+				} else if int(m.KeyLen) == len(seg) && string(ix.doc[m.Key:m.Key+m.KeyLen]) == string(seg) {
 					found = c // the last of duplicate keys wins: keep looking
 				}
+				c = m.Next
 			}
 			if found == 0 {
 				return nil, Missing
