@@ -71,7 +71,7 @@ static const char *lookup_error(int status)
 
 int wh_handle(const wh_input *in, wh_writer *out)
 {
-	wh_span tenant, id, name, slug, gname, gslug, body;
+	wh_span tenant, id, name, slug, gname, gslug;
 	wh_response resp;
 	int status;
 	char http[16];
@@ -112,9 +112,10 @@ int wh_handle(const wh_input *in, wh_writer *out)
 		wh_write_key(out, "error");
 		wh_write_stringn(out, http, 8);
 	} else {
-		body = wh_json_value(resp.body, resp.body_len);
-		name = wh_json_member(body, "name");
-		slug = wh_json_member(body, "slug");
+		/* The body's fields, read from the host's index of it (made once
+		 * per response, and kept with a cached one): no parse here. */
+		name = wh_get_in(WH_DOC_RESPONSE, "/name");
+		slug = wh_get_in(WH_DOC_RESPONSE, "/slug");
 		if (name.type != WH_JSON_STRING || slug.type != WH_JSON_STRING) {
 			wh_write_key(out, "error");
 			wh_write_string(out, "bad_response");
@@ -123,8 +124,8 @@ int wh_handle(const wh_input *in, wh_writer *out)
 			wh_write_raw(out, name.ptr, name.len); /* the token as NetBox wrote it */
 			wh_write_key(out, "slug");
 			wh_write_raw(out, slug.ptr, slug.len);
-			gname = wh_json_find(body, "group", "name", NULL);
-			gslug = wh_json_find(body, "group", "slug", NULL);
+			gname = wh_get_in(WH_DOC_RESPONSE, "/group/name");
+			gslug = wh_get_in(WH_DOC_RESPONSE, "/group/slug");
 			wh_write_key(out, "group");
 			if (gname.type == WH_JSON_STRING && gslug.type == WH_JSON_STRING) {
 				wh_write_object_begin(out);

@@ -1095,7 +1095,8 @@ enum {
 	WH_DOC_INPUT = 0,     /* the input JSON: "/data/name", "/request/user" */
 	WH_DOC_CONFIG = 1,    /* the module's configuration */
 	WH_DOC_PRECHANGE = 2, /* the event's snapshots (null when it has none) */
-	WH_DOC_POSTCHANGE = 3
+	WH_DOC_POSTCHANGE = 3,
+	WH_DOC_RESPONSE = 4   /* the body of the last wh_http_request's response */
 };
 
 /* Values read during the current event, in blocks that stay put until the
@@ -1198,7 +1199,11 @@ static inline long wh_get_str(int doc, const char *path, char *buf, size_t cap)
  * encodings), `headers` the headers as a JSON object (lowercase names,
  * sorted, each a string of its values joined with ", "; read it with
  * wh_json_get). Both are followed by a NUL and live in buffers of the SDK
- * that the next wh_http_request reuses.
+ * that the next wh_http_request reuses. To read a few fields of a JSON body,
+ * ask the host rather than parse it: wh_get_in(WH_DOC_RESPONSE, "/name") looks
+ * the path up in the host's index of the body (made once per response, and
+ * kept with a cached one), until the next wh_http_request. It finds nothing
+ * when the body is not JSON.
  */
 typedef struct {
 	int status;

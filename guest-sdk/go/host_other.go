@@ -3,10 +3,10 @@
 package wasmhook
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -64,55 +64,18 @@ func hostField(doc int32, path string) ([]byte, bool) {
 		b = runInput
 	case docConfig:
 		b = config.raw
+	case docResponse:
+		lookupMu.Lock()
+		b = lastBody
+		lookupMu.Unlock()
+		if !json.Valid(b) {
+			return nil, false // no response, or not JSON
+		}
 	default:
 		b = []byte("null")
 	}
-	v := ParseValue(b)
-	if path != "" {
-		if path[0] != '/' {
-			return nil, false
-		}
-		for _, seg := range strings.Split(path[1:], "/") {
-			for i := 0; i < len(seg); i++ {
-				if seg[i] == '~' && (i+1 >= len(seg) || (seg[i+1] != '0' && seg[i+1] != '1')) {
-					return nil, false
-				}
-			}
-			seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
-			v = child(v, seg)
-		}
-	}
-	raw := v.Raw()
+	raw := pointer(ParseValue(b), path).Raw()
 	return raw, raw != nil
-}
-
-// child returns the member of an object named key (the last one), or the
-// element of an array at index key (a canonical decimal index).
-func child(v Value, key string) Value {
-	var found Value
-	switch v.Kind() {
-	case KindObject:
-		v.Each(func(k, m Value) bool {
-			if k.Equals(key) {
-				found = m
-			}
-			return true
-		})
-	case KindArray:
-		i, err := strconv.ParseUint(key, 10, 32)
-		if err != nil || (len(key) > 1 && key[0] == '0') || key[0] == '+' {
-			return Value{}
-		}
-		v.Each(func(_, e Value) bool {
-			if i == 0 {
-				found = e
-				return false
-			}
-			i--
-			return true
-		})
-	}
-	return found
 }
 
 // Outside wasip1, lookups go to stand-ins a test sets: SetFetch's
@@ -145,9 +108,14 @@ func ResetKV() {
 	lookupMu.Unlock()
 }
 
+// lastBody is the last response's body, for field reads of it (nil after
+// a failed request), as the host keeps it.
+var lastBody []byte
+
 func hostFetch(method, url string, headers, body []byte) (int32, []byte, []byte) {
 	lookupMu.Lock()
 	fn := fetchFunc
+	lastBody = nil
 	lookupMu.Unlock()
 	if fn == nil {
 		return -1, nil, nil
@@ -174,6 +142,9 @@ func hostFetch(method, url string, headers, body []byte) (int32, []byte, []byte)
 	if header == nil {
 		header = []byte("{}")
 	}
+	lookupMu.Lock()
+	lastBody = resp.Body
+	lookupMu.Unlock()
 	return int32(resp.Status), header, resp.Body
 }
 

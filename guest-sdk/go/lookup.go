@@ -28,6 +28,26 @@ type Response struct {
 	// string of its values joined with ", ". Read it with Value.Get.
 	Header Value
 	Body   []byte
+
+	fetch uint64 // which Fetch of the instance made it
+}
+
+// fetches counts the instance's Fetch calls: the host keeps the body of
+// the last one's response for field reads.
+var fetches uint64
+
+// Field returns the value at path, a JSON Pointer ("/name",
+// "/group/slug", "/results/0/id"), in the response's JSON body, or a
+// missing Value. For the response of the last Fetch, the host looks it up
+// in its index of the body (made once per response, and kept with a
+// cached one) and copies only the value: nothing is parsed here. An older
+// response's body is read with the SDK's scanner. When a key appears more
+// than once, the last one counts, as in Input.Field.
+func (r *Response) Field(path string) Value {
+	if r.fetch == fetches {
+		return field(docResponse, path)
+	}
+	return pointer(ParseValue(r.Body), path)
 }
 
 // The classes of a failed lookup; a *LookupError matches one with
@@ -96,11 +116,12 @@ func Fetch(req Request) (*Response, error) {
 		}
 		headers = o.Bytes()
 	}
+	fetches++
 	status, header, body := hostFetch(req.Method, req.URL, headers, req.Body)
 	if status < 0 {
 		return nil, &LookupError{Op: "fetch", Status: status}
 	}
-	return &Response{Status: int(status), Header: ParseValue(header), Body: body}, nil
+	return &Response{Status: int(status), Header: ParseValue(header), Body: body, fetch: fetches}, nil
 }
 
 // KV is the module's key-value store: its keys are its own, kept by the

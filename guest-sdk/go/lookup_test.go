@@ -74,3 +74,44 @@ func TestFetchAndKV(t *testing.T) {
 		t.Fatalf("empty key: %v", err)
 	}
 }
+
+// TestResponseField: Response.Field reads the last response's body as the
+// host's field reads do (the last of duplicate keys, arrays, escapes), an
+// older response's with the SDK's scanner, to the same values; a body that
+// is not JSON has no fields.
+func TestResponseField(t *testing.T) {
+	bodies := map[string]string{
+		"/a":    `{"name": "Acme", "slug": "old", "slug": "acme", "tags": [{"id": 7}], "a/b": {"m~n": true}}`,
+		"/b":    `{"name": "Beta"}`,
+		"/html": `<html>a proxy's error page</html>`,
+	}
+	wasmhook.SetFetch(func(r wasmhook.Request) (*wasmhook.Response, error) {
+		return &wasmhook.Response{Status: 200, Body: []byte(bodies[r.URL])}, nil
+	})
+	defer wasmhook.SetFetch(nil)
+	wasmhook.HandleObject(func(in *wasmhook.Input, out *wasmhook.Object) error {
+		a, err := wasmhook.Fetch(wasmhook.Request{URL: "/a"})
+		if err != nil {
+			return err
+		}
+		out.Raw("slug", a.Field("/slug").Raw()).Raw("tag", a.Field("/tags/0/id").Raw()).Raw("escaped", a.Field("/a~1b/m~0n").Raw())
+		out.Raw("missing", a.Field("/tenant").Raw()).Raw("bad_path", a.Field("name").Raw())
+		b, err := wasmhook.Fetch(wasmhook.Request{URL: "/b"})
+		if err != nil {
+			return err
+		}
+		// a is no longer the host's last response: its own body is read.
+		out.Raw("old", a.Field("/name").Raw()).Raw("new", b.Field("/name").Raw())
+		h, err := wasmhook.Fetch(wasmhook.Request{URL: "/html"})
+		if err != nil {
+			return err
+		}
+		out.Bool("html", h.Field("").Exists())
+		return nil
+	})
+	out, err := wasmhook.Run([]byte(`{"object_type":"dcim.site","event_type":"object_updated","data":{},"request":null}`), []byte(`{"response_field_test":true}`))
+	want := `{"slug":"acme","tag":7,"escaped":true,"missing":null,"bad_path":null,"old":"Acme","new":"Beta","html":false}`
+	if err != nil || string(out) != want {
+		t.Fatalf("got %s, %v; want %s", out, err, want)
+	}
+}

@@ -82,6 +82,7 @@ const (
 	docConfig     = 1
 	docPrechange  = 2
 	docPostchange = 3
+	docResponse   = 4 // the last HTTP response's body
 )
 
 // field returns the value at path in document doc, or a missing Value.

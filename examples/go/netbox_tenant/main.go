@@ -59,15 +59,15 @@ func tenantInfo(in *wasmhook.Input, out *wasmhook.Object) error {
 	case resp.Status != 200:
 		out.String("error", "http_"+strconv.Itoa(resp.Status))
 	default:
-		body := wasmhook.ParseValue(resp.Body)
-		name, slug := body.Get("name"), body.Get("slug")
+		// The body's fields from the host's index of it (made once per
+		// response, kept with a cached one): nothing is parsed here.
+		name, slug := resp.Field("/name"), resp.Field("/slug")
 		if name.Kind() != wasmhook.KindString || slug.Kind() != wasmhook.KindString {
 			out.String("error", "bad_response")
 			break
 		}
 		out.Raw("name", name.Raw()).Raw("slug", slug.Raw())
-		group := body.Get("group")
-		gname, gslug := group.Get("name"), group.Get("slug")
+		gname, gslug := resp.Field("/group/name"), resp.Field("/group/slug")
 		if gname.Kind() == wasmhook.KindString && gslug.Kind() == wasmhook.KindString {
 			out.Nested("group").Raw("name", gname.Raw()).Raw("slug", gslug.Raw()).End()
 		} else {
