@@ -7,10 +7,13 @@
 //! The base URL comes from the configuration ({"netbox_url":
 //! "https://netbox.example.com"}); the API token is not the module's to
 //! know: the operator's grant makes the host add it to the request. The
-//! exact rules are in ../README.md; the build command is in README.md.
+//! answer's four fields are field reads of the response (`Doc::Response`):
+//! the body stays at the host, which indexes it once (a cached answer keeps
+//! its index), and is neither copied nor parsed here. The exact rules are in
+//! ../README.md; the build command is in README.md.
 
 use std::cell::RefCell;
-use wasmhook::{Event, Kind, LookupError, Value, Writer};
+use wasmhook::{Doc, Event, Kind, LookupError, Value, Writer};
 
 wasmhook::plugin!(handle);
 
@@ -54,28 +57,24 @@ fn handle(event: &Event, out: &mut Writer) -> Result<(), String> {
         }
     };
     let url = format!("{}{}/", base, String::from_utf8_lossy(id.raw()));
-    let result = wasmhook::http_get(&url, &[("Accept", "application/json")]);
+    let result = wasmhook::http_send("", &url, &[("Accept", "application/json")], &[]);
     out.begin_object().key("id").value(id);
     match result {
         Err(e) => {
             out.key("error").string(lookup_error(e));
         }
-        Ok(resp) if resp.status != 200 => {
-            out.key("error").string(&format!("http_{}", resp.status));
+        Ok(status) if status != 200 => {
+            out.key("error").string(&format!("http_{}", status));
         }
-        Ok(resp) => {
-            let body = Value::trusted(&resp.body);
-            let name = body.get("name").filter(|v| v.kind() == Kind::String);
-            let slug = body.get("slug").filter(|v| v.kind() == Kind::String);
-            match (name, slug) {
+        Ok(_) => {
+            // A string of the response's body, as NetBox wrote it; None when
+            // there is none, or the body is not JSON.
+            let string = |path: &str| event.get_in(Doc::Response, path).filter(|v| v.kind() == Kind::String);
+            match (string("/name"), string("/slug")) {
                 (Some(name), Some(slug)) => {
-                    // The tokens as NetBox wrote them.
                     out.key("name").value(name).key("slug").value(slug);
-                    let group = body.get("group");
-                    let gname = group.and_then(|g| g.get("name")).filter(|v| v.kind() == Kind::String);
-                    let gslug = group.and_then(|g| g.get("slug")).filter(|v| v.kind() == Kind::String);
                     out.key("group");
-                    match (gname, gslug) {
+                    match (string("/group/name"), string("/group/slug")) {
                         (Some(n), Some(s)) => {
                             out.begin_object().key("name").value(n).key("slug").value(s).end_object();
                         }
@@ -135,6 +134,32 @@ mod tests {
             call(super::wasmhook_on_event, SITE, CONFIG).as_deref(),
             Ok(r#"{"tenant_info":{"id":7,"name":"Acme Corp","slug":"acme","group":null}}"#)
         );
+        reset_lookups();
+    }
+
+    #[test]
+    fn group_and_bad_answers() {
+        set_fetch(|_, _, _, _| {
+            Ok((
+                200,
+                b"{}".to_vec(),
+                br#"{"id": 7, "name": "Acme \u0043orp", "slug": "acme", "group": {"id": 2, "name": "Customers", "slug": "customers"}}"#
+                    .to_vec(),
+            ))
+        });
+        assert_eq!(
+            call(super::wasmhook_on_event, SITE, CONFIG).as_deref(),
+            Ok(r#"{"tenant_info":{"id":7,"name":"Acme \u0043orp","slug":"acme","group":{"name":"Customers","slug":"customers"}}}"#)
+        );
+        for (status, body, want) in [
+            (404, r#"{"detail": "No Tenant matches the given query."}"#, r#"{"tenant_info":{"id":7,"error":"http_404"}}"#),
+            (200, r#"{"name": "Acme Corp", "slug": 7}"#, r#"{"tenant_info":{"id":7,"error":"bad_response"}}"#),
+            (200, r#"<html>{"name": "Acme Corp", "slug": "acme"}</html>"#, r#"{"tenant_info":{"id":7,"error":"bad_response"}}"#),
+            (200, r#"{"name": "A", "slug": "a", "group": {"name": "G"}}"#, r#"{"tenant_info":{"id":7,"name":"A","slug":"a","group":null}}"#),
+        ] {
+            set_fetch(move |_, _, _, _| Ok((status, b"{}".to_vec(), body.as_bytes().to_vec())));
+            assert_eq!(call(super::wasmhook_on_event, SITE, CONFIG).as_deref(), Ok(want), "{}", body);
+        }
         reset_lookups();
     }
 

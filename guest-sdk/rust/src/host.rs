@@ -55,7 +55,9 @@ mod native {
     thread_local! {
         pub static CALL: RefCell<Call> = RefCell::new(Call::default());
         pub static FETCH: RefCell<Option<Fetch>> = RefCell::new(None);
-        static RESPONSE: RefCell<Option<(Vec<u8>, Vec<u8>)>> = RefCell::new(None);
+        /// The call's last response (body, headers JSON); `None` before a
+        /// request answered, after one failed and after the call.
+        pub static RESPONSE: RefCell<Option<(Vec<u8>, Vec<u8>)>> = RefCell::new(None);
         pub static KV: RefCell<std::collections::HashMap<Vec<u8>, (Vec<u8>, Option<std::time::Instant>)>> =
             RefCell::new(std::collections::HashMap::new());
     }
@@ -193,10 +195,24 @@ mod native {
     }
 
     /// Looks a JSON Pointer up as the host does (the last of duplicate
-    /// keys wins), in the input or the configuration (the snapshots are
-    /// null), with the SDK's reader.
+    /// keys wins), in the input, the configuration (the snapshots are null)
+    /// or the last response's body (-6 without one, -7 when it is not JSON),
+    /// with the SDK's reader.
     pub unsafe fn field_read(doc: i32, path: *const u8, path_len: usize, ptr: *mut u8, len: usize) -> i32 {
         let path = unsafe { bytes(path, path_len) };
+        let found = |v: crate::json::Value<'_>| match pointer(v, &path) {
+            Ok(v) => unsafe { read(v.raw(), ptr, len) as i32 },
+            Err(status) => status,
+        };
+        if doc == 4 {
+            return RESPONSE.with(|r| match &*r.borrow() {
+                None => -6,
+                Some((body, _)) => match crate::json::Value::parse(body) {
+                    Ok(v) => found(v),
+                    Err(_) => -7,
+                },
+            });
+        }
         CALL.with(|c| {
             let c = c.borrow();
             let text: &[u8] = match doc {
@@ -205,10 +221,7 @@ mod native {
                 2 | 3 => b"null",
                 _ => return -4,
             };
-            match pointer(crate::json::Value::trusted(text), &path) {
-                Ok(v) => unsafe { read(v.raw(), ptr, len) as i32 },
-                Err(status) => status,
-            }
+            found(crate::json::Value::trusted(text))
         })
     }
 

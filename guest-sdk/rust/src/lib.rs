@@ -35,7 +35,7 @@ mod lookup;
 mod writer;
 
 pub use json::{Kind, Value};
-pub use lookup::{http_get, http_request, kv, LookupError, Response};
+pub use lookup::{http_get, http_request, http_send, kv, LookupError, Response};
 pub use writer::Writer;
 
 use std::cell::Cell;
@@ -67,17 +67,6 @@ macro_rules! plugin {
     };
 }
 
-thread_local! {
-    // An instance serves many events: the input buffer, the field values
-    // and the writer are taken out for a call and put back after it,
-    // keeping their capacity.
-    static INPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-    static FIELDS: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
-    static OUTPUT: Cell<Writer> = const { Cell::new(Writer::new()) };
-    // The configuration, read and checked at its first use.
-    static CONFIG: Cell<Option<Result<Value<'static>, json::Error>>> = const { Cell::new(None) };
-}
-
 /// The documents [`Event::get_in`] looks paths up in (abi/SPEC.md, "Field
 /// reads").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +79,16 @@ pub enum Doc {
     /// (`null` when the event has none).
     Prechange = 2,
     Postchange = 3,
+    /// The body of the call's last HTTP response ([`http_send`] or
+    /// [`http_request`]): `event.get_in(Doc::Response, "/group/slug")`. The
+    /// host checks and indexes the body once (a cached response keeps its
+    /// index): the module neither copies nor parses it. The document is
+    /// there until the next request of the call; a value read from it is a
+    /// copy, and lives until the handler returns like any other. No response
+    /// (no request answered yet, or the last one failed) and a body that is
+    /// not JSON give `None`, as a missing value does (abi/SPEC.md: statuses
+    /// -6 and -7).
+    Response = 4,
 }
 
 /// One event, as a handler of [`plugin!`] gets it: ask for the fields you
@@ -119,7 +118,8 @@ impl Event {
     }
 
     /// [`Event::get`] in another document: `event.get_in(Doc::Postchange,
-    /// "/status/value")`.
+    /// "/status/value")`, or in the answer to a lookup:
+    /// `event.get_in(Doc::Response, "/name")` after [`http_send`].
     pub fn get_in(&self, doc: Doc, path: &str) -> Option<Value<'_>> {
         let mut chunks = self.fields.borrow_mut();
         let (ptr, room) = match chunks.last_mut() {
@@ -228,6 +228,17 @@ where
     }
 }
 
+thread_local! {
+    // An instance serves many events: the input buffer, the field values
+    // and the writer are taken out for a call and put back after it,
+    // keeping their capacity.
+    static INPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static FIELDS: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
+    static OUTPUT: Cell<Writer> = const { Cell::new(Writer::new()) };
+    // The configuration, read and checked at its first use.
+    static CONFIG: Cell<Option<Result<Value<'static>, json::Error>>> = const { Cell::new(None) };
+}
+
 /// Runs one event through `handler` and returns the status for
 /// `wasmhook_on_event`: 0 on success, 1 on failure with the message passed
 /// to the host's `error_set`. [`plugin!`] calls it; call it yourself only to
@@ -318,7 +329,7 @@ pub fn log(level: Level, msg: &str) {
 /// host stands in for wasmhook's.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing {
-    use crate::host::{Call, CALL, FETCH, KV};
+    use crate::host::{Call, CALL, FETCH, KV, RESPONSE};
 
     /// Makes [`crate::http_request`] call `fetch` on this thread with the
     /// method (`"GET"` for an empty one), URL, headers JSON and body; it
@@ -331,17 +342,19 @@ pub mod testing {
         FETCH.with(|f| *f.borrow_mut() = Some(Box::new(fetch)));
     }
 
-    /// Removes the function of [`set_fetch`] and empties the in-memory
-    /// key-value store.
+    /// Removes the function of [`set_fetch`] and the last response, and
+    /// empties the in-memory key-value store.
     pub fn reset_lookups() {
         FETCH.with(|f| *f.borrow_mut() = None);
+        RESPONSE.with(|r| *r.borrow_mut() = None);
         KV.with(|kv| kv.borrow_mut().clear());
     }
 
     /// Calls a plugin's `wasmhook_on_event` (the function [`crate::plugin!`]
     /// generates) once with `input` and `config` (`"{}"` for none), as a
-    /// freshly started instance: the configuration is read anew. Returns the
-    /// output (`""` for none) on status 0, else the error message.
+    /// freshly started instance: the configuration is read anew, and no
+    /// response of an earlier call is left. Returns the output (`""` for
+    /// none) on status 0, else the error message.
     pub fn call(
         on_event: extern "C" fn(i32) -> i32,
         input: &str,
@@ -355,6 +368,7 @@ pub mod testing {
             }
         });
         crate::CONFIG.with(|c| c.set(None));
+        RESPONSE.with(|r| *r.borrow_mut() = None);
         let len = i32::try_from(input.len()).map_err(|_| "input too large".to_string())?;
         let status = on_event(len);
         CALL.with(|c| {

@@ -93,7 +93,9 @@ impl From<LookupError> for String {
 const NOT_FOUND: i32 = -7;
 
 /// What [`http_request`] got: a status like any other (a 404 is a
-/// response, not an error), the headers and the body.
+/// response, not an error), the headers and the body, copied.
+/// ([`http_send`] copies nothing: the handler reads the body's fields with
+/// [`Doc::Response`](crate::Doc::Response).)
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
@@ -131,6 +133,33 @@ pub fn http_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Response, LookupError> {
+    let status = http_send(method, url, headers, body)?;
+    let headers = read_sized(1024, |p, n| unsafe { host::http_response_read(1, p, n) })?;
+    let body = read_sized(4096, |p, n| unsafe { host::http_response_read(0, p, n) })?;
+    Ok(Response { status, headers, body })
+}
+
+/// [`http_request`] without the copies: it returns the status alone and
+/// leaves the response at the host, whose fields the handler reads with
+/// [`Event::get_in`](crate::Event::get_in) and
+/// [`Doc::Response`](crate::Doc::Response):
+///
+/// ```ignore
+/// if wasmhook::http_send("", &url, &[("Accept", "application/json")], &[])? == 200 {
+///     let name = event.get_in(Doc::Response, "/name");
+/// }
+/// ```
+///
+/// The host checks and indexes the body once (a cached response keeps its
+/// index), so a field costs the same in a large answer as in a small one and
+/// the module neither copies nor parses the body. The response stays there
+/// until the next request of the call.
+pub fn http_send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<u16, LookupError> {
     let mut h = Writer::new();
     if !headers.is_empty() {
         h.begin_object();
@@ -156,9 +185,7 @@ pub fn http_request(
     if status < 0 {
         return Err(LookupError::from_status(status));
     }
-    let headers = read_sized(1024, |p, n| unsafe { host::http_response_read(1, p, n) })?;
-    let body = read_sized(4096, |p, n| unsafe { host::http_response_read(0, p, n) })?;
-    Ok(Response { status: status as u16, headers, body })
+    Ok(status as u16)
 }
 
 /// [`http_request`] with GET and no body.
@@ -229,6 +256,7 @@ pub mod kv {
 mod tests {
     use super::*;
     use crate::testing::{reset_lookups, set_fetch};
+    use crate::{Doc, Event};
     use std::time::Duration;
 
     #[test]
@@ -285,6 +313,68 @@ mod tests {
         assert_eq!(LookupError::Timeout.to_string(), "wasmhook: timeout (status -2)");
         let s: String = LookupError::NotAllowed.into();
         assert_eq!(s, "wasmhook: not allowed (status -1)");
+        reset_lookups();
+    }
+
+    // Reads the fields of each response with Doc::Response, as the host
+    // (here the native stand-in) gives them.
+    extern "C" fn response_fields(input_len: i32) -> i32 {
+        crate::on_event(input_len, |event: &Event, out: &mut Writer| {
+            let field = |path: &str| event.get_in(Doc::Response, path);
+            let put = |out: &mut Writer, v: Option<Value>| {
+                match v {
+                    Some(v) => out.value(v),
+                    None => out.null(),
+                };
+            };
+            out.begin_array();
+            put(out, field("")); // no request yet
+            out.uint(u64::from(http_send("", "https://h/tenant", &[], &[])?));
+            for path in ["/name", "/dup", "/group/slug", "/tags/1", "/tags/01", "/group/slug/x", "/nope", "x"] {
+                put(out, field(path));
+            }
+            let name = field("/name");
+            // The copy API leaves the response at the host too.
+            let resp = http_get("https://h/tenant", &[])?;
+            out.uint(u64::from(resp.status));
+            put(out, field("/group/name"));
+            out.uint(u64::from(http_send("", "https://h/html", &[], &[])?));
+            put(out, field("")); // not JSON
+            out.int(i64::from(http_send("", "https://h/refused", &[], &[]).unwrap_err().status()));
+            put(out, field("")); // the last request failed
+            put(out, name); // a copy: still there
+            out.end_array();
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn fields_of_the_response() {
+        reset_lookups();
+        set_fetch(|_, url, _, _| match url {
+            "https://h/tenant" => Ok((
+                200,
+                b"{}".to_vec(),
+                br#" {"name": "Acme \"A\"", "dup": 1, "dup": 2, "group": {"name": "G", "slug": "g"}, "tags": [3, [4]]} "#
+                    .to_vec(),
+            )),
+            "https://h/html" => Ok((200, b"{}".to_vec(), b"<html>{}</html>".to_vec())),
+            _ => Err(-1),
+        });
+        let want = r#"[null,200,"Acme \"A\"",2,"g",[4],null,null,null,null,200,"G",200,null,-1,null,"Acme \"A\""]"#;
+        for _ in 0..2 {
+            // A call starts without the response of the one before.
+            assert_eq!(crate::testing::call(response_fields, "{}", "{}").as_deref(), Ok(want));
+        }
+        // The statuses behind the None: -6 no response, -7 not JSON.
+        let status = || unsafe { host::field_read(Doc::Response as i32, "/name".as_ptr(), 5, std::ptr::null_mut(), 0) };
+        assert_eq!(status(), -6);
+        http_send("", "https://h/html", &[], &[]).unwrap();
+        assert_eq!(status(), -7);
+        http_send("", "https://h/tenant", &[], &[]).unwrap();
+        assert_eq!(status(), r#""Acme \"A\"""#.len() as i32);
+        assert_eq!(http_send("", "https://h/refused", &[], &[]), Err(LookupError::NotAllowed));
+        assert_eq!(status(), -6);
         reset_lookups();
     }
 
