@@ -69,6 +69,13 @@ export enum Doc {
   /** The event's snapshots: the object's data before and after the change (null when it has none). */
   Prechange = 2,
   Postchange = 3,
+  /**
+   * The body of the call's last HTTP response (assembly/lookup's httpRequest),
+   * read in place by the host: valid until the next request of the call.
+   * Missing when no request has been answered yet, the last one failed, or
+   * the body is not JSON. Response.get(path) reads it too.
+   */
+  Response = 4,
 }
 
 // The values field reads copied during the current event: the chunk in use
@@ -101,7 +108,10 @@ export class Event {
     return this.getIn(Doc.Input, path);
   }
 
-  /** get() in another document: event.getIn(Doc.Postchange, "/status/value"). */
+  /**
+   * get() in another document: event.getIn(Doc.Postchange, "/status/value"),
+   * event.getIn(Doc.Response, "/slug") after an httpGet.
+   */
   getIn(doc: Doc, path: string): Value {
     const pathLen = <i32>utf8(path);
     let at = fieldsChunk + fieldsUsed;

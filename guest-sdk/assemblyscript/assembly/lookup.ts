@@ -8,7 +8,8 @@
 // status, never a trap.
 
 import { Buffer } from "./buffer";
-import { http_request, http_response_read, kv_delete, kv_get, kv_set } from "./host";
+import { field_read, http_request, http_response_read, kv_delete, kv_get, kv_set } from "./host";
+import { Doc } from "./index";
 import { MISSING, Value } from "./json";
 import { Writer } from "./writer";
 
@@ -50,16 +51,23 @@ export function statusName(status: i32): string {
 /**
  * What httpRequest got. `status` is the HTTP status (100-599; a 404 is a
  * response like any other) or, when the request failed, a negative
- * LookupStatus, and then the body and headers are missing. `body` is the body
- * read as JSON (without checking it), `headers` the headers as a JSON object
- * (lowercase names, sorted, each a string of its values joined with ", ").
- * Both stay valid until the next httpRequest.
+ * LookupStatus, and then the body and headers are missing.
+ *
+ * get(path) reads one field of the body where the host holds it (abi/SPEC.md,
+ * "Field reads", document 4): the host checks that the body is JSON and indexes it
+ * once (a cached response keeps its index), and only the value crosses. The
+ * body and headers themselves are read from the host the first time they are
+ * asked for: `body` is the body read as JSON (without checking it), `headers`
+ * the headers as a JSON object (lowercase names, sorted, each a string of its
+ * values joined with ", "). All of it is the last response's, so read it
+ * before the next httpRequest: the Values stay valid until then, and a
+ * Response asked after the next request gives MISSING.
  */
 export class Response {
   status: i32 = 0;
-  body: Value = MISSING;
-  headers: Value = MISSING;
-  private bodyPtr: usize = 0;
+  private request: u32 = 0;
+  private bodyValue: Value | null = null;
+  private headersValue: Value | null = null;
   private bodyLen: usize = 0;
 
   /** True when the host answered with a response (status >= 100). */
@@ -67,15 +75,74 @@ export class Response {
     return this.status >= 0;
   }
 
+  /**
+   * The value that `path`, a JSON Pointer (RFC 6901) as for Event.get, names
+   * in the body: resp.get("/name"), resp.get("/group/slug"), resp.get("/results/0/id").
+   * The host looks it up and copies only that value. MISSING when there is
+   * no such value, the body is not JSON, or the request failed.
+   */
+  get(path: string): Value {
+    if (!this.current()) return MISSING;
+    const b = bufs();
+    const pathLen = encode(path, b.path);
+    let at = b.fieldsChunk + b.fieldsUsed;
+    const room = b.fieldsCap - b.fieldsUsed;
+    const n = field_read(Doc.Response, b.path.ptr, pathLen, at, <i32>room);
+    if (n < 0) return MISSING;
+    if (<usize>n > room) {
+      // A new chunk; the old one keeps the values read from it until the next request.
+      if (b.fieldsChunk != 0) b.oldChunks.push(b.fieldsChunk);
+      b.fieldsCap = max<usize>(<usize>n, max<usize>(b.fieldsCap << 1, 1024));
+      b.fieldsChunk = heap.alloc(b.fieldsCap);
+      b.fieldsUsed = 0;
+      at = b.fieldsChunk;
+      field_read(Doc.Response, b.path.ptr, pathLen, at, <i32>b.fieldsCap);
+    }
+    b.fieldsUsed += <usize>n;
+    return Value.parse(at, <usize>n);
+  }
+
+  /** The body as JSON, read whole from the host on first use. */
+  get body(): Value {
+    if (!this.current()) return MISSING;
+    const v = this.bodyValue;
+    if (v !== null) return v;
+    const buf = bufs().responseBody;
+    const n = readPart(0, buf);
+    this.bodyLen = n < 0 ? 0 : <usize>n;
+    const body = n < 0 ? MISSING : Value.parse(buf.ptr, <usize>n);
+    this.bodyValue = body;
+    return body;
+  }
+
+  /** The headers as a JSON object, read from the host on first use. */
+  get headers(): Value {
+    if (!this.current()) return MISSING;
+    const v = this.headersValue;
+    if (v !== null) return v;
+    const buf = bufs().responseHeaders;
+    const n = readPart(1, buf);
+    const headers = n < 0 ? MISSING : Value.parse(buf.ptr, <usize>n);
+    this.headersValue = headers;
+    return headers;
+  }
+
   /** The body as text (invalid UTF-8 as U+FFFD). */
   bodyText(): string {
-    return String.UTF8.decodeUnsafe(this.bodyPtr, this.bodyLen);
+    if (!this.current()) return "";
+    this.body; // read on first use
+    return String.UTF8.decodeUnsafe(bufs().responseBody.ptr, this.bodyLen);
   }
 
   /** One header's value by its lowercase name, or null. */
   header(name: string): string | null {
     const v = this.headers.get(name);
     return v.isString() ? v.toString() : null;
+  }
+
+  // An answered response that is still the host's last one.
+  private current(): bool {
+    return this.status >= 0 && this.request == requests;
   }
 }
 
@@ -90,9 +157,20 @@ class Buffers {
   headers: Writer = new Writer();
   responseBody: Buffer = new Buffer();
   responseHeaders: Buffer = new Buffer();
+  path: Buffer = new Buffer();
+  // Where Response.get copies values: the chunk in use and those it
+  // replaced, freed at the next request.
+  fieldsChunk: usize = 0;
+  fieldsCap: usize = 0;
+  fieldsUsed: usize = 0;
+  oldChunks: usize[] = [];
 }
 
 let buffers: Buffers | null = null;
+
+// Requests made by the instance: a Response is the host's last one while
+// its number is this.
+let requests: u32 = 0;
 
 function bufs(): Buffers {
   let b = buffers;
@@ -128,7 +206,6 @@ function readPart(part: i32, buf: Buffer): i32 {
 export function httpRequest(method: string, url: string, headers: Map<string, string> | null = null, body: string = ""): Response {
   const b = bufs();
   const methodBuf = b.method, urlBuf = b.url, bodyBuf = b.body, headerWriter = b.headers;
-  const responseHeaders = b.responseHeaders, responseBody = b.responseBody;
   const ml = encode(method, methodBuf);
   const ul = encode(url, urlBuf);
   const bl = encode(body, bodyBuf);
@@ -142,21 +219,14 @@ export function httpRequest(method: string, url: string, headers: Map<string, st
     }
     headerWriter.endObject();
   }
+  const oldChunks = b.oldChunks;
+  for (let i = 0; i < oldChunks.length; i++) heap.free(unchecked(oldChunks[i]));
+  oldChunks.length = 0;
+  b.fieldsUsed = 0;
   const r = new Response();
   r.status = http_request(methodBuf.ptr, ml, urlBuf.ptr, ul, headerWriter.ptr, headerWriter.length, bodyBuf.ptr, bl);
-  if (r.status < 0) return r;
-  const hl = readPart(1, responseHeaders);
-  const n = hl < 0 ? hl : readPart(0, responseBody);
-  if (n < 0) {
-    r.status = n;
-    return r;
-  }
-  r.headers = Value.parse(responseHeaders.ptr, <usize>hl);
-  r.body = Value.parse(responseBody.ptr, <usize>n);
-  // @ts-ignore: private fields set here, where the bytes are read
-  r.bodyPtr = responseBody.ptr;
-  // @ts-ignore
-  r.bodyLen = <usize>n;
+  // @ts-ignore: private, set where the request is made
+  r.request = ++requests;
   return r;
 }
 

@@ -29,6 +29,27 @@ function handle(input: Value, out: Writer): i32 {
     const r = httpGet("https://h/");
     out.key("status").int(r.status).key("answered").bool(r.answered).key("name").string(statusName(r.status));
     out.key("body").bool(r.body.exists);
+  } else if (test == "fields") {
+    // Field reads of the body: the values only, the first one larger than
+    // the first chunk and still valid after those read later.
+    const r = httpGet(input.get("url").toString());
+    const name = r.get("/name");
+    out.key("status").int(r.status).key("slug").raw(r.get("/slug"));
+    out.key("group").raw(r.get("/group/slug")).key("tag").raw(r.get("/tags/1/name"));
+    out.key("dup").raw(r.get("/dup")).key("whole").int(r.get("").byteLength);
+    out.key("missing").bool(r.get("/nope").exists).key("badPath").bool(r.get("slug").exists);
+    out.key("name").raw(name);
+    // The next request: the first response is gone (its fields and body
+    // missing, not the next one's).
+    const next = httpGet("https://h/other");
+    out.key("stale").bool(r.get("/slug").exists).key("staleBody").bool(r.body.exists);
+    out.key("other").raw(next.get("/slug"));
+    // A body that is not JSON has no fields but is there as text; after a
+    // failed request there is no response at all.
+    const text = httpGet("https://h/text");
+    out.key("text").bool(text.get("").exists).key("bodyText").string(text.bodyText());
+    const failed = httpGet("https://h/refused");
+    out.key("failed").bool(failed.get("").exists).key("afterFailure").string(text.bodyText());
   } else if (test == "kv") {
     out.key("missing").int(kvGet("k").status);
     out.key("set").int(kvSetString("k", "v\u00fc", 60000));

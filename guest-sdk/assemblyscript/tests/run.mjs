@@ -86,7 +86,7 @@ function pointer(bytes, path) {
 function host(module, config = "{}", fetch = null) {
   const enc = new TextEncoder();
   const dec = new TextDecoder("utf-8", { fatal: true });
-  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0, fieldReads: 0, requests: [] };
+  const st = { input: new Uint8Array(), output: null, error: null, logs: [], inputReads: 0, outputSets: 0, fieldReads: 0, responseReads: [], requests: [] };
   // The lookups' stand-ins: fetch(method, url, headers, body) returns
   // {status, headers, body} or a negative status; the store is a Map.
   let response = null;
@@ -107,7 +107,13 @@ function host(module, config = "{}", fetch = null) {
       log(level, ptr, len) { st.logs.push([level, bytes(ptr, len)]); },
       field_read(doc, pathPtr, pathLen, ptr, len) {
         st.fieldReads++;
-        const src = doc === 0 ? st.input : doc === 1 ? cfg : doc === 2 || doc === 3 ? enc.encode("null") : null;
+        if (doc === 4) {
+          // The last response's body: none after a failed request, and
+          // checked as JSON, as the host does.
+          if (response === null) return -6;
+          try { JSON.parse(dec.decode(response.body)); } catch { return -7; }
+        }
+        const src = doc === 0 ? st.input : doc === 1 ? cfg : doc === 2 || doc === 3 ? enc.encode("null") : doc === 4 ? response.body : null;
         if (src === null) return -4;
         const r = pointer(src, bytes(pathPtr, pathLen));
         return typeof r === "number" ? r : copy(src.subarray(r[0], r[1]), ptr, len);
@@ -116,11 +122,12 @@ function host(module, config = "{}", fetch = null) {
         const req = [bytes(mp, ml) || "GET", bytes(up, ul), bytes(hp, hl), bytes(bp, bl)];
         st.requests.push(req);
         const r = fetch === null ? -1 : fetch(...req);
-        response = typeof r === "number" ? null : { body: enc.encode(r.body), headers: enc.encode(JSON.stringify(r.headers)) };
+        response = typeof r === "number" ? null : { url: req[1], body: enc.encode(r.body), headers: enc.encode(JSON.stringify(r.headers)) };
         return typeof r === "number" ? r : r.status;
       },
       http_response_read(part, ptr, len) {
         if (response === null) return -6;
+        st.responseReads.push([response.url, part]);
         return copy(part === 0 ? response.body : response.headers, ptr, len);
       },
       kv_get(kp, kl, ptr, len) {
@@ -152,6 +159,8 @@ function host(module, config = "{}", fetch = null) {
     st.input = typeof json === "string" ? enc.encode(json) : json;
     st.output = st.error = null;
     st.inputReads = st.outputSets = st.fieldReads = 0;
+    st.responseReads = [];
+    response = null; // kept until the end of the call
     return instance.exports.wasmhook_on_event(st.input.length);
   };
   return st;
@@ -199,6 +208,26 @@ check("lookups: a 404 is a response, a refusal a status", () => {
   assert.equal(JSON.parse(none.output).name, "not allowed", "no grant");
 });
 
+check("lookups: field reads of the response, the body never copied", () => {
+  const name = "Acme " + "x".repeat(6000); // past the first chunk
+  const body = `{"name": ${JSON.stringify(name)}, "slug": "acme", "group": {"name": "Customers", "slug": "cust\\u00f6mers"}, "tags": [{"name": "a"}, {"name": "b"}], "dup": 1, "dup": 2}`;
+  const fetch = (method, url) => url === "https://h/refused" ? -1 : url === "https://h/text" ? { status: 200, headers: {}, body: "not json" } :
+    url === "https://h/other" ? { status: 200, headers: {}, body: `{"slug": "other"}` } : { status: 200, headers: {}, body };
+  const h = host(lookups, "{}", fetch);
+  for (let round = 0; round < 3; round++) {
+    assert.equal(h.call(`{"test":"fields","url":"https://h/t"}`), 0);
+    assert.deepEqual(JSON.parse(h.output), {
+      status: 200, slug: "acme", group: "cust\u00f6mers", tag: "b", dup: 2, whole: body.length, missing: false, badPath: false, name,
+      stale: false, staleBody: false, other: "other", text: false, bodyText: "not json", failed: false, afterFailure: "",
+    });
+    assert.ok(h.responseReads.length > 0);
+    for (const read of h.responseReads) assert.deepEqual(read, ["https://h/text", 0], "only the text's body, by bodyText");
+  }
+  const size = h.memory.buffer.byteLength;
+  for (let i = 0; i < 20000; i++) assert.equal(h.call(`{"test":"fields","url":"https://h/t"}`), 0);
+  assert.equal(h.memory.buffer.byteLength, size, "memory stops growing");
+});
+
 check("lookups: key-value get, set, delete", () => {
   const h = host(lookups);
   assert.equal(h.call(`{"test":"kv"}`), 0);
@@ -210,13 +239,19 @@ check("netbox_tenant example", () => {
   const h = host(tenant, `{"netbox_url": "https://netbox.example.com//"}`, (method, url, headers) => {
     assert.equal(method, "GET");
     assert.equal(headers, `{"Accept":"application/json"}`);
-    return url === "https://netbox.example.com/api/tenancy/tenants/7/" ? { status: 200, headers: {}, body: acme } : { status: 404, headers: {}, body: "{}" };
+    if (url === "https://netbox.example.com/api/tenancy/tenants/7/") return { status: 200, headers: {}, body: acme };
+    if (url === "https://netbox.example.com/api/tenancy/tenants/9/") return { status: 200, headers: {}, body: "<html>" };
+    return { status: 404, headers: {}, body: "{}" };
   });
   const site = (tenant) => `{"object_type":"dcim.site","data":{"id":4,"tenant":${tenant}}}`;
   assert.equal(h.call(site(`{"id": 7, "name": "Acme Corp"}`)), 0);
   assert.equal(h.output, `{"tenant_info":{"id":7,"name":"Acme Corp","slug":"acme","group":{"name":"Customers","slug":"customers"}}}`);
+  assert.deepEqual(h.responseReads, [], "field reads of the body only");
+  assert.equal(h.inputReads, 0);
   assert.equal(h.call(site(`{"id": 8}`)), 0);
   assert.equal(h.output, `{"tenant_info":{"id":8,"error":"http_404"}}`);
+  assert.equal(h.call(site(`{"id": 9}`)), 0);
+  assert.equal(h.output, `{"tenant_info":{"id":9,"error":"bad_response"}}`);
   assert.equal(h.call(site("null")), 0);
   assert.equal(h.output, `{"tenant_info":null}`);
   assert.equal(h.call(`{"data":{}}`), 0);
@@ -250,6 +285,19 @@ check("field reads: pointers, documents, the input only when asked", () => {
   assert.equal(h.call(`{"whole": true}`), 0);
   assert.equal(JSON.parse(h.output).length, 15);
   assert.equal(h.inputReads, 1);
+});
+
+check("field reads: Doc.Response, the last response's body", () => {
+  const fetch = (method, url) => url === "https://h/refused" ? -1 : url === "https://h/text" ? { status: 200, headers: {}, body: "<html>" } :
+    { status: 200, headers: {}, body: `{"slug": "acme", "group": {"name": "Customers"}}` };
+  const h = host(fields, "{}", fetch);
+  assert.equal(h.call(`{"lookup": "https://h/t"}`), 0);
+  assert.deepEqual(JSON.parse(h.output), { before: false, status: 200, slug: "acme", group: "Customers" });
+  assert.deepEqual(h.responseReads, []);
+  assert.equal(h.call(`{"lookup": "https://h/text"}`), 0);
+  assert.deepEqual(JSON.parse(h.output), { before: false, status: 200, slug: null, group: null });
+  assert.equal(h.call(`{"lookup": "https://h/refused"}`), 0);
+  assert.deepEqual(JSON.parse(h.output), { before: false, status: -1, slug: null, group: null });
 });
 
 check("field reads: memory stops growing over 100k events", () => {
