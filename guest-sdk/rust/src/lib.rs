@@ -121,7 +121,9 @@ impl Event {
     /// "/status/value")`, or in the answer to a lookup:
     /// `event.get_in(Doc::Response, "/name")` after [`http_send`].
     pub fn get_in(&self, doc: Doc, path: &str) -> Option<Value<'_>> {
-        let mut chunks = self.fields.borrow_mut();
+        // Never borrowed elsewhere while this runs; try_borrow_mut keeps a
+        // panic location (a source line) out of the module.
+        let mut chunks = self.fields.try_borrow_mut().ok()?;
         let (ptr, room) = match chunks.last_mut() {
             // SAFETY: `len <= capacity`: the pointer is in (or just past)
             // the chunk's allocation.
@@ -154,7 +156,10 @@ impl Event {
     /// asked for in the event (the host checked it: abi/SPEC.md, section 4).
     pub fn input(&self) -> Result<Value<'_>, String> {
         if !self.read.get() {
-            let mut guard = self.input.borrow_mut();
+            let mut guard = self
+                .input
+                .try_borrow_mut()
+                .map_err(|_| "wasmhook: the input is being read".to_string())?;
             let buf = guard.get_or_insert_with(Vec::new);
             let len = i32::try_from(self.len).map_err(|_| "wasmhook: input too large".to_string())?;
             read_input(buf, len)?;
@@ -196,10 +201,10 @@ where
             .map_err(|_| format!("wasmhook: invalid input length {}", input_len))?;
         let mut fields = FIELDS.with(Cell::take);
         // Keep the largest chunk for the next event.
-        if let Some(last) = fields.pop() {
+        if let Some(mut last) = fields.pop() {
             fields.clear();
+            last.clear();
             fields.push(last);
-            fields[0].clear();
         }
         let event = Event {
             len,
