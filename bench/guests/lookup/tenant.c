@@ -75,6 +75,20 @@ static int32_t tenant_id(uint32_t input_len, char *dst, uint32_t cap) {
 }
 #endif
 
+#ifdef RESPONSE_FIELDS
+/* append_field appends the JSON text of the value at path in the response's
+ * body (document 4) to output at o: the new end, or more than the buffer
+ * (w1_append's mark) when there is no such value or it does not fit. */
+static size_t append_field(size_t o, const char *path, uint32_t path_len) {
+	if (o > sizeof output)
+		return o;
+	int32_t k = field_read(4, path, path_len, output + o, (uint32_t)(sizeof output - o));
+	if (k < 0 || (size_t)k > sizeof output - o)
+		return sizeof output + 1;
+	return o + (size_t)k;
+}
+#endif
+
 static int32_t fail(const char *msg, uint32_t len) {
 	error_set(msg, len);
 	return 1;
@@ -115,20 +129,12 @@ __attribute__((export_name("wasmhook_on_event"))) int32_t wasmhook_on_event(uint
 #ifdef RESPONSE_FIELDS
 	/* Straight into the output: the host copies each token, as written. */
 	size_t o = W1_LIT(output, 0, sizeof output, "{\"tenant_info\":{\"name\":");
-	int32_t k = field_read(4, "/name", 5, output + o, (uint32_t)(sizeof output - o));
-	if (k < 0 || (size_t)k > sizeof output - o)
-		return FAIL("tenant: the body has no name, or a longer one than the output buffer");
-	o += (size_t)k;
+	o = append_field(o, "/name", 5);
 	o = W1_LIT(output, o, sizeof output, ",\"slug\":");
-	if (o > sizeof output)
-		return FAIL("tenant: the name and slug are longer than the output buffer");
-	k = field_read(4, "/slug", 5, output + o, (uint32_t)(sizeof output - o));
-	if (k < 0 || (size_t)k > sizeof output - o)
-		return FAIL("tenant: the body has no slug, or a longer one than the output buffer");
-	o += (size_t)k;
+	o = append_field(o, "/slug", 5);
 	o = W1_LIT(output, o, sizeof output, "}}");
 	if (o > sizeof output)
-		return FAIL("tenant: the name and slug are longer than the output buffer");
+		return FAIL("tenant: the body has no name or no slug, or they are longer than the output buffer");
 	output_set(output, (uint32_t)o);
 	return 0;
 #else
