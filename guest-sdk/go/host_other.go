@@ -33,6 +33,9 @@ func Run(input, cfg []byte) ([]byte, error) {
 		setConfig(append([]byte(nil), cfg...))
 	}
 	runInput = input
+	lookupMu.Lock()
+	lastBody = nil // as the host, which keeps a response for its call only
+	lookupMu.Unlock()
 	out, err := call(uint32(len(input)))
 	if out != nil {
 		out = append([]byte{}, out...)

@@ -32,8 +32,9 @@ type Response struct {
 	fetch uint64 // which Fetch of the instance made it
 }
 
-// fetches counts the instance's Fetch calls: the host keeps the body of
-// the last one's response for field reads.
+// fetches counts the instance's Fetch calls and events: the host keeps
+// the body of the call's last response for field reads, none from an
+// earlier call.
 var fetches uint64
 
 // Field returns the value at path, a JSON Pointer ("/name",
@@ -41,7 +42,8 @@ var fetches uint64
 // missing Value. For the response of the last Fetch, the host looks it up
 // in its index of the body (made once per response, and kept with a
 // cached one) and copies only the value: nothing is parsed here. An older
-// response's body is read with the SDK's scanner. When a key appears more
+// response's body (an earlier Fetch's, or one kept from an earlier event)
+// is read with the SDK's scanner. When a key appears more
 // than once, the last one counts, as in Input.Field.
 func (r *Response) Field(path string) Value {
 	if r.fetch == fetches {

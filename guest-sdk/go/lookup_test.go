@@ -114,4 +114,23 @@ func TestResponseField(t *testing.T) {
 	if err != nil || string(out) != want {
 		t.Fatalf("got %s, %v; want %s", out, err, want)
 	}
+
+	// A response kept from one event is read from its own body in the
+	// next, which fetches nothing.
+	var kept *wasmhook.Response
+	wasmhook.HandleObject(func(in *wasmhook.Input, out *wasmhook.Object) error {
+		if kept == nil {
+			var err error
+			kept, err = wasmhook.Fetch(wasmhook.Request{URL: "/b"})
+			return err
+		}
+		out.Raw("kept", kept.Field("/name").Raw())
+		return nil
+	})
+	for range 2 {
+		out, err = wasmhook.Run([]byte(`{"object_type":"dcim.site","event_type":"object_updated","data":{},"request":null}`), []byte(`{"response_field_test":true}`))
+	}
+	if err != nil || string(out) != `{"kept":"Beta"}` {
+		t.Fatalf("a kept response: got %s, %v", out, err)
+	}
 }
