@@ -73,6 +73,12 @@ func newNetBox(t *testing.T) *netbox {
 			<-r.Context().Done() // never answers: the grant's timeout ends it
 			return
 		}
+		if m != nil && m[1] == garbledTenant {
+			// 200 and not JSON: a tenant, then what a broken proxy
+			// appended. A reader that stops after the object would take it.
+			fmt.Fprint(w, `{"id": 6, "name": "Acme", "slug": "acme", "group": null}<!-- cached by proxy -->`)
+			return
+		}
 		var body []byte
 		if m != nil && r.Method == http.MethodGet {
 			body, _ = os.ReadFile(filepath.Join(dir, m[1]+".json"))
@@ -87,8 +93,12 @@ func newNetBox(t *testing.T) *netbox {
 	return nb
 }
 
-// stallingTenant is the tenant id the NetBox stand-in never answers for.
-const stallingTenant = "5"
+// stallingTenant is the tenant id the NetBox stand-in never answers for,
+// garbledTenant the one it answers 200 with a body that is not JSON.
+const (
+	stallingTenant = "5"
+	garbledTenant  = "6"
+)
 
 func (nb *netbox) requests(path string) int {
 	nb.mu.Lock()
@@ -273,6 +283,8 @@ func TestNetBoxTenantFailures(t *testing.T) {
 	stalls := tenantEvent(t, "site-tenant-acme.json")
 	stalls.Data = json.RawMessage(strings.Replace(string(stalls.Data), `"tenant": {"id": 7,`, `"tenant": {"id": `+stallingTenant+`,`, 1))
 	require.Contains(t, string(stalls.Data), `"tenant": {"id": `+stallingTenant+`,`)
+	garbled := tenantEvent(t, "site-tenant-acme.json")
+	garbled.Data = json.RawMessage(strings.Replace(string(garbled.Data), `"tenant": {"id": 7,`, `"tenant": {"id": `+garbledTenant+`,`, 1))
 	cases := []struct {
 		name, http string
 		ev         *wasmhook.Event
@@ -283,6 +295,9 @@ func TestNetBoxTenantFailures(t *testing.T) {
 			`{"id":7,"error":"not_allowed"}`},
 		{"no token", grant(nb.URL, `{}`), acme, `{"id":7,"error":"http_401"}`},
 		{"timeout", grant(nb.URL, `{Authorization: "Token ${NETBOX_TOKEN}"}`), stalls, `{"id":5,"error":"timeout"}`},
+		// Every language reads the answer with field reads: the host finds
+		// no JSON, so none picks a name out of the page.
+		{"200 not JSON", grant(nb.URL, `{Authorization: "Token ${NETBOX_TOKEN}"}`), garbled, `{"id":6,"error":"bad_response"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
