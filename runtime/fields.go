@@ -127,19 +127,31 @@ func (d *lazyDoc) get() (*jsonindex.Index, error) {
 // field reads.
 const maxScratch = 4 << 10
 
-// doc returns the lazyDoc a guest names by number, or nil.
-func (s *callState) doc(n int32) *lazyDoc {
+// index returns the index of the document a guest names by number, made
+// on first use, or a negative status.
+func (s *callState) index(n int32) (*jsonindex.Index, int32) {
+	var d *lazyDoc
 	switch n {
 	case abi.DocInput:
-		return &s.event.docs[0]
+		d = &s.event.docs[0]
 	case abi.DocConfig:
-		return s.configDoc
+		d = s.configDoc
 	case abi.DocPrechange:
-		return &s.event.docs[1]
+		d = &s.event.docs[1]
 	case abi.DocPostchange:
-		return &s.event.docs[2]
+		d = &s.event.docs[2]
+	case abi.DocResponse:
+		return s.responseIndex()
+	default:
+		return nil, abi.FieldNoDocument
 	}
-	return nil
+	ix, err := d.get()
+	if err != nil {
+		// The host's own documents are valid JSON (validated, or built by
+		// the host): only a document of 4 GiB or more fails to index.
+		return nil, abi.FieldTooLarge
+	}
+	return ix, 0
 }
 
 // responseIndex returns the index of the body of the call's last HTTP
@@ -170,23 +182,9 @@ func lookup(ctx context.Context, mod api.Module, stack []uint64, fn string, with
 	if withBuffer {
 		buf = read(mod, fn, api.DecodeU32(stack[3]), api.DecodeU32(stack[4]))
 	}
-	var ix *jsonindex.Index
-	if n := int32(api.DecodeU32(stack[0])); n == abi.DocResponse {
-		if ix, status = s.responseIndex(); status != 0 {
-			return s, nil, buf, status
-		}
-	} else {
-		d := s.doc(n)
-		if d == nil {
-			return s, nil, buf, abi.FieldNoDocument
-		}
-		var err error
-		if ix, err = d.get(); err != nil {
-			// The host's own documents are valid JSON (validated, or built
-			// by the host): only a document of 4 GiB or more fails to
-			// index.
-			return s, nil, buf, abi.FieldTooLarge
-		}
+	ix, status := s.index(int32(api.DecodeU32(stack[0])))
+	if status != 0 {
+		return s, nil, buf, status
 	}
 	v, st := ix.Lookup(path, &s.scratch)
 	if cap(s.scratch) > maxScratch {
