@@ -342,8 +342,8 @@ func (call *Call) do(ctx context.Context, r Request) (*Response, error) {
 // costs about a map lookup; on false, the caller makes the request with
 // Do. method empty is GET. Only a request without headers comes here: Do
 // decides on the others (a module's own credential is never answered
-// from the cache); like Do, it keys a GET by its URL alone. The response is shared: read it, never
-// change it.
+// from the cache); like Do, it keys a GET by its URL alone. The response
+// is shared: read it, never change it.
 func (call *Call) Cached(method, url []byte) (*Response, bool) {
 	c := call.c
 	if c == nil || call.n >= c.policy.MaxRequests || !(len(method) == 0 || string(method) == http.MethodGet) {
