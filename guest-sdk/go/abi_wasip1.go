@@ -54,8 +54,9 @@ var fields = make([]byte, 0, 4096)
 func resetFields() { fields = fields[:0] }
 
 // hostField copies the value at path in document doc into fields with
-// one field_read (two when it does not fit in the room left).
-func hostField(doc int32, path string) ([]byte, bool) {
+// one field_read (two when it does not fit in the room left). The host
+// validated the value: it is JSON and UTF-8.
+func hostField(doc int32, path string) (b []byte, valid bool) {
 	p, pn := unsafe.Pointer(unsafe.StringData(path)), uint32(len(path))
 	free := fields[len(fields):cap(fields)]
 	n := fieldRead(doc, p, pn, unsafe.Pointer(unsafe.SliceData(free)), uint32(len(free)))

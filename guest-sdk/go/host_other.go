@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Outside wasip1 (go test on the development machine) there is no host:
@@ -59,9 +60,10 @@ func resetFields() {}
 
 // hostField does what the host does for field_read, on Run's input and
 // configuration (the snapshots are null): it follows a JSON Pointer with
-// the SDK's scanner, the last of duplicate keys winning.
-func hostField(doc int32, path string) ([]byte, bool) {
-	var b []byte
+// the SDK's scanner, the last of duplicate keys winning. The host
+// validates every document; Run does not, so valid says whether the
+// value is JSON and UTF-8 (the SDK trusts what the host validated).
+func hostField(doc int32, path string) (b []byte, valid bool) {
 	switch doc {
 	case docInput:
 		b = runInput
@@ -78,7 +80,7 @@ func hostField(doc int32, path string) ([]byte, bool) {
 		b = []byte("null")
 	}
 	raw := pointer(ParseValue(b), path).Raw()
-	return raw, raw != nil
+	return raw, json.Valid(raw) && utf8.Valid(raw)
 }
 
 // Outside wasip1, lookups go to stand-ins a test sets: SetFetch's

@@ -33,30 +33,68 @@ func (o *Object) Reset() {
 	o.depth, o.more = 0, false
 }
 
-// key starts a member: a comma when needed, the key and the colon.
-func (o *Object) key(k string) {
-	if len(o.buf) == 0 {
-		o.buf = append(o.buf, '{')
+// key starts a member: a comma when needed, the key and the colon. It
+// works on a local copy of the buffer and returns it, and the method
+// stores it once: in a Go guest every store to o.buf is a memory write
+// with a write barrier check, and every loop iteration a trip through
+// the function's dispatch (and the host's time-limit check).
+func (o *Object) key(k string) []byte {
+	b := o.buf
+	if len(b) == 0 {
+		b = append(b, '{')
 	}
 	if o.more {
-		o.buf = append(o.buf, ',')
+		b = append(b, ',')
 	}
-	o.buf = appendQuoted(o.buf, k)
-	o.buf = append(o.buf, ':')
 	o.more = true
+	return appendKey(b, k)
+}
+
+// appendKey appends k quoted, and a colon. The usual key needs no
+// escaping: it is copied whole and checked eight bytes at a time in
+// place (the buffer keeps 8 bytes of room beyond it for that), so that a
+// short key costs no loop over its bytes; any other goes through
+// appendQuoted.
+func appendKey(b []byte, k string) []byte {
+	n := len(b)
+	if cap(b)-n < len(k)+3+8 {
+		b = append(b[:cap(b)], make([]byte, len(k)+3+8)...)[:n]
+	}
+	b = b[:n+len(k)+3]
+	b[n] = '"'
+	copy(b[n+1:], k)
+	room := b[n+1 : n+1+len(k)+8]
+	for p := 0; p < len(k); p += 8 {
+		m := specialMask(load64(room, p))
+		if rest := len(k) - p; rest < 8 {
+			m &= 1<<(8*rest) - 1 // the bytes past the key are not its own
+		}
+		if m != 0 {
+			return append(appendQuoted(b[:n], k), ':')
+		}
+	}
+	b[n+1+len(k)] = '"'
+	b[n+2+len(k)] = ':'
+	return b
 }
 
 // String adds a string member.
 func (o *Object) String(key, value string) *Object {
-	o.key(key)
-	o.buf = appendQuoted(o.buf, value)
+	o.buf = appendQuoted(o.key(key), value)
 	return o
 }
 
 // Int adds an integer member.
 func (o *Object) Int(key string, value int64) *Object {
-	o.key(key)
-	o.buf = strconv.AppendInt(o.buf, value, 10)
+	b := o.key(key)
+	switch {
+	case uint64(value) < 10:
+		o.buf = append(b, byte('0'+value))
+	case uint64(value) < 100: // the usual count or length, without a call
+		o.buf = append(b, byte('0'+value/10), byte('0'+value%10))
+	default:
+		o.buf = strconv.AppendInt(b, value, 10)
+	}
 	return o
 }
 
@@ -64,19 +102,18 @@ func (o *Object) Int(key string, value int64) *Object {
 // the same float64. JSON has no NaN or infinities: they are written as
 // null.
 func (o *Object) Float(key string, value float64) *Object {
-	o.key(key)
+	b := o.key(key)
 	if math.IsNaN(value) || math.IsInf(value, 0) {
-		o.buf = append(o.buf, "null"...)
+		o.buf = append(b, "null"...)
 	} else {
-		o.buf = strconv.AppendFloat(o.buf, value, 'g', -1, 64)
+		o.buf = strconv.AppendFloat(b, value, 'g', -1, 64)
 	}
 	return o
 }
 
 // Bool adds a true or false member.
 func (o *Object) Bool(key string, value bool) *Object {
-	o.key(key)
-	o.buf = strconv.AppendBool(o.buf, value)
+	o.buf = strconv.AppendBool(o.key(key), value)
 	return o
 }
 
@@ -85,11 +122,11 @@ func (o *Object) Bool(key string, value bool) *Object {
 // its escapes as they are. raw must be one valid JSON value; an empty raw
 // (a missing Value) is written as null.
 func (o *Object) Raw(key string, raw []byte) *Object {
-	o.key(key)
+	b := o.key(key)
 	if len(raw) == 0 {
-		o.buf = append(o.buf, "null"...)
+		o.buf = append(b, "null"...)
 	} else {
-		o.buf = append(o.buf, raw...)
+		o.buf = append(b, raw...)
 	}
 	return o
 }
@@ -97,8 +134,7 @@ func (o *Object) Raw(key string, raw []byte) *Object {
 // Nested adds a member holding an object and makes it current: the
 // members written next go into it, until End.
 func (o *Object) Nested(key string) *Object {
-	o.key(key)
-	o.buf = append(o.buf, '{')
+	o.buf = append(o.key(key), '{')
 	o.depth++
 	o.more = false
 	return o
@@ -122,6 +158,9 @@ func (o *Object) Bytes() []byte {
 	b := o.buf
 	if len(b) == 0 {
 		b = append(b, '{')
+	}
+	if o.depth == 0 {
+		return append(b, '}')
 	}
 	for range o.depth + 1 {
 		b = append(b, '}')

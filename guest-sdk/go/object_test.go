@@ -3,6 +3,7 @@ package wasmhook_test
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 
@@ -90,26 +91,50 @@ func TestObjectNoAllocs(t *testing.T) {
 
 // FuzzObjectString checks that any Go string, valid UTF-8 or not, is
 // written as a JSON string that decodes to it (invalid bytes as U+FFFD,
-// one each, as encoding/json decodes them).
+// one each, as encoding/json decodes them), as a first member and after
+// another.
 func FuzzObjectString(f *testing.F) {
-	for _, s := range []string{"geo", "a\"b\\c\x00\x1f\x7f", "Zürich 東京 🗼", "a\xffb\xe6\x9d", "\u2028<>&", "\xed\xa0\x80"} {
+	for _, s := range []string{"geo", "a\"b\\c\x00\x1f\x7f", "Zürich 東京 🗼", "a\xffb\xe6\x9d", "\u2028<>&", "\xed\xa0\x80",
+		"name_le", "name_len", "name_len\"", "site_status", "1234567\x01", "12345678abcdefg\\", "12345678abcdefgh", "k"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		var o wasmhook.Object
 		o.String(s, s)
-		var back map[string]string
-		if err := json.Unmarshal(o.Bytes(), &back); err != nil {
-			t.Fatalf("String(%q) wrote invalid JSON %s: %v", s, o.Bytes(), err)
+		checkObjectString(t, &o, s, 1)
+		o.Reset()
+		o.String("k", "k").String(s, s)
+		n := 2
+		if s == "k" {
+			n = 1
 		}
-		var want []rune
-		for i := 0; i < len(s); {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			want = append(want, r)
-			i += n
-		}
-		if len(back) != 1 || back[string(want)] != string(want) {
-			t.Fatalf("String(%q) wrote %s, decoding to %q", s, o.Bytes(), back)
-		}
+		checkObjectString(t, &o, s, n)
 	})
+}
+
+// checkObjectString checks that o holds n members, one of them s: s.
+func checkObjectString(t *testing.T, o *wasmhook.Object, s string, n int) {
+	var back map[string]string
+	if err := json.Unmarshal(o.Bytes(), &back); err != nil {
+		t.Fatalf("String(%q) wrote invalid JSON %s: %v", s, o.Bytes(), err)
+	}
+	var want []rune
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		want = append(want, r)
+		i += n
+	}
+	if len(back) != n || back[string(want)] != string(want) {
+		t.Fatalf("String(%q) wrote %s, decoding to %q", s, o.Bytes(), back)
+	}
+}
+
+func TestObjectInt(t *testing.T) {
+	for _, v := range []int64{0, 1, 9, 10, 42, 99, 100, 101, 12345, -1, -9, -10, -99, -100, math.MaxInt64, math.MinInt64} {
+		var o wasmhook.Object
+		o.Int("n", v)
+		if got, want := string(o.Bytes()), `{"n":`+strconv.FormatInt(v, 10)+`}`; got != want {
+			t.Errorf("Int(%d) wrote %s, want %s", v, got, want)
+		}
+	}
 }

@@ -87,11 +87,8 @@ const (
 
 // field returns the value at path in document doc, or a missing Value.
 func field(doc int32, path string) Value {
-	b, ok := hostField(doc, path)
-	if !ok {
-		return Value{}
-	}
-	return Value{b: b}
+	b, valid := hostField(doc, path)
+	return Value{b: b, host: valid}
 }
 
 // Level is a log level, the values of log/slog's.
@@ -134,6 +131,7 @@ func Log(level Level, msg string) { hostLog(level, msg) }
 // Plugins that care about speed use [HandleObject], which reuses one
 // Object for every event.
 func Handle(h func(in *Input) (any, error)) {
+	objectHandler = nil
 	handler = func(in *Input) ([]byte, error) {
 		v, err := h(in)
 		if err != nil || v == nil {
@@ -158,13 +156,7 @@ func Handle(h func(in *Input) (any, error)) {
 // members is the result {}. A non-nil error (or a panic) fails the call,
 // and what h wrote is dropped.
 func HandleObject(h func(in *Input, out *Object) error) {
-	handler = func(in *Input) ([]byte, error) {
-		result.Reset()
-		if err := h(in, &result); err != nil {
-			return nil, err
-		}
-		return result.Bytes(), nil
-	}
+	handler, objectHandler = nil, h
 }
 
 // Configure registers fn to read the plugin's configuration, from an
@@ -193,10 +185,13 @@ func Config() Value {
 }
 
 var (
-	handler   func(in *Input) ([]byte, error)
-	configure func(cfg Value) error
-	result    Object
-	input     Input
+	handler func(in *Input) ([]byte, error)
+	// objectHandler is HandleObject's, called by call itself: in a Go
+	// guest every call costs, and a wrapping closure was one more.
+	objectHandler func(in *Input, out *Object) error
+	configure     func(cfg Value) error
+	result        Object
+	input         Input
 
 	config struct {
 		raw   []byte
@@ -231,7 +226,7 @@ func call(n uint32) (out []byte, err error) {
 			out, err = nil, panicError(r)
 		}
 	}()
-	if handler == nil {
+	if handler == nil && objectHandler == nil {
 		return nil, errNoHandler
 	}
 	if !config.configured {
@@ -244,9 +239,19 @@ func call(n uint32) (out []byte, err error) {
 	if config.err != nil {
 		return nil, config.err
 	}
-	input = Input{n: n}
+	if input.loaded || input.dataDone {
+		input = Input{} // drop the last event's copy
+	}
+	input.n = n
 	resetFields()
 	fetches++ // the host keeps no response from an earlier call
+	if h := objectHandler; h != nil {
+		result.Reset()
+		if err := h(&input, &result); err != nil {
+			return nil, err
+		}
+		return result.Bytes(), nil
+	}
 	return handler(&input)
 }
 

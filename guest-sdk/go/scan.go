@@ -19,14 +19,6 @@ const (
 	msb = 0x8080808080808080 // the high bit of every byte
 )
 
-// load64 returns the eight bytes at s[p:] as a little-endian uint64; the
-// compiler turns it into one load.
-func load64[T string | []byte](s T, p int) uint64 {
-	_ = s[p+7]
-	return uint64(s[p]) | uint64(s[p+1])<<8 | uint64(s[p+2])<<16 | uint64(s[p+3])<<24 |
-		uint64(s[p+4])<<32 | uint64(s[p+5])<<40 | uint64(s[p+6])<<48 | uint64(s[p+7])<<56
-}
-
 // The masks below have a high bit set in the bytes of x that match. The
 // lowest one set is exact (a borrow may mark bytes above it too), which is
 // all the scanner uses: bits.TrailingZeros64(m)/8 is the first match.
@@ -218,6 +210,74 @@ func runeCount(s []byte) (int, bool) {
 		n++
 	}
 	return n, true
+}
+
+// runeCountValid is runeCount for the contents of a string the host
+// validated (well-formed escapes, valid UTF-8): every byte that is not a
+// UTF-8 continuation byte starts a code point, and so does every escape,
+// a surrogate pair's two escapes counting as one. It looks at eight bytes
+// per iteration, the last ones too (a word that ends at the end, its
+// bytes already counted masked off), with no call and no loop per escape.
+func runeCountValid(s []byte) int {
+	n, p := 0, 0
+	for p < len(s) {
+		var x, mine uint64 = 0, ^uint64(0)
+		switch {
+		case p+8 <= len(s):
+			x = load64(s, p)
+		case len(s) >= 8:
+			x = load64(s, len(s)-8)
+			x >>= 8 * (p + 8 - len(s)) // only the bytes from p on
+			mine = 1<<(8*(len(s)-p)) - 1
+		default:
+			for ; p < len(s) && s[p] != '\\'; p++ {
+				if s[p]&0xC0 != 0x80 {
+					n++
+				}
+			}
+			if p == len(s) {
+				return n
+			}
+			mine = 0 // an escape at p
+		}
+		escape := mine == 0
+		if m := eqMask(x, '\\') & mine; m != 0 {
+			mine &= 1<<bits.TrailingZeros64(m) - 1 // the bytes before it
+			escape = true
+		}
+		// The bytes up to the escape or the end of the word, less their
+		// continuation bytes (10xxxxxx).
+		n += bits.OnesCount64(mine&msb) - bits.OnesCount64(x&^(x<<1)&msb&mine)
+		p += bits.OnesCount64(mine & msb)
+		if !escape {
+			continue
+		}
+		// An escape at s[p]: one code point, or a surrogate pair's two
+		// escapes for one.
+		n++
+		switch {
+		case s[p+1] != 'u':
+			p += 2
+		case p+12 <= len(s) && isSurrogate(s[p+2], s[p+3], true) && s[p+6] == '\\' && s[p+7] == 'u' && isSurrogate(s[p+8], s[p+9], false):
+			p += 12
+		default:
+			p += 6
+		}
+	}
+	return n
+}
+
+// isSurrogate reports whether the hex digits c0 c1 begin a UTF-16 high
+// surrogate (D800-DBFF) or, when high is false, a low one (DC00-DFFF).
+func isSurrogate(c0, c1 byte, high bool) bool {
+	if c0 != 'd' && c0 != 'D' {
+		return false
+	}
+	c1 |= 0x20 // lower case; digits are unchanged
+	if high {
+		return c1 == '8' || c1 == '9' || c1 == 'a' || c1 == 'b'
+	}
+	return c1 >= 'c' && c1 <= 'f'
 }
 
 // decodedEquals reports whether the string contents tok decode to key.

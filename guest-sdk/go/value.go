@@ -26,6 +26,10 @@ type Value struct {
 	// it, so that looking up a member of a large object never scans the
 	// members after it. b is empty for a missing value.
 	b []byte
+	// host is set on a value the host's field reads handed over: b is
+	// exactly the value, and the host validated it (JSON and UTF-8), so
+	// its end need not be searched for nor its bytes checked.
+	host bool
 }
 
 // Kind is the type of a JSON value.
@@ -66,6 +70,9 @@ func ParseValue(b []byte) Value {
 // cannot overwrite the document. For an object or array, Raw scans to its
 // end.
 func (v Value) Raw() []byte {
+	if v.host {
+		return v.b
+	}
 	end := skipValue(v.b, 0)
 	if end < 0 {
 		return nil
@@ -247,6 +254,12 @@ func (v Value) Equals(s string) bool {
 // string (what utf8.RuneCountInString gives for String's result) without
 // decoding it into memory. ok is false when v is not a valid JSON string.
 func (v Value) RuneCount() (n int, ok bool) {
+	if v.host {
+		if v.b[0] != '"' {
+			return 0, false
+		}
+		return runeCountValid(v.b[1 : len(v.b)-1]), true
+	}
 	content, plain, ok := v.stringContent()
 	if !ok {
 		return 0, false
