@@ -883,18 +883,60 @@ static inline void wh_write_array_end(wh_writer *w)
 	w->comma = 1;
 }
 
-/* wh_write_keyn writes the key of a member (n bytes of UTF-8, escaped as
- * wh_write_stringn does) and its ':'. The value comes next. */
-static inline void wh_write_keyn(wh_writer *w, const char *key, size_t n)
+/* wh__plain reports whether s needs no escaping: printable ASCII without
+ * '"' or '\\'. For a key written as a literal the compiler works it out
+ * itself, and the check costs nothing at run time. */
+static inline int wh__plain(const char *s, size_t n)
 {
-	wh__sep(w);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* wh__key_quoted writes a key that needs escaping, and its ':'. */
+WH__COLD void wh__key_quoted(wh_writer *w, const char *key, size_t n)
+{
 	wh__quoted(w, key, n);
 	wh__put(w, ":", 1);
+}
+
+/* WH__INLINE asks the compiler to inline a small writer wherever it is
+ * used, so that a key written as a literal is checked and measured at
+ * compile time and goes into the buffer as a few stores. */
+#if defined(__GNUC__) || defined(__clang__)
+#define WH__INLINE static inline __attribute__((always_inline, unused))
+#else
+#define WH__INLINE static inline
+#endif
+
+/* wh_write_keyn writes the key of a member (n bytes of UTF-8, escaped as
+ * wh_write_stringn does) and its ':'. The value comes next. A key that
+ * needs no escaping goes in with one copy. */
+WH__INLINE void wh_write_keyn(wh_writer *w, const char *key, size_t n)
+{
+	char *b;
+
+	wh__sep(w);
+	if (!wh__plain(key, n)) {
+		wh__key_quoted(w, key, n);
+	} else if (wh__reserve(w, n + 3)) {
+		b = w->buf + w->len;
+		b[0] = '"';
+		memcpy(b + 1, key, n);
+		b[n + 1] = '"';
+		b[n + 2] = ':';
+		w->len += n + 3;
+	}
 	w->comma = 0;
 }
 
 /* wh_write_key is wh_write_keyn with a NUL-terminated key. */
-static inline void wh_write_key(wh_writer *w, const char *key)
+WH__INLINE void wh_write_key(wh_writer *w, const char *key)
 {
 	wh_write_keyn(w, key, strlen(key));
 }

@@ -311,6 +311,22 @@ static void test_writer(void)
 	CHECK(!w.nomem && w.len == 48891 && w.buf[w.len - 1] == ']' &&
 	      memcmp(w.buf + w.len - 6, ",9999]", 6) == 0);
 	free(w.buf);
+
+	/* A plain key larger than the first buffer grows it on its own. */
+	{
+		wh_writer k = {0};
+		char key[301];
+
+		memset(key, 'k', 300);
+		key[300] = '\0';
+		wh_write_object_begin(&k);
+		wh_write_key(&k, key);
+		wh_write_int(&k, 1);
+		wh_write_object_end(&k);
+		CHECK(!k.nomem && k.len == 306 && memcmp(k.buf, "{\"kkk", 5) == 0 &&
+		      memcmp(k.buf + 301, "k\":1}", 5) == 0);
+		free(k.buf);
+	}
 }
 
 /* test_positions puts each kind of special character at every position of
