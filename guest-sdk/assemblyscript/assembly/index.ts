@@ -25,6 +25,7 @@
 import { Buffer } from "./buffer";
 import { config_read, error_set, field_read, input_read, log_write, output_set } from "./host";
 import { beginEvent, beginFields, MISSING, Value } from "./json";
+import { Form, isLiteral, keep, kept, keptLength } from "./literal";
 import { Writer } from "./writer";
 
 export { Kind, MISSING, Value } from "./json";
@@ -113,10 +114,19 @@ export class Event {
    * event.getIn(Doc.Response, "/slug") after an httpGet.
    */
   getIn(doc: Doc, path: string): Value {
-    const pathLen = <i32>utf8(path);
+    // A literal path is encoded on the first event only.
+    let pathPtr = kept(path, Form.Path);
+    let pathLen: i32;
+    if (pathPtr != 0) {
+      pathLen = <i32>keptLength;
+    } else {
+      pathLen = <i32>utf8(path);
+      pathPtr = textBuf.ptr;
+      if (isLiteral(path)) keep(path, Form.Path, pathPtr, <usize>pathLen);
+    }
     let at = fieldsChunk + fieldsUsed;
     const room = fieldsCap - fieldsUsed;
-    const n = field_read(doc, textBuf.ptr, pathLen, at, <i32>room);
+    const n = field_read(doc, pathPtr, pathLen, at, <i32>room);
     if (n < 0) return MISSING;
     if (<usize>n > room) {
       if (fieldsChunk != 0) oldChunks.push(fieldsChunk);
@@ -125,7 +135,7 @@ export class Event {
       fieldsUsed = 0;
       beginFields(fieldsChunk, fieldsChunk + fieldsCap);
       at = fieldsChunk;
-      field_read(doc, textBuf.ptr, pathLen, at, <i32>fieldsCap);
+      field_read(doc, pathPtr, pathLen, at, <i32>fieldsCap);
     }
     fieldsUsed += <usize>n;
     return Value.parse(at, <usize>n);

@@ -3,6 +3,7 @@
 
 import { Buffer } from "./buffer";
 import { Value } from "./json";
+import { Form, isLiteral, keep, kept, keptLength } from "./literal";
 import { bytesBelow, bytesEqual } from "./swar";
 
 export class Writer {
@@ -58,8 +59,18 @@ export class Writer {
   /** Writes a member name and its colon; the member's value comes next. */
   key(name: string): Writer {
     this.separate();
-    this.quoted(name);
-    this.byte(0x3a);
+    // A literal name is quoted on the first event only.
+    const p = kept(name, Form.Key);
+    if (p != 0) {
+      const n = keptLength;
+      memory.copy(this.buf.reserve(this.len + n) + this.len, p, n);
+      this.len += n;
+    } else {
+      const start = this.len;
+      this.quoted(name);
+      this.byte(0x3a);
+      if (isLiteral(name)) keep(name, Form.Key, this.buf.ptr + start, this.len - start);
+    }
     this.comma = false;
     return this;
   }
