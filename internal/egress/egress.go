@@ -513,7 +513,7 @@ type cache struct {
 type entry struct {
 	key        string
 	resp       *Response // Cached set: handed out as it is
-	until      int64     // expiry, on the monotonic clock (monotonic)
+	until      int64     // when it goes stale, in monotonic() nanoseconds
 	size       int64
 	prev, next *entry
 }
