@@ -65,8 +65,9 @@ type lookupState struct {
 }
 
 // lookups returns the instance's lookup state, marking the call as one
-// that looked something up.
-func (s *callState) lookups() *lookupState {
+// that looked something up. ctx is the host function's: a guest call's
+// context tells the cache when the call runs (egress.Call.Within).
+func (s *callState) lookups(ctx context.Context) *lookupState {
 	lk := s.lk
 	if lk == nil {
 		lk = new(lookupState)
@@ -75,6 +76,9 @@ func (s *callState) lookups() *lookupState {
 	if !lk.used {
 		lk.used = true
 		lk.call.Reset(s.egress)
+		if c, ok := ctx.(*callContext); ok {
+			lk.call.Within(c.started, c.deadline)
+		}
 	}
 	return lk
 }
@@ -117,7 +121,7 @@ func httpRequest(ctx context.Context, mod api.Module, stack []uint64) {
 	rawURL := read(mod, fn, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
 	rawHeaders := read(mod, fn, api.DecodeU32(stack[4]), api.DecodeU32(stack[5]))
 	body := read(mod, fn, api.DecodeU32(stack[6]), api.DecodeU32(stack[7]))
-	lk := s.lookups()
+	lk := s.lookups(ctx)
 	lk.resp = nil
 	stack[0] = api.EncodeI32(s.doHTTP(ctx, lk, method, rawURL, rawHeaders, body))
 }
@@ -239,7 +243,7 @@ func kvGet(ctx context.Context, mod api.Module, stack []uint64) {
 	s := mustState(ctx, fn)
 	key := read(mod, fn, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
 	buf := read(mod, fn, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
-	lk := s.lookups()
+	lk := s.lookups(ctx)
 	if len(key) == 0 {
 		stack[0] = api.EncodeI32(abi.LookupBadRequest)
 		return
@@ -267,7 +271,7 @@ func kvSet(ctx context.Context, mod api.Module, stack []uint64) {
 	key := read(mod, fn, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
 	value := read(mod, fn, api.DecodeU32(stack[2]), api.DecodeU32(stack[3]))
 	ttl := int64(stack[4])
-	lk := s.lookups()
+	lk := s.lookups(ctx)
 	lk.kvHave = false
 	if len(key) == 0 || ttl < 0 || ttl > int64(time.Duration(1<<63-1)/time.Millisecond) {
 		stack[0] = api.EncodeI32(abi.LookupBadRequest)
@@ -284,7 +288,7 @@ func kvDelete(ctx context.Context, mod api.Module, stack []uint64) {
 	fn := abi.KVDeleteName
 	s := mustState(ctx, fn)
 	key := read(mod, fn, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]))
-	lk := s.lookups()
+	lk := s.lookups(ctx)
 	lk.kvHave = false
 	if len(key) == 0 {
 		stack[0] = api.EncodeI32(abi.LookupBadRequest)

@@ -734,6 +734,7 @@ type callContext struct {
 	canceled atomic.Bool // fired because the caller's context was canceled
 	timer    *time.Timer
 	epoch    time.Time // due and armedAt count from it
+	started  time.Time // the call's start
 	deadline time.Time
 	// callerDeadline: deadline is the caller's, sooner than the limit.
 	callerDeadline bool
@@ -799,6 +800,7 @@ func (c *callContext) start(parent context.Context, now time.Time, timeout time.
 		return nil, context.DeadlineExceeded
 	}
 	c.parent = parent
+	c.started = now
 	c.deadline = now.Add(timeout)
 	c.callerDeadline = false
 	if pd, ok := parent.Deadline(); ok {

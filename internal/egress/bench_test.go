@@ -106,3 +106,36 @@ func BenchmarkCacheHit(b *testing.B) {
 		}
 	})
 }
+
+// TestCachedWithin: a call that says when it runs (its start and its
+// deadline) has a hit's freshness decided from those bounds, the clock
+// read only when the entry goes stale between them; Reset forgets them.
+func TestCachedWithin(t *testing.T) {
+	c, req := cachedClient(t) // cached for an hour
+	call := c.NewCall()
+	now := time.Now()
+	for _, w := range []struct {
+		name     string
+		from, to time.Time
+		fresh    bool
+	}{
+		{"a call now", now, now.Add(time.Second), true},
+		{"a call whose deadline is past the entry's end: the clock decides", now.Add(59 * time.Minute), now.Add(61 * time.Minute), true},
+		{"no window (to before from): the clock decides", now.Add(2 * time.Hour), now, true},
+		{"a call that starts after the entry's end", now.Add(2 * time.Hour), now.Add(2*time.Hour + time.Second), false},
+	} {
+		call.Reset(c)
+		call.Within(w.from, w.to)
+		_, ok := call.Cached(nil, []byte(req.URL))
+		assert.Equal(t, w.fresh, ok, w.name)
+	}
+	// The stale entry is gone: the next call goes upstream, and caches it
+	// again for a call with no window.
+	call.Reset(c)
+	resp, err := call.Do(context.Background(), req)
+	require.NoError(t, err)
+	assert.False(t, resp.Cached)
+	call.Reset(c)
+	_, ok := call.Cached(nil, []byte(req.URL))
+	assert.True(t, ok)
+}

@@ -253,6 +253,11 @@ type Call struct {
 	// with a concurrent identical one), its cache hits, and the time it
 	// waited for upstream.
 	stats Stats
+	// from and to bound the time of the call (its start and its
+	// deadline, in monotonic() nanoseconds; to is 0 when unknown):
+	// Cached decides most hits' freshness from them, without a clock
+	// read.
+	from, to int64
 }
 
 // NewCall starts the count for one call.
@@ -261,6 +266,18 @@ func (c *Client) NewCall() *Call { return &Call{c: c} }
 // Reset starts the count for a new call of c, reusing call (a pooled
 // instance keeps one Call and allocates none per guest call).
 func (call *Call) Reset(c *Client) { *call = Call{c: c} }
+
+// Within tells call that it runs between from and to (a guest call's
+// start and deadline), so that Cached need not read the clock for an
+// entry that stays fresh until to, or went stale before from. A result
+// the call returns after to does not stand (the call has failed), so the
+// bound is safe to trust.
+func (call *Call) Within(from, to time.Time) {
+	call.from, call.to = int64(from.Sub(epoch)), int64(to.Sub(epoch))
+	if call.to <= call.from { // no window to speak of: the clock decides
+		call.from, call.to = 0, 0
+	}
+}
 
 // Stats returns the call's counts so far.
 func (call *Call) Stats() Stats { return call.stats }
@@ -349,7 +366,7 @@ func (call *Call) Cached(method, url []byte) (*Response, bool) {
 	if c == nil || call.n >= c.policy.MaxRequests || !(len(method) == 0 || string(method) == http.MethodGet) {
 		return nil, false
 	}
-	resp, ok := c.cache.lookup(url)
+	resp, ok := c.cache.lookup(url, call.from, call.to)
 	if !ok {
 		return nil, false
 	}
@@ -544,23 +561,31 @@ func (c *cache) front(e *entry) {
 func (c *cache) get(key string) (*Response, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.hit(c.entries[key])
+	return c.hit(c.entries[key], 0, 0)
 }
 
-// lookup is get for a key in bytes, with no copy of it.
-func (c *cache) lookup(key []byte) (*Response, bool) {
+// lookup is get for a key in bytes, with no copy of it, at a time between
+// from and to (monotonic() nanoseconds; to 0 when unknown: the clock
+// decides).
+func (c *cache) lookup(key []byte, from, to int64) (*Response, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.hit(c.entries[string(key)])
+	return c.hit(c.entries[string(key)], from, to)
 }
 
-// hit returns e's response if e is there and fresh, and makes it the most
-// recently used; c.mu is held.
-func (c *cache) hit(e *entry) (*Response, bool) {
+// hit returns e's response if e is there and fresh at a time between from
+// and to (see lookup), and makes it the most recently used; c.mu is held.
+// Only an entry that goes stale between from and to costs a clock read.
+func (c *cache) hit(e *entry, from, to int64) (*Response, bool) {
 	if e == nil {
 		return nil, false
 	}
-	if monotonic() > e.until {
+	if to == 0 || (from <= e.until && e.until < to) {
+		if monotonic() > e.until {
+			c.remove(e)
+			return nil, false
+		}
+	} else if from > e.until {
 		c.remove(e)
 		return nil, false
 	}

@@ -26,8 +26,17 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 		return nil, BadPath
 	}
 	// Check the whole pointer first: a bad escape anywhere is BadPath,
-	// even past a segment that names nothing.
-	if bytes.IndexByte(path, '~') >= 0 && !validEscapes(path) {
+	// even past a segment that names nothing. (A byte loop: paths are
+	// short, and a call of bytes.IndexByte per segment cost more than
+	// the loop.)
+	escaped := false
+	for _, c := range path {
+		if c == '~' {
+			escaped = true
+			break
+		}
+	}
+	if escaped && !validEscapes(path) {
 		return nil, BadPath
 	}
 	if len(ix.nodes) == 0 {
@@ -36,13 +45,13 @@ func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 	cur := uint32(0)
 	for len(path) > 0 {
 		// path starts with '/': the next segment runs to the next '/'.
-		seg := path[1:]
-		if k := bytes.IndexByte(seg, '/'); k >= 0 {
-			seg, path = seg[:k], seg[k:]
-		} else {
-			path = nil
+		k := 1
+		for k < len(path) && path[k] != '/' {
+			k++
 		}
-		if bytes.IndexByte(seg, '~') >= 0 {
+		seg := path[1:k]
+		path = path[k:]
+		if escaped {
 			seg = unescape(seg, scratch)
 		}
 		nd := &ix.nodes[cur]
