@@ -98,6 +98,9 @@ type lazyDoc struct {
 	once  sync.Once
 	index jsonindex.Index
 	err   error
+	// memoize: the index remembers its last answers (a module's
+	// configuration, asked the same paths by every call).
+	memoize bool
 	// builds counts the index's builds since the last reset (for tests:
 	// at most one).
 	builds int
@@ -118,6 +121,9 @@ func (d *lazyDoc) reset(raw []byte) {
 func (d *lazyDoc) get() (*jsonindex.Index, error) {
 	d.once.Do(func() {
 		d.err = d.index.Build(d.raw)
+		if d.err == nil && d.memoize {
+			d.index.Memoize()
+		}
 		d.builds++
 	})
 	return &d.index, d.err

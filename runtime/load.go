@@ -96,6 +96,7 @@ func (e *Engine) Load(ctx context.Context, name, file string, bin []byte, opts M
 		logger:   e.logger.With("callback", name),
 	}
 	m.configDoc.raw = config
+	m.configDoc.memoize = true
 	if opts.HTTP != nil {
 		if m.egress, err = egress.New(*opts.HTTP); err != nil {
 			compiled.Close(ctx)

@@ -48,8 +48,12 @@ func (r *Response) JSON() (*jsonindex.Index, error) {
 		m = new(made) // a response not made by a Client: nothing to share
 	}
 	m.indexOnce.Do(func() {
-		if m.indexErr = m.index.BuildValidate(r.Body); m.indexErr == nil && m.grow != nil {
-			m.grow(int64(m.index.Size()))
+		if m.indexErr = m.index.BuildValidate(r.Body); m.indexErr == nil {
+			// Every call the cache answers with r asks it the same paths.
+			m.index.Memoize()
+			if m.grow != nil {
+				m.grow(int64(m.index.Size()))
+			}
 		}
 	})
 	return &m.index, m.indexErr

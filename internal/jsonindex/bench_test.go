@@ -44,21 +44,30 @@ func BenchmarkBuildW1(b *testing.B) {
 	}
 }
 
-// BenchmarkLookupW1 looks up W1's cb2 fields in an index of its data.
+// BenchmarkLookupW1 looks up W1's cb2 fields in an index of its data, and
+// in one that remembers its answers (Memoize: a cached response's, asked
+// the same paths by every call).
 func BenchmarkLookupW1(b *testing.B) {
-	var ix jsonindex.Index
-	if err := ix.Build(w1Data(b)); err != nil {
-		b.Fatal(err)
-	}
-	for _, path := range []string{"/status/value", "/name", "/last_updated", "/tags/0/name"} {
-		b.Run(path, func(b *testing.B) {
-			p := []byte(path)
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, st := ix.Lookup(p, nil); st != jsonindex.Found {
-					b.Fatal(st)
+	for _, memo := range []bool{false, true} {
+		var ix jsonindex.Index
+		if err := ix.Build(w1Data(b)); err != nil {
+			b.Fatal(err)
+		}
+		name := "walk"
+		if memo {
+			ix.Memoize()
+			name = "memo"
+		}
+		for _, path := range []string{"/status/value", "/name", "/last_updated", "/tags/0/name"} {
+			b.Run(name+path, func(b *testing.B) {
+				p := []byte(path)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, st := ix.Lookup(p, nil); st != jsonindex.Found {
+						b.Fatal(st)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -82,6 +82,7 @@ type Index struct {
 	nodes []node
 	stack []uint32
 	sink  jsonraw.IndexSink // BuildValidate's
+	memo  *memo             // nil unless Memoize was called since the last build
 }
 
 // Doc returns the document the index was built on.
@@ -92,13 +93,20 @@ func (ix *Index) Nodes() int { return len(ix.nodes) }
 
 // Size returns the bytes the index holds for its nodes: what keeping it
 // costs beside its document.
-func (ix *Index) Size() int { return cap(ix.nodes) * int(unsafe.Sizeof(node{})) }
+func (ix *Index) Size() int {
+	n := cap(ix.nodes) * int(unsafe.Sizeof(node{}))
+	if ix.memo != nil {
+		n += memoBytes
+	}
+	return n
+}
 
 // Reset empties the index, keeping its memory for the next Build, and
-// drops its reference to the document.
+// drops its reference to the document and any remembered answers.
 func (ix *Index) Reset() {
 	ix.doc = nil
 	ix.nodes = ix.nodes[:0]
+	ix.memo = nil
 }
 
 // Build indexes doc, one JSON value with optional white space around it.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -261,6 +262,15 @@ func FuzzLookup(f *testing.F) {
 		require.NoError(t, ix.Build(doc))
 		var scratch []byte
 		got, st := ix.Lookup([]byte(path), &scratch)
+		// A memoizing index answers the same, asked once and again.
+		var memo jsonindex.Index
+		require.NoError(t, memo.Build(doc))
+		memo.Memoize()
+		for range 2 {
+			m, mst := memo.Lookup([]byte(path), &scratch)
+			require.Equal(t, st, mst, "memo: %q in %q", path, doc)
+			require.Equal(t, string(got), string(m), "memo: %q in %q", path, doc)
+		}
 		want, found, valid := reference(doc, path)
 		switch {
 		case !valid:
@@ -279,4 +289,41 @@ func FuzzLookup(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMemo: an index that remembers its answers gives the same ones as
+// without, found or not, escaped or not, also to paths that share a slot
+// and to many goroutines at once; a new Build forgets them.
+func TestMemo(t *testing.T) {
+	doc := []byte(`{"name": "Acme", "slug": "old", "slug": "acme", "a/b": 1, "m~n": [true, {"x": null}], "tags": []}`)
+	paths := []string{"/name", "/slug", "/a~1b", "/m~0n/1/x", "/m~0n/0", "/missing", "/name/x", "", "/tags/0", "bad", "/~2",
+		"/" + strings.Repeat("k", 200)}
+	var plain, memo jsonindex.Index
+	require.NoError(t, plain.Build(doc))
+	require.NoError(t, memo.Build(doc))
+	sizeBefore := memo.Size()
+	memo.Memoize()
+	assert.Greater(t, memo.Size(), sizeBefore, "the memo counts toward Size")
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 50; round++ {
+				for _, p := range paths {
+					want, wantSt := plain.Lookup([]byte(p), nil)
+					got, gotSt := memo.Lookup([]byte(p), nil)
+					if !assert.Equal(t, wantSt, gotSt, p) || !assert.Equal(t, string(want), string(got), p) {
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, memo.Build([]byte(`{"name": "Other"}`)))
+	v, st := memo.Lookup([]byte("/name"), nil)
+	assert.Equal(t, jsonindex.Found, st)
+	assert.Equal(t, `"Other"`, string(v), "a new build forgets the last document's answers")
+	assert.Equal(t, sizeBefore, memo.Size(), "nor counts them")
 }

@@ -16,6 +16,13 @@ import (
 // decoded segments of a path with "~" escapes; it is grown as needed and
 // may be reused from call to call (nil is fine).
 func (ix *Index) Lookup(path []byte, scratch *[]byte) ([]byte, Status) {
+	if m := ix.memo; m != nil && len(path) <= memoMaxPath {
+		return m.lookup(ix, path, scratch)
+	}
+	return ix.lookup(path, scratch)
+}
+
+func (ix *Index) lookup(path []byte, scratch *[]byte) ([]byte, Status) {
 	if len(path) == 0 {
 		if len(ix.nodes) == 0 {
 			return nil, Missing
