@@ -279,8 +279,8 @@ func TestFailingCallbackIsDroppedOthersStay(t *testing.T) {
 
 // TestInvalidEvents: an event Enrich cannot use is refused with the
 // field at fault, the same error whether data is validated alone or,
-// when a module reads fields, with the input it is indexed in (where
-// what follows data in the input must not make bad data look whole).
+// when a module reads fields, in the pass that indexes it (where what
+// follows data in the input must not make bad data look whole).
 func TestInvalidEvents(t *testing.T) {
 	ctx := context.Background()
 	plain := newEnricher(t, wasmhook.Options{})

@@ -528,8 +528,8 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 		return ErrClosed
 	}
 	defer set.release()
-	// When a module reads fields, data is validated with the input, in
-	// the pass that indexes it (runtime.Event.ResetValidated).
+	// When a module reads fields, data is validated in the pass that
+	// indexes it (runtime.Event.ResetData).
 	if err := ev.validate(!set.readsFields); err != nil {
 		return err
 	}
@@ -550,10 +550,10 @@ func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error
 	}
 	if !set.readsFields {
 		w.event.Reset(w.input, pre, post)
-	} else if !w.event.ResetValidated(w.input, dataOff, len(ev.Data), pre, post) {
-		// Not vouched for: data alone says why, or is valid after all
-		// (nested too deep to index within the input): field reads
-		// then index the input when they first need it.
+	} else if w.event.ResetData(w.input, dataOff, len(ev.Data), pre, post) != nil {
+		// data alone says why, in the words every event's check uses;
+		// or it is valid and too large to index (4 GiB): field reads
+		// then report that when they first need the index.
 		if err := validJSON("data", ev.Data, true); err != nil {
 			return err
 		}

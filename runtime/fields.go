@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -30,6 +29,17 @@ import (
 // an event with an empty input; Reset gives it its documents.
 type Event struct {
 	docs [3]lazyDoc // the input, the prechange and the postchange snapshots
+	// After ResetData, field reads of the input look "/data/..." up in
+	// data's own index, made as data was validated, and the rest in shell,
+	// the input with data's value replaced by 0 (the part the host wrote
+	// itself), indexed on first use; docs[0] is then never indexed.
+	split bool
+	data  jsonindex.Index
+	shell lazyDoc
+	// shellBuf holds shell's bytes, reused from event to event.
+	shellBuf []byte
+	// dataBuilds counts data's index (for tests: Builds).
+	dataBuilds int
 }
 
 // jsonNull is a document that is absent: a snapshot the event has none of.
@@ -43,47 +53,58 @@ func (ev *Event) Reset(input, prechange, postchange []byte) {
 	ev.docs[0].reset(input)
 	ev.docs[1].reset(orNull(prechange))
 	ev.docs[2].reset(orNull(postchange))
-}
-
-// ResetValidated is Reset for a host that has checked everything in
-// input but the event's data, whose copy input holds at "/data", from
-// dataOff on, dataLen bytes (abi.AppendInputData): it validates input as
-// jsonraw.Validate does and indexes it in the same pass, so that field
-// reads find the input's index made for a fraction of a separate build.
-// It reports whether that vouches for data: input is valid and its value
-// at "/data" is exactly data's bytes (white space around them aside),
-// so that data alone is valid JSON. When it does not (data is not JSON,
-// or is JSON only with what input holds after it, or nests too deep
-// within input), ev is as Reset leaves it and the host must check data
-// alone. A host whose callbacks read no field should validate data and
-// Reset: the index would go unused.
-func (ev *Event) ResetValidated(input []byte, dataOff, dataLen int, prechange, postchange []byte) bool {
-	ev.Reset(input, prechange, postchange)
-	d := &ev.docs[0]
-	ok := false
-	d.once.Do(func() {
-		d.builds++
-		if d.err = d.index.BuildValidate(input); d.err != nil || dataOff < 0 || dataLen < 0 || dataOff+dataLen > len(input) {
-			return
-		}
-		v, st := d.index.Lookup(dataPath, nil)
-		data := input[dataOff : dataOff+dataLen]
-		lead := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
-		// v is input[off:end], so its capacity runs to input's.
-		off := cap(input) - cap(v)
-		ok = st == jsonindex.Found && off == dataOff+lead && len(v) == len(bytes.TrimRight(data[lead:], " \t\r\n"))
-	})
-	if !ok {
-		d.reset(input)
+	if ev.split {
+		ev.split = false
+		ev.data.Reset()
+		ev.shell.reset(nil)
+		ev.dataBuilds = 0
 	}
-	return ok
 }
 
-// dataPath is the event's data in the input.
-var dataPath = []byte("/data")
+// ResetData is Reset for a host that has checked everything in input but
+// the event's data, whose copy input holds from dataOff on, dataLen bytes
+// (abi.AppendInputData): it validates data as jsonraw.Validate does and
+// indexes it in the same pass, so that field reads of data find its index
+// made for a fraction of a separate build, and the bytes the host wrote
+// itself are neither validated again nor indexed unless a field read asks
+// for them. Its error is the validator's (a *jsonraw.SyntaxError, its
+// offsets data's), or jsonindex.ErrTooLarge; ev is then as Reset leaves
+// it. A host whose callbacks read no field should validate data and Reset:
+// the index would go unused. It panics if the span is not inside input.
+func (ev *Event) ResetData(input []byte, dataOff, dataLen int, prechange, postchange []byte) error {
+	ev.Reset(input, prechange, postchange)
+	end := dataOff + dataLen
+	if dataOff < 0 || dataLen < 0 || end > len(input) {
+		panic("runtime: ResetData: data's span is outside the input")
+	}
+	if err := ev.data.BuildValidate(input[dataOff:end:end]); err != nil {
+		return err
+	}
+	ev.split = true
+	ev.dataBuilds = 1
+	// The shell: the input, its data 0. Lookups outside data find the
+	// same values in it as in the input.
+	ev.shellBuf = append(append(append(ev.shellBuf[:0], input[:dataOff]...), '0'), input[end:]...)
+	ev.shell.reset(ev.shellBuf)
+	return nil
+}
 
 // Input returns the input JSON.
 func (ev *Event) Input() []byte { return ev.docs[0].raw }
+
+// inputIndex returns the index that answers path in the input, and the
+// path to look up in it: with ResetData, data's own for "/data" and below
+// (a JSON Pointer names the key "data" no other way), the shell's for any
+// other path but "" (the whole input, which only docs[0] holds).
+func (ev *Event) inputIndex(path []byte) (*lazyDoc, *jsonindex.Index, []byte) {
+	if !ev.split || len(path) == 0 {
+		return &ev.docs[0], nil, path
+	}
+	if len(path) >= 5 && string(path[:5]) == "/data" && (len(path) == 5 || path[5] == '/') {
+		return nil, &ev.data, path[5:]
+	}
+	return &ev.shell, nil, path
+}
 
 func orNull(b []byte) []byte {
 	if len(b) == 0 {
@@ -134,12 +155,16 @@ func (d *lazyDoc) get() (*jsonindex.Index, error) {
 const maxScratch = 4 << 10
 
 // index returns the index of the document a guest names by number, made
-// on first use, or a negative status.
-func (s *callState) index(n int32) (*jsonindex.Index, int32) {
+// on first use, and the path to look up in it (path, or the part of it
+// below "/data" when data has an index of its own); or a negative status.
+func (s *callState) index(n int32, path []byte) (*jsonindex.Index, []byte, int32) {
 	var d *lazyDoc
 	switch n {
 	case abi.DocInput:
-		d = &s.event.docs[0]
+		var ix *jsonindex.Index
+		if d, ix, path = s.event.inputIndex(path); ix != nil {
+			return ix, path, 0
+		}
 	case abi.DocConfig:
 		d = s.configDoc
 	case abi.DocPrechange:
@@ -147,17 +172,18 @@ func (s *callState) index(n int32) (*jsonindex.Index, int32) {
 	case abi.DocPostchange:
 		d = &s.event.docs[2]
 	case abi.DocResponse:
-		return s.responseIndex()
+		ix, status := s.responseIndex()
+		return ix, path, status
 	default:
-		return nil, abi.FieldNoDocument
+		return nil, path, abi.FieldNoDocument
 	}
 	ix, err := d.get()
 	if err != nil {
 		// The host's own documents are valid JSON (validated, or built by
 		// the host): only a document of 4 GiB or more fails to index.
-		return nil, abi.FieldTooLarge
+		return nil, path, abi.FieldTooLarge
 	}
-	return ix, 0
+	return ix, path, 0
 }
 
 // responseIndex returns the index of the body of the call's last HTTP
@@ -188,7 +214,7 @@ func lookup(ctx context.Context, mod api.Module, stack []uint64, fn string, with
 	if withBuffer {
 		buf = read(mod, fn, api.DecodeU32(stack[3]), api.DecodeU32(stack[4]))
 	}
-	ix, status := s.index(int32(api.DecodeU32(stack[0])))
+	ix, path, status := s.index(int32(api.DecodeU32(stack[0])), path)
 	if status != 0 {
 		return s, nil, buf, status
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmhook/wasmhook/abi"
 	"github.com/wasmhook/wasmhook/internal/jsonindex"
+	"github.com/wasmhook/wasmhook/internal/jsonraw"
 	"github.com/wasmhook/wasmhook/runtime"
 )
 
@@ -162,10 +163,12 @@ func TestFieldReadsShareOneIndexPerEvent(t *testing.T) {
 	assert.Equal(t, [3]int{0, 0, 0}, ev.Builds(), "a call that looks nothing up indexes nothing")
 }
 
-// TestResetValidated: an event whose input is validated and indexed in
-// one pass serves field reads from that index (no build of its own), and
-// vouches for data only when the input's "/data" is data's bytes.
-func TestResetValidated(t *testing.T) {
+// TestResetData: an event whose data is validated and indexed in one
+// pass serves field reads of data from that index (no build of its own),
+// reads elsewhere in the input from an index of the rest made on first
+// use, and the whole input from the input; every answer the same as an
+// event indexed whole gives. Invalid data is the validator's error.
+func TestResetData(t *testing.T) {
 	e := newEngine(t, runtime.Limits{}, nil)
 	m := load(t, e, "field_probe", runtime.ModuleOptions{Config: []byte(`{"doc": 0, "path": "/data/status/value"}`)})
 	assert.True(t, m.ReadsFields())
@@ -174,7 +177,7 @@ func TestResetValidated(t *testing.T) {
 	dataOff := bytes.Index(input, []byte(`"data":`)) + len(`"data":`)
 	dataLen := bytes.Index(input, []byte("},\n \"request\"")) + 1 - dataOff
 	var ev runtime.Event
-	require.True(t, ev.ResetValidated(input, dataOff, dataLen, nil, nil), "data is %q", input[dataOff:dataOff+dataLen])
+	require.NoError(t, ev.ResetData(input, dataOff, dataLen, nil, nil), "data is %q", input[dataOff:dataOff+dataLen])
 	out, err := m.CallEvent(context.Background(), time.Now(), &ev, nil)
 	require.NoError(t, err)
 	var r probeResult
@@ -182,16 +185,21 @@ func TestResetValidated(t *testing.T) {
 	assert.Equal(t, `"active"`, string(r.Value))
 	assert.Equal(t, [3]int{1, 0, 0}, ev.Builds(), "the index of the validation, and no other")
 
-	for name, span := range map[string][2]int{
-		"data ends early":   {dataOff, dataLen + 3},
-		"data starts later": {dataOff + 1, dataLen - 1},
-	} {
-		assert.False(t, ev.ResetValidated(input, span[0], span[1], nil, nil), name)
-		_, err := m.CallEvent(context.Background(), time.Now(), &ev, nil)
-		require.NoError(t, err, name)
-		assert.Equal(t, [3]int{1, 0, 0}, ev.Builds(), "%s: a field read indexes the input itself", name)
+	var whole runtime.Event
+	whole.Reset(input, nil, nil)
+	for _, path := range []string{"/request/user", "/object_type", "/event_type", "/request", "/data", "/data/dup",
+		"/data/a~1b", "/data/m~0n", "/data/z\u00fcrich", "/data/tags/1/name", "/datax", "/data~1x", "/dat", "/missing",
+		"/data/missing", "/data/tags/9", "/request/user/x", "", "/~2", "data"} {
+		assert.Equal(t, probe(t, e, &whole, abi.DocInput, path, ""), probe(t, e, &ev, abi.DocInput, path, ""), "%q", path)
 	}
-	assert.False(t, ev.ResetValidated([]byte(`{"data": 1`), 9, 1, nil, nil), "not JSON")
+	assert.Equal(t, [3]int{3, 0, 0}, ev.Builds(), "data's index, the rest's, and the whole input's (for \"\"), each once")
+
+	err = ev.ResetData([]byte(`{"data": {"a": tru},"request":null}`), 9, 10, nil, nil)
+	var syntax *jsonraw.SyntaxError
+	require.ErrorAs(t, err, &syntax, "invalid data")
+	assert.Equal(t, 9, syntax.Offset, "the offset is data's (the input's would be 18)")
+	assert.Equal(t, "null", string(probe(t, e, &ev, abi.DocInput, "/request", "").Value), "ev is as Reset leaves it")
+	assert.Panics(t, func() { _ = ev.ResetData(input, dataOff, len(input), nil, nil) }, "a span outside the input")
 }
 
 // TestFieldConstantsMatchTheIndex: the ABI's types and statuses are the

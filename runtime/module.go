@@ -80,7 +80,7 @@ func (m *Module) Kind() abi.Kind { return m.kind }
 // ReadsFields reports whether the module imports a field read function
 // (field_type, field_read, field_string): its calls may look paths up in
 // the event, so a host that validates the event's input anyway may index
-// it in the same pass (Event.ResetValidated).
+// its data in the same pass (Event.ResetData).
 func (m *Module) ReadsFields() bool { return m.readsFields }
 
 // Limits returns the module's limits, every field set.
