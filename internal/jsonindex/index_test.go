@@ -327,3 +327,28 @@ func TestMemo(t *testing.T) {
 	assert.Equal(t, `"Other"`, string(v), "a new build forgets the last document's answers")
 	assert.Equal(t, sizeBefore, memo.Size(), "nor counts them")
 }
+
+// TestMemoKeepsTheFirstPathOfASlot: paths that share a slot, asked in
+// turn, neither replace each other nor allocate once the slot is taken.
+func TestMemoKeepsTheFirstPathOfASlot(t *testing.T) {
+	var ix jsonindex.Index
+	require.NoError(t, ix.Build([]byte(`{"ab": 1, "ba": 2, "x": {"ab": 3}}`)))
+	ix.Memoize()
+	// "/ab" and "/ba" hash alike only by chance; "/x/ab" and "/ab"
+	// differ in length. Ask many paths, then the same again.
+	paths := [][]byte{[]byte("/ab"), []byte("/ba"), []byte("/x/ab"), []byte("/x"), []byte("/missing"), []byte("/a"), []byte("/b"), []byte("/x/b"), []byte("/x/a"), []byte("/abc")}
+	for _, p := range paths {
+		ix.Lookup(p, nil)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		for _, p := range paths {
+			ix.Lookup(p, nil)
+		}
+	})
+	assert.Zero(t, allocs, "ten paths, eight slots: the ones without a slot walk, and allocate nothing")
+	for want, p := range map[string]string{"1": "/ab", "2": "/ba", "3": "/x/ab"} {
+		v, st := ix.Lookup([]byte(p), nil)
+		assert.Equal(t, jsonindex.Found, st)
+		assert.Equal(t, want, string(v), p)
+	}
+}

@@ -16,8 +16,8 @@ import (
 //
 // It is safe for concurrent use, as the index is: each slot holds one
 // immutable answer, replaced whole. Slots are few and paths short, so the
-// memory is bounded (memoBytes); a path that is long, or that shares a
-// slot with another asked in turn, is looked up as without a memo.
+// memory is bounded (memoBytes); a path that is long, or whose slot an
+// earlier path took, is looked up as without a memo.
 type memo struct {
 	slots [memoSlots]atomic.Pointer[memoEntry]
 }
@@ -46,13 +46,20 @@ func (ix *Index) Memoize() {
 	}
 }
 
+// lookup answers from the path's slot, or walks and keeps the answer in
+// the slot if it is empty: a slot keeps the first path that took it, so
+// that two paths asked in turn that share a slot do not replace each
+// other on every lookup (an allocation each time, and no answer kept).
 func (m *memo) lookup(ix *Index, path []byte, scratch *[]byte) ([]byte, Status) {
 	slot := &m.slots[memoHash(path)]
-	if e := slot.Load(); e != nil && e.path == string(path) {
+	e := slot.Load()
+	if e != nil && e.path == string(path) {
 		return e.v, e.st
 	}
 	v, st := ix.lookup(path, scratch)
-	slot.Store(&memoEntry{path: string(path), v: v, st: st})
+	if e == nil {
+		slot.CompareAndSwap(nil, &memoEntry{path: string(path), v: v, st: st})
+	}
 	return v, st
 }
 
