@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -32,7 +33,8 @@ type Event struct {
 	// After ResetData, field reads of the input look "/data/..." up in
 	// data's own index, made as data was validated, and the rest in shell,
 	// the input with data's value replaced by 0 (the part the host wrote
-	// itself), indexed on first use; docs[0] is then never indexed.
+	// itself), indexed on first use; "" is the input's bytes. docs[0] is
+	// then never indexed: no byte of the input is indexed twice.
 	split bool
 	data  jsonindex.Index
 	shell lazyDoc
@@ -92,12 +94,22 @@ func (ev *Event) ResetData(input []byte, dataOff, dataLen int, prechange, postch
 // Input returns the input JSON.
 func (ev *Event) Input() []byte { return ev.docs[0].raw }
 
+// whole is the answer to a field read of "" in the input after ResetData:
+// the input itself, which the host wrote (its data validated), with no
+// index; nil before.
+func (ev *Event) whole() []byte {
+	if !ev.split {
+		return nil
+	}
+	return bytes.Trim(ev.docs[0].raw, " \t\r\n")
+}
+
 // inputIndex returns the index that answers path in the input, and the
 // path to look up in it: with ResetData, data's own for "/data" and below
 // (a JSON Pointer names the key "data" no other way), the shell's for any
-// other path but "" (the whole input, which only docs[0] holds).
+// other path ("" is whole's).
 func (ev *Event) inputIndex(path []byte) (*lazyDoc, *jsonindex.Index, []byte) {
-	if !ev.split || len(path) == 0 {
+	if !ev.split {
 		return &ev.docs[0], nil, path
 	}
 	if len(path) >= 5 && string(path[:5]) == "/data" && (len(path) == 5 || path[5] == '/') {
@@ -214,7 +226,13 @@ func lookup(ctx context.Context, mod api.Module, stack []uint64, fn string, with
 	if withBuffer {
 		buf = read(mod, fn, api.DecodeU32(stack[3]), api.DecodeU32(stack[4]))
 	}
-	ix, path, status := s.index(int32(api.DecodeU32(stack[0])), path)
+	doc := int32(api.DecodeU32(stack[0]))
+	if doc == abi.DocInput && len(path) == 0 {
+		if v := s.event.whole(); v != nil {
+			return s, v, buf, 0
+		}
+	}
+	ix, path, status := s.index(doc, path)
 	if status != 0 {
 		return s, nil, buf, status
 	}

@@ -192,7 +192,7 @@ func TestResetData(t *testing.T) {
 		"/data/missing", "/data/tags/9", "/request/user/x", "", "/~2", "data"} {
 		assert.Equal(t, probe(t, e, &whole, abi.DocInput, path, ""), probe(t, e, &ev, abi.DocInput, path, ""), "%q", path)
 	}
-	assert.Equal(t, [3]int{3, 0, 0}, ev.Builds(), "data's index, the rest's, and the whole input's (for \"\"), each once")
+	assert.Equal(t, [3]int{2, 0, 0}, ev.Builds(), "data's index and the rest's, each once (\"\" needs none)")
 
 	err = ev.ResetData([]byte(`{"data": {"a": tru},"request":null}`), 9, 10, nil, nil)
 	var syntax *jsonraw.SyntaxError
