@@ -43,7 +43,7 @@ FUZZTIME ?= 200000x
 # package:target pairs, one per fuzz target.
 FUZZ_TARGETS := .:FuzzEventJSON .:FuzzPayload \
 	./internal/jsonraw:FuzzValidate ./internal/jsonraw:FuzzAppendString ./internal/jsonraw:FuzzMerge \
-	./internal/jsonindex:FuzzLookup ./runtime:FuzzInstrument ./runtime:FuzzResetData
+	./internal/jsonindex:FuzzLookup ./internal/jsonindex:FuzzBuildValidate ./runtime:FuzzInstrument ./runtime:FuzzResetData
 
 DEMO_DIR  := $(BIN)/demo-modules
 
