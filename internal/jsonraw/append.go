@@ -1,6 +1,7 @@
 package jsonraw
 
 import (
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -65,6 +66,18 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are printable ASCII other
+		// than '"' and '\\' (most of a URL, a path, a header value).
+		for i+8 <= len(s) {
+			if m := specialMask(load8(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if compactSafe[c] {
@@ -108,6 +121,18 @@ func AppendASCIIString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// As in AppendString, with DEL (0x7f) flagged too.
+		for i+8 <= len(s) {
+			x := load8(s, i)
+			if m := specialMask(x) | ((x^lsb*0x7f)-lsb)&msb; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if asciiSafe[c] {
@@ -135,4 +160,12 @@ func AppendASCIIString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// load8 returns s[i:i+8] as a little-endian word (the compiler makes it
+// one load).
+func load8(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }

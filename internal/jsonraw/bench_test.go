@@ -309,18 +309,24 @@ func BenchmarkMerge(b *testing.B) {
 }
 
 func BenchmarkAppendString(b *testing.B) {
-	s := "Primary data centre – rack rows A to F, Kleyerstraße 90\n60326 Frankfurt am Main"
 	dst := make([]byte, 0, 256)
-	b.Run("Compact", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			dst = AppendString(dst[:0], s)
-		}
-	})
-	b.Run("ASCII", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			dst = AppendASCIIString(dst[:0], s)
-		}
-	})
+	for _, c := range []struct{ name, s string }{
+		{"text", "Primary data centre – rack rows A to F, Kleyerstraße 90\n60326 Frankfurt am Main"},
+		// What an event's input and payload hold most: short ASCII.
+		{"path", "/api/dcim/sites/24/"},
+		{"agent", "pynetbox/7.4.1"},
+	} {
+		b.Run("Compact/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dst = AppendString(dst[:0], c.s)
+			}
+		})
+		b.Run("ASCII/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				dst = AppendASCIIString(dst[:0], c.s)
+			}
+		})
+	}
 }
