@@ -5,5 +5,9 @@ package runtime
 // its indexes (the whole input's; or data's and the rest's, after
 // ResetData). Read it after the calls made with ev have returned.
 func (ev *Event) Builds() [3]int {
-	return [3]int{ev.docs[0].builds + ev.dataBuilds + ev.shell.builds, ev.docs[1].builds, ev.docs[2].builds}
+	input := ev.docs[0].builds + ev.shell.builds
+	if ev.split { // data's index, made by ResetData
+		input++
+	}
+	return [3]int{input, ev.docs[1].builds, ev.docs[2].builds}
 }

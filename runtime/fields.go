@@ -40,8 +40,6 @@ type Event struct {
 	shell lazyDoc
 	// shellBuf holds shell's bytes, reused from event to event.
 	shellBuf []byte
-	// dataBuilds counts data's index (for tests: Builds).
-	dataBuilds int
 }
 
 // jsonNull is a document that is absent: a snapshot the event has none of.
@@ -59,7 +57,6 @@ func (ev *Event) Reset(input, prechange, postchange []byte) {
 		ev.split = false
 		ev.data.Reset()
 		ev.shell.reset(nil)
-		ev.dataBuilds = 0
 	}
 }
 
@@ -83,7 +80,6 @@ func (ev *Event) ResetData(input []byte, dataOff, dataLen int, prechange, postch
 		return err
 	}
 	ev.split = true
-	ev.dataBuilds = 1
 	// The shell: the input, its data 0. Lookups outside data find the
 	// same values in it as in the input.
 	ev.shellBuf = append(append(append(ev.shellBuf[:0], input[:dataOff]...), '0'), input[end:]...)
