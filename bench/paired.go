@@ -33,20 +33,14 @@ func (p paired) String() string {
 // of slices of about d each.
 func timePaired(ctx context.Context, base, with system, ev *wasmhook.Event, pairs int, d time.Duration) (paired, error) {
 	var walls, cpus []float64
+	systems := [2]system{base, with}
 	for i := range pairs {
-		order := []system{base, with}
-		if i%2 == 1 {
-			order = []system{with, base}
-		}
 		var wall, cpu [2]float64
-		for _, s := range order {
-			w, c, err := timeSlice(ctx, s, ev, d)
+		for j := range 2 {
+			k := j ^ i&1 // base first in even pairs, with first in odd ones
+			w, c, err := timeSlice(ctx, systems[k], ev, d)
 			if err != nil {
 				return paired{}, err
-			}
-			k := 0
-			if s == with {
-				k = 1
 			}
 			wall[k], cpu[k] = w, c
 		}
