@@ -10,10 +10,12 @@ package gosdk_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,6 +215,61 @@ func TestSDKThroughHost(t *testing.T) {
 	out, err = call("object_updated")
 	require.NoError(t, err)
 	assert.Equal(t, `{"geo":{}}`, out)
+}
+
+// TestObjectKeysInWasm writes keys through the SDK's Object inside a
+// real instance, where its keys of 1 to 16 bytes take a path of their own
+// (two 8-byte loads, the first of a short key reaching into the memory
+// before it): every length from 0 to 20, each with a character that needs
+// escaping at each position, and non-ASCII ones. The output must be valid
+// JSON and give back every key, in order, with its value.
+func TestObjectKeysInWasm(t *testing.T) {
+	m := load(t, "site_status_json", `{}`, runtime.Limits{PoolSize: 1})
+	var keys []string
+	for n := 0; n <= 20; n++ {
+		plain := strings.Repeat("k", n)
+		keys = append(keys, plain)
+		for i := 0; i < n; i++ {
+			for _, c := range []string{`"`, `\`, "\n", "\u0001", "\u001f", "é", "\u007f", "€"} {
+				keys = append(keys, plain[:i]+c+plain[i+1:])
+			}
+		}
+	}
+	keys = append(keys, "a", "site_status", "name_len", "0123456789abcdef", "0123456789abcdefg")
+	// Unique keys, in the order written: the decoded members must match.
+	seen := map[string]bool{}
+	var want []string
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			want = append(want, k)
+		}
+	}
+	raw, err := json.Marshal(want)
+	require.NoError(t, err)
+	in := abi.AppendInput(nil, &abi.Input{ObjectType: "dcim.site", EventType: "keys", Data: raw}, nil)
+	for call := range 3 { // the first call grows the buffer; the next reuse it
+		out, err := m.Call(context.Background(), in, nil)
+		require.NoError(t, err, "call %d", call)
+		require.True(t, json.Valid(out), "call %d: %s", call, out)
+		dec := json.NewDecoder(bytes.NewReader(out))
+		tok, err := dec.Token()
+		require.NoError(t, err)
+		require.Equal(t, json.Delim('{'), tok)
+		for i, k := range want {
+			tok, err := dec.Token()
+			require.NoError(t, err, "member %d", i)
+			require.Equal(t, k, tok, "call %d: member %d in %s", call, i, out)
+			var v any
+			require.NoError(t, dec.Decode(&v))
+			if i < len(want)-1 {
+				require.Equal(t, float64(i), v, "member %d", i)
+			} else {
+				require.Equal(t, map[string]any{k: float64(i)}, v)
+			}
+		}
+		require.False(t, dec.More(), "call %d: more members than keys", call)
+	}
 }
 
 // BenchmarkGoGuests compares, through the host, one event on the 1.6 KiB

@@ -16,3 +16,21 @@ func load64[T string | []byte](s T, p int) uint64 {
 	data := unsafe.StringData(*(*string)(unsafe.Pointer(&s)))
 	return *(*uint64)(unsafe.Add(unsafe.Pointer(data), p))
 }
+
+// tail64 returns the last eight bytes of s, which holds at least one, as
+// a little-endian uint64: one load. When s is shorter than eight bytes,
+// the low bytes are whatever precedes it in linear memory (the caller
+// shifts them out): reading them is safe in wasm, where every address
+// below the memory's size is readable, and a string's data is never in
+// its first eight bytes. (Reading past the end instead could cross the
+// end of the memory.)
+func tail64(s string) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), len(s)-8))
+}
+
+// store64 writes w at b[p:p+8], little-endian: one bounds check and one
+// i64.store.
+func store64(b []byte, p int, w uint64) {
+	_ = b[p+7]
+	*(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), p)) = w
+}

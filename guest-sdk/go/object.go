@@ -23,42 +23,85 @@ import (
 // the handler one that is reset before every event.
 type Object struct {
 	buf   []byte
-	depth int  // nested objects open
-	more  bool // the current object has a member: the next needs a comma
+	depth int // nested objects open
+	comma int // 1 when the current object has a member (the next needs a comma), else 0
 }
 
 // Reset empties the object, keeping its buffer.
 func (o *Object) Reset() {
 	o.buf = append(o.buf[:0], '{')
-	o.depth, o.more = 0, false
+	o.depth, o.comma = 0, 0
 }
 
-// key starts a member: a comma when needed, the key and the colon. It
-// works on a local copy of the buffer and returns it, and the method
-// stores it once: in a Go guest every store to o.buf is a memory write
-// with a write barrier check, and every loop iteration a trip through
-// the function's dispatch (and the host's time-limit check).
+// key starts a member: a comma when needed, the key and the colon, and
+// returns the buffer for the value; the method stores it once (in a Go
+// guest every store to o.buf is a memory write with a write barrier
+// check). A key of 1 to 16 bytes (the usual one) is read as two 8-byte
+// words, checked with two masks and stored as two words, the comma with
+// it: no loop, no copy call and no other call. In a Go guest that
+// matters: Go's wasm back end turns every jump into a trip through the
+// function's dispatch, and every call costs a prologue and a check on
+// the way back. So this path is kept small, and any other key goes to
+// appendKey.
 func (o *Object) key(k string) []byte {
+	b := o.buf
+	n := len(b)
+	if uint(len(k))-1 >= 16 || cap(b)-n < 1+16+3 || n == 0 {
+		return o.keySlow(k)
+	}
+	// head is the first eight bytes and tail the last eight: they
+	// overlap when the key is shorter than 16 bytes, and the overlap is
+	// stored twice, the same bytes. A key shorter than eight bytes is
+	// all in tail.
+	tail := tail64(k)
+	var head, special uint64
+	if len(k) < 8 {
+		tail >>= 64 - 8*uint(len(k)) // the key's bytes, low first; zeros above
+		head = tail
+		special = specialMask(tail) & (msb >> (64 - 8*uint(len(k))))
+	} else {
+		head = load64(k, 0)
+		special = specialMask(head) | specialMask(tail)
+	}
+	if special != 0 {
+		return o.keySlow(k)
+	}
+	c := o.comma
+	room := b[n : n+1+16+3 : n+1+16+3]
+	room[0] = ',' // overwritten by the quote when no comma is needed
+	room[c] = '"'
+	store64(room, c+1, head)
+	store64(room, c+1+len(k)-min(len(k), 8), tail)
+	room[c+1+len(k)] = '"'
+	room[c+2+len(k)] = ':'
+	o.comma = 1
+	return b[:n+c+len(k)+3]
+}
+
+// keySlow is key for a key that is empty, longer than 16 bytes or needs
+// escaping, an Object never reset, or a buffer that must grow.
+//
+//go:noinline
+func (o *Object) keySlow(k string) []byte {
 	b := o.buf
 	if len(b) == 0 {
 		b = append(b, '{')
 	}
-	if o.more {
+	if o.comma != 0 {
 		b = append(b, ',')
 	}
-	o.more = true
+	o.comma = 1
 	return appendKey(b, k)
 }
 
-// appendKey appends k quoted, and a colon. The usual key needs no
-// escaping: it is copied whole and checked eight bytes at a time in
-// place (the buffer keeps 8 bytes of room beyond it for that), so that a
-// short key costs no loop over its bytes; any other goes through
+// appendKey appends k quoted, and a colon. The key is copied whole and
+// checked eight bytes at a time in place (the buffer keeps 8 bytes of
+// room beyond it for that); one that needs escaping goes through
 // appendQuoted.
 func appendKey(b []byte, k string) []byte {
 	n := len(b)
 	if cap(b)-n < len(k)+3+8 {
-		b = append(b[:cap(b)], make([]byte, len(k)+3+8)...)[:n]
+		b = append(b[:cap(b)], make([]byte, max(len(k)+3+8, 1+16+3))...)[:n]
 	}
 	b = b[:n+len(k)+3]
 	b[n] = '"'
@@ -136,7 +179,7 @@ func (o *Object) Raw(key string, raw []byte) *Object {
 func (o *Object) Nested(key string) *Object {
 	o.buf = append(o.key(key), '{')
 	o.depth++
-	o.more = false
+	o.comma = 0
 	return o
 }
 
@@ -146,7 +189,7 @@ func (o *Object) End() *Object {
 	if o.depth > 0 {
 		o.buf = append(o.buf, '}')
 		o.depth--
-		o.more = true
+		o.comma = 1
 	}
 	return o
 }

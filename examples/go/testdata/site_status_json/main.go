@@ -8,6 +8,9 @@
 //	fail   the handler returns an error (error_set, status 1)
 //	panic  the handler panics (recovered: error_set, status 1)
 //	log    one Log line per level, then {"logged":4}
+//	keys   data is an array of strings: an Object with each as a key, in
+//	       order, the i-th holding i, the last one's value an object that
+//	       holds it again (Object's fast path for keys runs only in wasm)
 //
 // Unlike site_status, it escapes <, > and & in the copied token and the
 // control characters of a namespace by encoding/json's rules.
@@ -68,6 +71,20 @@ func handle(in *wasmhook.Input) (any, error) {
 		wasmhook.Log(wasmhook.LevelWarn, "warn line")
 		wasmhook.Log(wasmhook.LevelError, "error line")
 		return []byte(`{"logged":4}`), nil
+	case `"keys"`:
+		var keys []string
+		if err := json.Unmarshal(event["data"], &keys); err != nil {
+			return nil, err
+		}
+		var o wasmhook.Object
+		for i, k := range keys {
+			if i == len(keys)-1 {
+				o.Nested(k).Int(k, int64(i)).End()
+			} else {
+				o.Int(k, int64(i))
+			}
+		}
+		return &o, nil
 	}
 
 	data := members(event["data"])
