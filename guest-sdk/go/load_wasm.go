@@ -22,8 +22,10 @@ func load64[T string | []byte](s T, p int) uint64 {
 // the low bytes are whatever precedes it in linear memory (the caller
 // shifts them out): reading them is safe in wasm, where every address
 // below the memory's size is readable, and a string's data is never in
-// its first eight bytes. (Reading past the end instead could cross the
-// end of the memory.)
+// its first eight bytes (Go's data starts above 4096). Reading past the
+// end instead could cross the end of the memory. The pointer before s is
+// dereferenced at once and never kept: the garbage collector never sees
+// it.
 func tail64(s string) uint64 {
 	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(s)), len(s)-8))
 }
