@@ -514,8 +514,9 @@ func (e *Enricher) Enrich(ctx context.Context, ev *Event) (*Result, error) {
 
 // EnrichInto is Enrich writing into res, reusing its Payload and Reports
 // buffers: a caller that enriches many events with one Result allocates
-// nothing per event for them. The payload is only valid until res is used
-// again.
+// nothing per event for them. (A report's Overwrote, made only when a
+// callback sets a key an earlier one set, is new each event: it is the
+// caller's to keep.) The payload is only valid until res is used again.
 func (e *Enricher) EnrichInto(ctx context.Context, ev *Event, res *Result) error {
 	if e.closed.Load() {
 		return ErrClosed
