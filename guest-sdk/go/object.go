@@ -41,8 +41,8 @@ func (o *Object) Reset() {
 // it: no loop, no copy call and no other call. In a Go guest that
 // matters: Go's wasm back end turns every jump into a trip through the
 // function's dispatch, and every call costs a prologue and a check on
-// the way back. So this path is kept small, and any other key goes to
-// appendKey.
+// the way back. So this path is kept small, and anything else goes to
+// keySlow.
 func (o *Object) key(k string) []byte {
 	b := o.buf
 	n := len(b)

@@ -10,7 +10,8 @@
 //	log    one Log line per level, then {"logged":4}
 //	keys   data is an array of strings: an Object with each as a key, in
 //	       order, the i-th holding i, the last one's value an object that
-//	       holds it again (Object's fast path for keys runs only in wasm)
+//	       holds it again (in wasm, Object reads a short key as the word
+//	       that ends with it: native tests do not run that load)
 //
 // Unlike site_status, it escapes <, > and & in the copied token and the
 // control characters of a namespace by encoding/json's rules.
