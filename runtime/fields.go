@@ -127,8 +127,8 @@ type lazyDoc struct {
 	once  sync.Once
 	index jsonindex.Index
 	err   error
-	// memoize: the index remembers its last answers (a module's
-	// configuration, asked the same paths by every call).
+	// memoize: the index remembers its answers (jsonindex's memo: a
+	// module's configuration, asked the same paths by every call).
 	memoize bool
 	// builds counts the index's builds since the last reset (for tests:
 	// at most one).

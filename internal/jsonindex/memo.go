@@ -5,8 +5,8 @@ import (
 	"unsafe"
 )
 
-// A memo keeps the answers of an index's last lookups, for an index that
-// is asked the same few paths again and again: a cached HTTP response's,
+// A memo keeps answers of an index's lookups, for an index that is asked
+// the same few paths again and again: a cached HTTP response's,
 // which every call the cache answers reads (a module asking for a
 // tenant's /name and /slug on each event), or a module's configuration.
 // A lookup walks every member of each object on its path (the last of
@@ -15,9 +15,10 @@ import (
 // costs a hash of the path and one comparison.
 //
 // It is safe for concurrent use, as the index is: each slot holds one
-// immutable answer, replaced whole. Slots are few and paths short, so the
-// memory is bounded (memoBytes); a path that is long, or whose slot an
-// earlier path took, is looked up as without a memo.
+// immutable answer, set once, by the first path that hashes to it. Slots
+// are few and paths short, so the memory is bounded (memoBytes); a path
+// that is long, or whose slot an earlier path took, is looked up as
+// without a memo.
 type memo struct {
 	slots [memoSlots]atomic.Pointer[memoEntry]
 }
