@@ -453,7 +453,6 @@ func checkCoalescing(ctx context.Context, tmp string, srv *tenantServer, setting
 	return srv.requests("77"), nil
 }
 
-// signedNs is a difference of times with its sign.
 // The lookups section's paired measurements: 15 pairs of 100 ms slices,
 // 3 s per comparison.
 const (
@@ -461,6 +460,7 @@ const (
 	pairSlice = 100 * time.Millisecond
 )
 
+// signedNs is a difference of times with its sign.
 func signedNs(ns float64) string {
 	if ns < 0 {
 		return "-" + fmtNs(-ns)
